@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import path
+
+admin.site.site_header = "Help desk administration"
+admin.site.site_title = "Help desk admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+]
