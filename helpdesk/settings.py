@@ -143,6 +143,9 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # The transport expects its folders to exist; the embedded mode must start from nothing.
+    for _folder in ("queue", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 # Results are never read: tasks change the database, which is the record.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
