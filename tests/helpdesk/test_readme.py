@@ -19,9 +19,12 @@ def _variables_read_by_settings() -> set[str]:
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     names.add(first.value)
         # "NAME" in env
-        if isinstance(node, ast.Compare) and isinstance(node.left, ast.Constant):
-            if any(isinstance(c, ast.Name) and c.id == "env" for c in node.comparators):
-                names.add(node.left.value)
+        if (
+            isinstance(node, ast.Compare)
+            and isinstance(node.left, ast.Constant)
+            and any(isinstance(c, ast.Name) and c.id == "env" for c in node.comparators)
+        ):
+            names.add(node.left.value)
     return names
 
 
