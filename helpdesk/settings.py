@@ -145,9 +145,6 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
-    # The transport expects its folders to exist; the embedded mode must start from nothing.
-    for _folder in ("queue", "control"):
-        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 # Results are never read: tasks change the database, which is the record.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -164,6 +161,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Periodic work, declared here in code. Deadlines themselves live in database columns,
 # never in ETA tasks: each tick asks the database what is due.
 SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=60.0)
+# Tickets per sweep transaction: larger is faster, smaller holds row locks for less time.
+SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=5000)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
@@ -181,6 +180,8 @@ else:
         if DEBUG
         else "django.core.mail.backends.smtp.EmailBackend",
     )
+# Where django.core.mail.backends.filebased.EmailBackend writes, when that backend is chosen.
+EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Help Desk <helpdesk@localhost>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 

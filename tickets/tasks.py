@@ -1,6 +1,7 @@
 """Celery tasks: thin interfaces to the services, as views are. Schedules: settings.py."""
 
 from celery import shared_task
+from django.conf import settings
 
 from tickets.notifications import notifications_send_pending
 from tickets.sweep import sla_sweep
@@ -8,7 +9,7 @@ from tickets.sweep import sla_sweep
 
 @shared_task(name="tickets.sla_sweep", ignore_result=True)
 def run_sla_sweep() -> int:
-    return sla_sweep().transitions
+    return sla_sweep(batch_size=settings.SLA_SWEEP_BATCH_SIZE).transitions
 
 
 @shared_task(name="tickets.send_notifications", ignore_result=True)
