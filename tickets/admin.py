@@ -1,1 +1,182 @@
-"""Admin registrations; see the Foundation issue."""
+"""Admin for help topics and canned responses, and a read-only view of tickets.
+
+Tickets are never written through the admin: every change goes through tickets/services.py
+so that it is validated against the transition table and leaves its TicketEvent. The admin
+only shows them.
+"""
+
+import re
+
+from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+
+from accounts.models import Agent
+from tickets.models import (
+    Attachment,
+    CannedResponse,
+    HelpTopic,
+    ThreadEntry,
+    Ticket,
+    TicketEvent,
+)
+
+TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
+
+
+@admin.register(HelpTopic)
+class HelpTopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "department", "sla_plan", "default_priority", "is_active")
+    list_filter = ("is_active", "department", "sla_plan", "default_priority")
+    list_select_related = ("department", "sla_plan")
+    search_fields = ("name", "department__name")
+    autocomplete_fields = ("department", "sla_plan")
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ("title", "department", "is_active")
+    list_filter = ("is_active", "department")
+    list_select_related = ("department",)
+    search_fields = ("title", "body")
+    autocomplete_fields = ("department",)
+
+
+class ReadOnlyInlineMixin:
+    """Shown, never written: see the module docstring."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ThreadEntryInline(ReadOnlyInlineMixin, admin.StackedInline):
+    model = ThreadEntry
+    fields = ("kind", "author", "created_at", "body")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class AttachmentInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = Attachment
+    # The file itself is left out: media is never served by URL, only through a view
+    # that checks access.
+    fields = ("filename", "content_type", "file_size", "sha256", "entry", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entry__ticket")
+
+    @admin.display(description="Size")
+    def file_size(self, obj: Attachment) -> str:
+        return filesizeformat(obj.size)
+
+
+class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = TicketEvent
+    fields = ("created_at", "kind", "by", "old_value", "new_value")
+    readonly_fields = fields
+    verbose_name = "event"
+    verbose_name_plural = "events"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description="By")
+    def by(self, obj: TicketEvent) -> str:
+        return str(obj.actor) if obj.actor else "System"
+
+
+class AgentListFilter(admin.RelatedFieldListFilter):
+    """Agents are named after their users; fetch both in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        agents = Agent.objects.select_related("user")
+        return [(agent.pk, str(agent)) for agent in agents]
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = (
+        "number",
+        "subject",
+        "requester",
+        "department",
+        "help_topic",
+        "priority",
+        "status",
+        "assignee",
+        "sla_plan",
+        "updated_at",
+    )
+    list_display_links = ("number", "subject")
+    list_filter = (
+        "status",
+        "priority",
+        "department",
+        ("assignee", AgentListFilter),
+        "sla_plan",
+        "help_topic",
+        "source",
+        "created_at",
+    )
+    list_select_related = ("requester", "department", "help_topic", "assignee__user", "sla_plan")
+    search_fields = ("subject", "requester__email", "requester__display_name")
+    search_help_text = "Ticket number (1001 or #1001), subject, requester's email or name."
+    date_hierarchy = "created_at"
+    fieldsets = (
+        (None, {"fields": ("number", "subject", "requester", "source")}),
+        (
+            "Routing",
+            {"fields": ("department", "help_topic", "assignee", "priority", "status", "sla_plan")},
+        ),
+        ("Times", {"fields": ("created_at", "updated_at", "resolved_at", "closed_at")}),
+    )
+    readonly_fields = (
+        "number",
+        "subject",
+        "requester",
+        "source",
+        "department",
+        "help_topic",
+        "assignee",
+        "priority",
+        "status",
+        "sla_plan",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "closed_at",
+    )
+    inlines = (ThreadEntryInline, AttachmentInline, TicketEventInline)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # People quote ticket numbers, with or without the "#"; match them exactly, on the
+        # unique index, rather than as text.
+        match = TICKET_NUMBER_RE.match(search_term.strip())
+        if match:
+            results |= queryset.filter(number=int(match.group(1)))
+        return results, may_have_duplicates
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
