@@ -24,8 +24,12 @@ def inline_data(prefix: str, rows: list[dict], *, initial: int = 0) -> dict[str,
 
 def form_errors(response) -> list[str]:
     """Every error on an admin change form, its inlines included, as plain strings."""
-    errors = list(response.context["errors"]) if response.context.get("errors") else []
     flat: list[str] = []
-    for error in errors:
-        flat.extend(str(message) for message in error)
+    # Django's AdminErrorList mixes the forms' ErrorLists with the formsets' non-form
+    # errors, which arrive as bare strings.
+    for error in response.context.get("errors") or []:
+        if isinstance(error, str):
+            flat.append(error)
+        else:
+            flat.extend(str(message) for message in error)
     return flat
