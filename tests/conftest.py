@@ -3,6 +3,12 @@ from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real hasher costs a third of a second per password by design; tests make many.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate limits and presence live in the cache; one test must not see another's.
     cache.clear()

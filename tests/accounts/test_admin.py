@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import Agent, Department, DepartmentMembership, User
+from accounts.models import Agent, Department, User
 from tests.admin_helpers import admin_url, form_errors, inline_data
 from tests.factories import AgentFactory, DepartmentFactory, SLAPlanFactory, UserFactory
 
@@ -253,7 +253,7 @@ class TestAgentAdmin:
 
     def test_list_shows_department_roles(self, admin_client):
         it = DepartmentFactory(name="IT")
-        AgentFactory(user=UserFactory(display_name="Kevin Benavides"), departments={it: "manager"})
+        AgentFactory(user=UserFactory(display_name="Kevin Benavides"), managed=[it])
 
         response = admin_client.get(admin_url(Agent, "changelist"))
 
@@ -261,7 +261,7 @@ class TestAgentAdmin:
 
     def test_filter_by_department_and_role(self, admin_client):
         it, sales = DepartmentFactory(name="IT"), DepartmentFactory(name="Sales")
-        manager = AgentFactory(departments={it: DepartmentMembership.Role.MANAGER})
+        manager = AgentFactory(managed=[it])
         AgentFactory(departments=[it])
         AgentFactory(departments=[sales])
 

@@ -1,0 +1,110 @@
+"""Who may see and do what with a ticket: the one place that decides.
+
+Agents work only the tickets of their departments; a manager role in a department lets
+an agent assign its tickets to others; superusers may do everything. Requesters see their
+own tickets and nothing else.
+"""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import Agent, Department, DepartmentMembership
+from tickets.models import Ticket
+
+
+def agent_of(user) -> Agent | None:
+    """The user's active agent profile, or None for end users and anonymous visitors."""
+    if user is None or not user.is_authenticated:
+        return None
+    try:
+        agent = user.agent
+    except Agent.DoesNotExist:
+        return None
+    return agent if agent.is_active else None
+
+
+def is_agent(user) -> bool:
+    return bool(user and user.is_authenticated and (user.is_superuser or agent_of(user)))
+
+
+def department_ids_of(user) -> set[int] | None:
+    """Departments whose tickets the user works; None means all of them (superuser)."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return None
+    agent = agent_of(user)
+    if agent is None:
+        return set()
+    return set(agent.memberships.values_list("department_id", flat=True))
+
+
+def can_work_ticket(user, ticket: Ticket) -> bool:
+    return can_work_in_department(user, ticket.department_id)
+
+
+def can_work_in_department(user, department_id: int) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    agent = agent_of(user)
+    return agent is not None and agent.memberships.filter(department_id=department_id).exists()
+
+
+def can_manage_department(user, department_id: int) -> bool:
+    """Managers assign a department's tickets to others; superusers everywhere."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    agent = agent_of(user)
+    return (
+        agent is not None
+        and agent.memberships.filter(
+            department_id=department_id, role=DepartmentMembership.Role.MANAGER
+        ).exists()
+    )
+
+
+def is_requester(user, ticket: Ticket) -> bool:
+    return user is not None and user.is_authenticated and ticket.requester_id == user.pk
+
+
+def visible_tickets(user) -> QuerySet[Ticket]:
+    """Every ticket the user may see: as an agent of its department, or as its requester."""
+    if user is None or not user.is_authenticated:
+        return Ticket.objects.none()
+    if user.is_superuser:
+        return Ticket.objects.all()
+    departments = department_ids_of(user)
+    return Ticket.objects.filter(Q(requester=user) | Q(department_id__in=departments or []))
+
+
+def ticket_get_for_user(*, user, number) -> Ticket:
+    """The ticket with this number if the user may see it; Http404 otherwise.
+
+    A missing ticket and a forbidden one look the same, so numbers reveal nothing.
+    """
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise Http404("No such ticket.") from None
+    ticket = (
+        visible_tickets(user)
+        .select_related("department", "requester", "assignee__user", "help_topic", "sla_plan")
+        .filter(number=number)
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def assignable_agents(department: Department) -> QuerySet[Agent]:
+    """Agents to whom a ticket of this department may be assigned."""
+    return (
+        Agent.objects.filter(
+            is_active=True, user__is_active=True, memberships__department=department
+        )
+        .select_related("user")
+        .distinct()
+    )
