@@ -64,7 +64,8 @@ class ThreadEntryInline(ReadOnlyInlineMixin, admin.StackedInline):
     readonly_fields = fields
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
+        # The ticket too: each row's heading is str(entry), which names the ticket.
+        return super().get_queryset(request).select_related("author", "ticket")
 
 
 class AttachmentInline(ReadOnlyInlineMixin, admin.TabularInline):
@@ -90,7 +91,7 @@ class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     verbose_name_plural = "events"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("actor")
+        return super().get_queryset(request).select_related("actor", "ticket")
 
     @admin.display(description="By")
     def by(self, obj: TicketEvent) -> str:
@@ -161,6 +162,7 @@ class TicketAdmin(admin.ModelAdmin):
     inlines = (ThreadEntryInline, AttachmentInline, TicketEventInline)
 
     def get_queryset(self, request):
+        # The change page shows the same relations as the list.
         return super().get_queryset(request).select_related(*self.list_select_related)
 
     def get_search_results(self, request, queryset, search_term):
