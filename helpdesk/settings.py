@@ -156,6 +156,13 @@ CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Periodic work, declared here in code. Deadlines themselves live in database columns,
+# never in ETA tasks: each tick asks the database what is due.
+SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=60.0)
+CELERY_BEAT_SCHEDULE = {
+    "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
+    "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
+}
 
 # EMAIL
 # ------------------------------------------------------------------------------

@@ -33,6 +33,19 @@ class Source(models.TextChoices):
     AGENT = "agent", "Agent"
 
 
+class ClockKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_RESPONSE = "next_response", "Next response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class SLAState(models.TextChoices):
+    NONE = "none", "No SLA clock running"
+    OK = "ok", "On track"
+    WARNING = "warning", "At risk"
+    BREACHED = "breached", "Overdue"
+
+
 class EntryKind(models.TextChoices):
     MESSAGE = "message", "Message"  # from the requester
     REPLY = "reply", "Reply"  # from an agent, sent to the requester
@@ -117,6 +130,12 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Derived from the ticket's SLA clocks by tickets/clocks.py and the sweep, and stored
+    # so that the queue can sort and filter on them with an index.
+    next_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="The earliest due time of a running SLA clock."
+    )
+    sla_state = models.CharField(max_length=16, choices=SLAState.choices, default=SLAState.NONE)
 
     class Meta:
         ordering = ["-created_at"]
@@ -130,6 +149,10 @@ class Ticket(models.Model):
             models.CheckConstraint(
                 condition=Q(source__in=Source.values), name="tickets_ticket_source_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(sla_state__in=SLAState.values),
+                name="tickets_ticket_sla_state_valid",
+            ),
         ]
         indexes = [
             # The queue: a department's tickets in a status, newest activity first.
@@ -138,6 +161,7 @@ class Ticket(models.Model):
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
+            models.Index(fields=["next_due_at"], name="ticket_next_due"),
         ]
 
     def __str__(self):
@@ -224,6 +248,14 @@ class TicketEvent(models.Model):
     )
     old_value = models.CharField(max_length=255, blank=True)
     new_value = models.CharField(max_length=255, blank=True)
+    clock = models.ForeignKey(
+        "tickets.SLAClock",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="events",
+        help_text="For SLA events: the clock that warned, breached or escalated.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -231,6 +263,13 @@ class TicketEvent(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=EventKind.values), name="tickets_event_kind_valid"
+            ),
+            # The database itself refuses a second warning or breach for one clock: the
+            # last line of defence behind the sweep's locking.
+            models.UniqueConstraint(
+                fields=["clock", "kind"],
+                condition=Q(kind__in=["sla_warning", "sla_breached"]),
+                name="tickets_event_once_per_clock",
             ),
         ]
         indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
@@ -259,3 +298,117 @@ class CannedResponse(models.Model):
 
     def __str__(self):
         return self.title
+
+
+# The running-clock condition the sweep's partial indexes are built on: a clock that is
+# neither met nor stopped nor paused can warn or breach.
+RUNNING_CLOCK = Q(met_at__isnull=True, stopped_at__isnull=True, paused_at__isnull=True)
+
+
+class SLAClock(models.Model):
+    """One SLA target being measured on one ticket, in business time.
+
+    A clock runs from `started_at`; time spent paused (pending, resolved) does not count,
+    so the due and warning times move later by the business minutes spent paused. The
+    sweep sets `warned_at` and `breached_at` exactly once each. A met clock records when
+    and how many business minutes it took; a stopped one was no longer measured (the ticket
+    closed first, or a plan change replaced it).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(max_length=16, choices=ClockKind.choices)
+    target_minutes = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_minutes = models.FloatField(default=0)
+    met_at = models.DateTimeField(null=True, blank=True)
+    business_minutes_taken = models.FloatField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        verbose_name = "SLA clock"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=ClockKind.values), name="tickets_clock_kind_valid"
+            ),
+            # At most one live clock of each kind per ticket.
+            models.UniqueConstraint(
+                fields=["ticket", "kind"],
+                condition=Q(met_at__isnull=True, stopped_at__isnull=True),
+                name="tickets_clock_one_live_per_kind",
+            ),
+        ]
+        indexes = [
+            # The sweep's two questions, answered from small partial indexes, so a pass
+            # with nothing due costs the same at a thousand tickets as at a million.
+            models.Index(
+                fields=["warn_at"],
+                condition=RUNNING_CLOCK & Q(warned_at__isnull=True),
+                name="clock_warn_pending",
+            ),
+            models.Index(
+                fields=["due_at"],
+                condition=RUNNING_CLOCK & Q(breached_at__isnull=True),
+                name="clock_breach_pending",
+            ),
+            models.Index(fields=["ticket", "kind"], name="clock_ticket_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on ticket {self.ticket_id}"
+
+    @property
+    def is_live(self) -> bool:
+        return self.met_at is None and self.stopped_at is None
+
+
+class Notification(models.Model):
+    """An email owed to someone, written in the same transaction as the change causing it.
+
+    This is a transactional outbox: a change and its notification commit together or not
+    at all, and the worker sends whatever is unsent, so a lost Celery message or a killed
+    worker delays an email but never drops or doubles it (see tickets/notifications.py).
+    """
+
+    class Kind(models.TextChoices):
+        SLA_WARNING = "sla_warning", "SLA warning"
+        SLA_BREACHED = "sla_breached", "SLA breached"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(
+        TicketEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "recipient", "kind"],
+                condition=Q(event__isnull=False),
+                name="tickets_notification_once_per_event",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="notification_unsent",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} to {self.recipient_id} for ticket {self.ticket_id}"

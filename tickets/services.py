@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Agent, Department
 from sla.models import SLAPlan
-from tickets import access
+from tickets import access, clocks
 from tickets.errors import (
     AlreadyClaimed,
     InvalidInput,
@@ -131,6 +131,7 @@ def _change_status(ticket: Ticket, target: str, by, *, kind=EventKind.STATUS_CHA
         fields.append("resolved_at")
     _save(ticket, *fields)
     _record(ticket, kind, by, old=current, new=target)
+    clocks.clocks_on_status_change(ticket, old=current, now=now)
     return ticket
 
 
@@ -191,6 +192,7 @@ def ticket_create(
             ticket=ticket, kind=EntryKind.MESSAGE, author=requester, body=body, created_at=now
         )
         _record(ticket, EventKind.CREATED, by or requester, new=Status.OPEN)
+        clocks.clocks_start(ticket, now=now)
     return ticket
 
 
@@ -303,6 +305,7 @@ def ticket_set_plan(*, ticket: Ticket, plan: SLAPlan | None, by) -> Ticket:
         ticket.sla_plan = plan
         _save(ticket, "sla_plan")
         _record(ticket, EventKind.PLAN_CHANGED, by, old=_display(old), new=_display(plan))
+        clocks.clocks_on_plan_change(ticket, now=timezone.now())
     return ticket
 
 
@@ -327,7 +330,9 @@ def ticket_reply(*, ticket: Ticket, body: str, by) -> ThreadEntry:
         ticket = _lock(ticket)
         _require_agent(by, ticket)
         _require_open_for_work(ticket)
-        return _add_entry(ticket, EntryKind.REPLY, body, by)
+        entry = _add_entry(ticket, EntryKind.REPLY, body, by)
+        clocks.clocks_on_agent_reply(ticket, now=entry.created_at)
+        return entry
 
 
 def ticket_add_note(*, ticket: Ticket, body: str, by) -> ThreadEntry:
@@ -357,6 +362,7 @@ def ticket_add_message(*, ticket: Ticket, body: str, by) -> ThreadEntry:
             _change_status(ticket, Status.OPEN, by, kind=EventKind.REOPENED)
         elif ticket.status == Status.PENDING:
             _change_status(ticket, Status.OPEN, by)
+        clocks.clocks_on_requester_message(ticket, now=entry.created_at)
         return entry
 
 

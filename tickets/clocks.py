@@ -1,0 +1,283 @@
+"""Each ticket's SLA clocks: started, paused, resumed, met and recomputed.
+
+These functions are called by the ticket services inside their transaction, on a ticket
+row the service has locked, so the clocks change together with what caused them. The
+sweep (tickets/sweep.py) only ever marks running clocks warned or breached.
+
+Rules (DESIGN.md, SLA semantics):
+- first response runs from creation until the first agent reply and never pauses;
+- next response runs from a requester message (once the first response is met) until the
+  next agent reply; resolution runs from creation until the ticket is resolved;
+- resolution and next response pause while pending (if the plan says so) and while
+  resolved; the business minutes spent paused push the due and warning times later;
+- a reopened ticket's resolution clock resumes; closing stops everything still live.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sla.clock import add_business_minutes, business_minutes_between
+from sla.models import BusinessCalendar, SLAPlan
+from tickets.models import ClockKind, SLAClock, SLAState, Status, Ticket
+
+PAUSABLE = frozenset({ClockKind.NEXT_RESPONSE, ClockKind.RESOLUTION})
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A plan's targets with its calendar loaded, ready for arithmetic without queries."""
+
+    plan: SLAPlan
+    calendar: BusinessCalendar | None
+
+    def target(self, kind: str) -> int | None:
+        return {
+            ClockKind.FIRST_RESPONSE: self.plan.first_response_minutes,
+            ClockKind.NEXT_RESPONSE: self.plan.next_response_minutes,
+            ClockKind.RESOLUTION: self.plan.resolution_minutes,
+        }[kind]
+
+    def deadlines(self, *, started_at, target, paused_minutes) -> tuple[datetime, datetime]:
+        """(warn_at, due_at) for a clock: target business minutes plus the time paused."""
+        due_at = add_business_minutes(self.calendar, started_at, target + paused_minutes)
+        warn_minutes = target * self.plan.warning_percent / 100
+        warn_at = add_business_minutes(self.calendar, started_at, warn_minutes + paused_minutes)
+        return warn_at, due_at
+
+    def minutes_between(self, start, end) -> float:
+        return business_minutes_between(self.calendar, start, end)
+
+
+def policy_for(plan_id: int | None) -> Policy | None:
+    if plan_id is None:
+        return None
+    plan = SLAPlan.objects.select_related("calendar").get(pk=plan_id)
+    calendar = plan.calendar
+    if calendar is not None:
+        calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").get(
+            pk=calendar.pk
+        )
+    return Policy(plan=plan, calendar=calendar)
+
+
+def _live_clocks(ticket: Ticket) -> dict[str, SLAClock]:
+    clocks = SLAClock.objects.filter(
+        ticket=ticket, met_at__isnull=True, stopped_at__isnull=True
+    ).select_for_update()
+    return {clock.kind: clock for clock in clocks}
+
+
+def _start(ticket: Ticket, policy: Policy, kind: str, now: datetime) -> SLAClock | None:
+    target = policy.target(kind)
+    if not target:
+        return None
+    warn_at, due_at = policy.deadlines(started_at=now, target=target, paused_minutes=0)
+    return SLAClock.objects.create(
+        ticket=ticket,
+        kind=kind,
+        target_minutes=target,
+        started_at=now,
+        warn_at=warn_at,
+        due_at=due_at,
+    )
+
+
+def _meet(clock: SLAClock, policy: Policy | None, now: datetime) -> None:
+    paused = clock.paused_minutes
+    if clock.paused_at is not None and policy is not None:
+        paused += policy.minutes_between(clock.paused_at, now)
+    elapsed = policy.minutes_between(clock.started_at, now) if policy else 0.0
+    clock.met_at = now
+    clock.business_minutes_taken = max(0.0, elapsed - paused)
+    clock.save(update_fields=["met_at", "business_minutes_taken"])
+
+
+def _stop(clock: SLAClock, now: datetime) -> None:
+    clock.stopped_at = now
+    clock.save(update_fields=["stopped_at"])
+
+
+def _pause(clock: SLAClock, now: datetime) -> None:
+    if clock.paused_at is None:
+        clock.paused_at = now
+        clock.save(update_fields=["paused_at"])
+
+
+def _resume(clock: SLAClock, policy: Policy | None, now: datetime) -> None:
+    if clock.paused_at is None:
+        return
+    if policy is not None:
+        clock.paused_minutes += policy.minutes_between(clock.paused_at, now)
+        clock.warn_at, clock.due_at = policy.deadlines(
+            started_at=clock.started_at,
+            target=clock.target_minutes,
+            paused_minutes=clock.paused_minutes,
+        )
+    clock.paused_at = None
+    clock.save(update_fields=["paused_minutes", "warn_at", "due_at", "paused_at"])
+
+
+def _should_pause(kind: str, status: str, policy: Policy | None) -> bool:
+    if kind not in PAUSABLE:
+        return False
+    if status == Status.RESOLVED:
+        return True
+    return status == Status.PENDING and policy is not None and policy.plan.pause_when_pending
+
+
+# Called by the services ----------------------------------------------------------------
+
+
+def clocks_start(ticket: Ticket, *, now: datetime) -> None:
+    """A new ticket: first response and resolution start running."""
+    policy = policy_for(ticket.sla_plan_id)
+    if policy is not None:
+        _start(ticket, policy, ClockKind.FIRST_RESPONSE, now)
+        _start(ticket, policy, ClockKind.RESOLUTION, now)
+    refresh_ticket_sla(ticket)
+
+
+def clocks_on_agent_reply(ticket: Ticket, *, now: datetime) -> None:
+    """An agent answered: first and next response are met."""
+    live = _live_clocks(ticket)
+    responses = [live[k] for k in (ClockKind.FIRST_RESPONSE, ClockKind.NEXT_RESPONSE) if k in live]
+    if not responses:
+        return
+    policy = policy_for(ticket.sla_plan_id)
+    for clock in responses:
+        _meet(clock, policy, now)
+    refresh_ticket_sla(ticket)
+
+
+def clocks_on_requester_message(ticket: Ticket, *, now: datetime) -> None:
+    """The requester wrote again: the next agent reply is now owed, on the clock."""
+    live = _live_clocks(ticket)
+    if ClockKind.FIRST_RESPONSE in live or ClockKind.NEXT_RESPONSE in live:
+        return  # a response is already owed and measured
+    policy = policy_for(ticket.sla_plan_id)
+    if policy is None:
+        return
+    clock = _start(ticket, policy, ClockKind.NEXT_RESPONSE, now)
+    if clock is not None and _should_pause(clock.kind, ticket.status, policy):
+        _pause(clock, now)
+    refresh_ticket_sla(ticket)
+
+
+def clocks_on_status_change(ticket: Ticket, *, old: str, now: datetime) -> None:
+    """Pause, resume, meet or stop clocks for the ticket's new status."""
+    new = ticket.status
+    live = _live_clocks(ticket)
+    policy = policy_for(ticket.sla_plan_id)
+    if new == Status.CLOSED:
+        for clock in live.values():
+            if clock.kind == ClockKind.RESOLUTION:
+                _meet(clock, policy, now)
+            else:
+                _stop(clock, now)
+    else:
+        if old == Status.RESOLVED and new == Status.OPEN:
+            # Reopened: the resolution met at resolve time is live again, and the time
+            # spent resolved counts as paused.
+            clock = (
+                SLAClock.objects.select_for_update()
+                .filter(ticket=ticket, kind=ClockKind.RESOLUTION, stopped_at__isnull=True)
+                .exclude(met_at__isnull=True)
+                .order_by("-met_at")
+                .first()
+            )
+            if clock is not None and ClockKind.RESOLUTION not in live:
+                clock.met_at = None
+                clock.business_minutes_taken = None
+                clock.save(update_fields=["met_at", "business_minutes_taken"])
+                live[clock.kind] = clock
+        if new == Status.RESOLVED:
+            first = live.pop(ClockKind.FIRST_RESPONSE, None)
+            if first is not None:
+                # Resolving answers the requester; nothing is left to respond to.
+                _stop(first, now)
+        for clock in live.values():
+            if _should_pause(clock.kind, new, policy):
+                _pause(clock, now)
+            else:
+                _resume(clock, policy, now)
+        if new == Status.RESOLVED and ClockKind.RESOLUTION in live:
+            clock = live[ClockKind.RESOLUTION]
+            _meet(clock, policy, now)
+    refresh_ticket_sla(ticket)
+
+
+def clocks_on_plan_change(ticket: Ticket, *, now: datetime) -> None:
+    """A new plan (or an edited one): replace every live clock with one on the new terms.
+
+    The replacement keeps the old clock's start and paused time, so the ticket is measured
+    as if it had always been on this plan. Old clocks are stopped rather than edited: each
+    clock warns and breaches at most once, and a new deadline deserves its own warning.
+    """
+    policy = policy_for(ticket.sla_plan_id)
+    live = _live_clocks(ticket)
+    for kind, clock in live.items():
+        _stop(clock, now)
+        if policy is None:
+            continue
+        target = policy.target(kind)
+        if not target:
+            continue
+        warn_at, due_at = policy.deadlines(
+            started_at=clock.started_at, target=target, paused_minutes=clock.paused_minutes
+        )
+        replacement = SLAClock.objects.create(
+            ticket=ticket,
+            kind=kind,
+            target_minutes=target,
+            started_at=clock.started_at,
+            paused_at=clock.paused_at,
+            paused_minutes=clock.paused_minutes,
+            warn_at=warn_at,
+            due_at=due_at,
+            # A deadline that had already passed stays passed: no second warning or breach
+            # for what the ticket already went through.
+            warned_at=clock.warned_at if clock.warned_at and warn_at <= now else None,
+            breached_at=clock.breached_at if clock.breached_at and due_at <= now else None,
+        )
+        live[kind] = replacement
+    if policy is not None and ticket.status in (Status.OPEN, Status.PENDING):
+        # Targets the old plan lacked start now, from the ticket's creation.
+        for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION):
+            if kind not in live and not _ever_met(ticket, kind) and policy.target(kind):
+                warn_at, due_at = policy.deadlines(
+                    started_at=ticket.created_at, target=policy.target(kind), paused_minutes=0
+                )
+                SLAClock.objects.create(
+                    ticket=ticket,
+                    kind=kind,
+                    target_minutes=policy.target(kind),
+                    started_at=ticket.created_at,
+                    warn_at=warn_at,
+                    due_at=due_at,
+                )
+    refresh_ticket_sla(ticket)
+
+
+def _ever_met(ticket: Ticket, kind: str) -> bool:
+    return SLAClock.objects.filter(ticket=ticket, kind=kind, met_at__isnull=False).exists()
+
+
+def refresh_ticket_sla(ticket: Ticket) -> None:
+    """Store the ticket's next deadline and SLA state, derived from its live clocks."""
+    live = list(
+        SLAClock.objects.filter(ticket=ticket, met_at__isnull=True, stopped_at__isnull=True)
+    )
+    running = [clock for clock in live if clock.paused_at is None]
+    next_due_at = min((clock.due_at for clock in running), default=None)
+    if any(clock.breached_at for clock in live):
+        state = SLAState.BREACHED
+    elif any(clock.warned_at for clock in live):
+        state = SLAState.WARNING
+    elif live:
+        state = SLAState.OK
+    else:
+        state = SLAState.NONE
+    if (ticket.next_due_at, ticket.sla_state) != (next_due_at, state):
+        ticket.next_due_at = next_due_at
+        ticket.sla_state = state
+        ticket.save(update_fields=["next_due_at", "sla_state"])

@@ -1,0 +1,100 @@
+"""Sending the email outbox.
+
+Services and the sweep write Notification rows in the same transaction as the change
+that causes them. This module sends them: it claims a batch (SKIP LOCKED, with a lease so
+a worker killed mid-send only delays its batch), sends each email, and marks it sent.
+The worker runs it after each commit that queued mail and on a beat schedule, so a lost
+Celery message is caught up by the next tick.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from tickets.models import Notification
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def _claim(limit: int) -> list[int]:
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("created_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        Notification.objects.filter(id__in=ids).update(claimed_until=now + LEASE)
+    return ids
+
+
+def render_notification(notification: Notification) -> EmailMultiAlternatives:
+    """The email for one notification: subject, text and HTML from templates/emails/."""
+    ticket = notification.ticket
+    context = {
+        "notification": notification,
+        "ticket": ticket,
+        "recipient": notification.recipient,
+        "event": notification.event,
+        "site_name": settings.SITE_NAME,
+        "ticket_url": f"{settings.SITE_URL}/agent/tickets/{ticket.number}/",
+    }
+    name = f"emails/{notification.kind}"
+    subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{name}.txt", context),
+        to=[notification.recipient.email],
+        headers={"Message-ID": f"<notification-{notification.pk}@{_domain()}>"},
+    )
+    message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
+    return message
+
+
+def _domain() -> str:
+    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"
+
+
+def notifications_send_pending(*, limit: int = 200) -> int:
+    """Send up to `limit` unsent notifications; return how many went out."""
+    sent = 0
+    for notification_id in _claim(limit):
+        notification = (
+            Notification.objects.select_related(
+                "ticket__department",
+                "ticket__assignee__user",
+                "ticket__requester",
+                "recipient",
+                "event",
+            )
+            .filter(pk=notification_id, sent_at__isnull=True)
+            .first()
+        )
+        if notification is None:
+            continue
+        try:
+            render_notification(notification).send()
+        except Exception as error:  # an SMTP hiccup must not stop the rest of the batch
+            logger.warning("Notification %s failed: %s", notification_id, error)
+            Notification.objects.filter(pk=notification_id).update(
+                attempts=notification.attempts + 1,
+                last_error=str(error)[:1000],
+                claimed_until=timezone.now() + LEASE * (notification.attempts + 1),
+            )
+            continue
+        Notification.objects.filter(pk=notification_id).update(
+            sent_at=timezone.now(), attempts=notification.attempts + 1, last_error=""
+        )
+        sent += 1
+    return sent

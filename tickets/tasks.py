@@ -1,0 +1,20 @@
+"""Celery tasks: thin interfaces to the services, as views are. Schedules: settings.py."""
+
+from celery import shared_task
+
+from tickets.notifications import notifications_send_pending
+from tickets.sweep import sla_sweep
+
+
+@shared_task(name="tickets.sla_sweep", ignore_result=True)
+def run_sla_sweep() -> int:
+    return sla_sweep().transitions
+
+
+@shared_task(name="tickets.send_notifications", ignore_result=True)
+def send_notifications() -> int:
+    sent = total = notifications_send_pending()
+    while sent:  # drain what piled up, a batch at a time
+        sent = notifications_send_pending()
+        total += sent
+    return total
