@@ -1,9 +1,12 @@
 """Every model registered in the admin: its pages open, its searches and filters work."""
 
+import datetime
+
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.test import RequestFactory
+from django.utils import timezone
 
 from accounts.models import Agent, Department, User
 from sla.models import BusinessCalendar, SLAPlan
@@ -18,13 +21,14 @@ from tests.factories import (
     SLAPlanFactory,
     UserFactory,
 )
-from tickets.models import CannedResponse, HelpTopic, Ticket
+from tickets.models import CannedResponse, HelpTopic, Notification, Ticket
 from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
+from tickets.sweep import sla_sweep
 
 pytestmark = pytest.mark.django_db
 
 # Models the admin must never offer to add: their rows come from services.
-NO_ADD = {Ticket}
+NO_ADD = {Ticket, Notification}
 
 
 def make_instances() -> dict[type, object]:
@@ -46,6 +50,8 @@ def make_instances() -> dict[type, object]:
     ticket_claim(ticket=ticket, by=agent.user)
     ticket_add_note(ticket=ticket, body="It is the toner.", by=agent.user)
     ticket_reply(ticket=ticket, body="On my way.", by=agent.user)
+    # A month later the resolution clock has long breached: the assignee is notified.
+    sla_sweep(now=timezone.now() + datetime.timedelta(days=30))
     return {
         User: agent.user,
         Group: Group.objects.create(name="Helpers"),
@@ -56,6 +62,7 @@ def make_instances() -> dict[type, object]:
         HelpTopic: topic,
         CannedResponse: CannedResponseFactory(department=department),
         Ticket: ticket,
+        Notification: Notification.objects.get(kind=Notification.Kind.SLA_BREACHED),
     }
 
 
@@ -93,7 +100,9 @@ def test_every_list_has_search_and_filters(model):
 @pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.label)
 def test_searching_finds_the_row(admin_client, instances, model):
     obj = instances[model]
-    term = obj.subject if model is Ticket else str(obj)
+    term = {Ticket: lambda: obj.subject, Notification: lambda: obj.recipient.email}.get(
+        model, lambda: str(obj)
+    )()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})
 

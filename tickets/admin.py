@@ -15,6 +15,8 @@ from tickets.models import (
     Attachment,
     CannedResponse,
     HelpTopic,
+    Notification,
+    SLAClock,
     ThreadEntry,
     Ticket,
     TicketEvent,
@@ -41,12 +43,11 @@ class CannedResponseAdmin(admin.ModelAdmin):
     autocomplete_fields = ("department",)
 
 
-class ReadOnlyInlineMixin:
-    """Shown, never written: see the module docstring."""
+class ReadOnlyMixin:
+    """Shown, never written through the admin: see the module docstring.
 
-    extra = 0
-    can_delete = False
-    show_change_link = False
+    Viewing stays allowed (superusers, and staff with the "view" permission).
+    """
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -56,6 +57,12 @@ class ReadOnlyInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnlyInlineMixin(ReadOnlyMixin):
+    extra = 0
+    can_delete = False
+    show_change_link = False
 
 
 class ThreadEntryInline(ReadOnlyInlineMixin, admin.StackedInline):
@@ -98,6 +105,27 @@ class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
         return str(obj.actor) if obj.actor else "System"
 
 
+class SLAClockInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = SLAClock
+    fields = (
+        "kind",
+        "target_minutes",
+        "started_at",
+        "warn_at",
+        "due_at",
+        "paused_at",
+        "paused_minutes",
+        "met_at",
+        "business_minutes_taken",
+        "warned_at",
+        "breached_at",
+        "stopped_at",
+    )
+    readonly_fields = fields
+    verbose_name = "SLA clock"
+    verbose_name_plural = "SLA clocks"
+
+
 class AgentListFilter(admin.RelatedFieldListFilter):
     """Agents are named after their users; fetch both in one query."""
 
@@ -107,7 +135,7 @@ class AgentListFilter(admin.RelatedFieldListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "number",
         "subject",
@@ -118,11 +146,14 @@ class TicketAdmin(admin.ModelAdmin):
         "status",
         "assignee",
         "sla_plan",
+        "sla_state",
+        "next_due_at",
         "updated_at",
     )
     list_display_links = ("number", "subject")
     list_filter = (
         "status",
+        "sla_state",
         "priority",
         "department",
         ("assignee", AgentListFilter),
@@ -141,6 +172,7 @@ class TicketAdmin(admin.ModelAdmin):
             "Routing",
             {"fields": ("department", "help_topic", "assignee", "priority", "status", "sla_plan")},
         ),
+        ("SLA", {"fields": ("sla_state", "next_due_at")}),
         ("Times", {"fields": ("created_at", "updated_at", "resolved_at", "closed_at")}),
     )
     readonly_fields = (
@@ -154,12 +186,14 @@ class TicketAdmin(admin.ModelAdmin):
         "priority",
         "status",
         "sla_plan",
+        "sla_state",
+        "next_due_at",
         "created_at",
         "updated_at",
         "resolved_at",
         "closed_at",
     )
-    inlines = (ThreadEntryInline, AttachmentInline, TicketEventInline)
+    inlines = (ThreadEntryInline, AttachmentInline, TicketEventInline, SLAClockInline)
 
     def get_queryset(self, request):
         # The change page shows the same relations as the list.
@@ -174,11 +208,52 @@ class TicketAdmin(admin.ModelAdmin):
             results |= queryset.filter(number=int(match.group(1)))
         return results, may_have_duplicates
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+class SentListFilter(admin.SimpleListFilter):
+    title = "sent"
+    parameter_name = "sent"
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    def lookups(self, request, model_admin):
+        return [("yes", "Sent"), ("no", "Not sent yet"), ("failing", "Failed at least once")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(sent_at__isnull=True)
+        if self.value() == "failing":
+            return queryset.exclude(last_error="")
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The email outbox, for seeing what was sent and what is stuck; written by services."""
+
+    list_display = ("created_at", "kind", "ticket", "recipient", "attempts", "sent_at")
+    list_filter = (SentListFilter, "kind", "created_at")
+    list_select_related = ("ticket", "recipient")
+    search_fields = ("recipient__email", "recipient__display_name", "ticket__subject")
+    date_hierarchy = "created_at"
+    fields = (
+        "kind",
+        "ticket",
+        "recipient",
+        "event",
+        "created_at",
+        "claimed_until",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ticket", "recipient", "event__ticket")
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = TICKET_NUMBER_RE.match(search_term.strip())
+        if match:
+            results |= queryset.filter(ticket__number=int(match.group(1)))
+        return results, may_have_duplicates

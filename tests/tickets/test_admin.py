@@ -1,17 +1,26 @@
 """Tickets in the admin: readable, never writable, cheap to list, and safe to display."""
 
+import datetime
 import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.html import escape
 
 from tests.admin_helpers import admin_url
 from tests.factories import AgentFactory, HelpTopicFactory, SLAPlanFactory, UserFactory
 from tests.hostile import PAYLOADS
-from tickets.models import Attachment, CannedResponse, HelpTopic, Ticket
+from tickets.models import (
+    Attachment,
+    CannedResponse,
+    HelpTopic,
+    Notification,
+    SLAClock,
+    Ticket,
+)
 from tickets.services import (
     ticket_add_note,
     ticket_assign,
@@ -20,6 +29,7 @@ from tickets.services import (
     ticket_resolve,
     ticket_set_plan,
 )
+from tickets.sweep import sla_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -57,6 +67,17 @@ class TestTicketPage:
             assert kind in content, kind
         assert "Critical" in content
         assert "Kevin Benavides" in content
+
+    def test_shows_sla_clocks(self, admin_client, worked_ticket):
+        response = admin_client.get(admin_url(Ticket, "change", worked_ticket.pk))
+
+        clocks = next(
+            formset
+            for formset in response.context["inline_admin_formsets"]
+            if formset.opts.model is SLAClock
+        )
+        kinds = {form.original.kind for form in clocks}
+        assert {"first_response", "resolution"} <= kinds
 
     def test_shows_attachments_without_serving_the_file(
         self, admin_client, desk, settings, tmp_path
@@ -219,6 +240,33 @@ class TestTicketList:
         assert filtered(status__exact="resolved") == [worked_ticket]
         assert filtered(assignee__id__exact=desk.agent.pk) == [other]
         assert filtered(sla_plan__id__exact=desk.critical.pk) == [worked_ticket]
+
+
+class TestNotificationOutbox:
+    @pytest.fixture
+    def notification(self, desk):
+        ticket = desk.ticket()
+        ticket_claim(ticket=ticket, by=desk.agent.user)
+        sla_sweep(now=timezone.now() + datetime.timedelta(days=30))
+        return Notification.objects.filter(kind=Notification.Kind.SLA_BREACHED).first()
+
+    def test_readable_not_writable(self, admin_client, notification):
+        url = admin_url(Notification, "change", notification.pk)
+
+        assert admin_client.get(url).status_code == 200
+        assert admin_client.post(url, {"attempts": "0", "last_error": ""}).status_code == 403
+        assert admin_client.get(admin_url(Notification, "add")).status_code == 403
+        delete_url = admin_url(Notification, "delete", notification.pk)
+        assert admin_client.get(delete_url).status_code == 403
+
+    def test_filter_unsent_and_search_by_ticket_number(self, admin_client, notification):
+        url = admin_url(Notification, "changelist")
+
+        unsent = admin_client.get(url, {"sent": "no"}).context["cl"].result_list
+        assert notification in unsent
+        assert not admin_client.get(url, {"sent": "yes"}).context["cl"].result_list
+        found = admin_client.get(url, {"q": f"#{notification.ticket.number}"})
+        assert notification in found.context["cl"].result_list
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
