@@ -5,18 +5,23 @@ so that it is validated against the transition table and leaves its TicketEvent.
 only shows them.
 """
 
+import datetime
 import re
 
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Agent
+from sla.admin import format_minutes
 from tickets.models import (
     Attachment,
     CannedResponse,
     HelpTopic,
     Notification,
     SLAClock,
+    SLAState,
     ThreadEntry,
     Ticket,
     TicketEvent,
@@ -105,25 +110,79 @@ class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
         return str(obj.actor) if obj.actor else "System"
 
 
+def _short_time(value: datetime.datetime | None) -> str:
+    return date_format(timezone.localtime(value), "M j, H:i") if value else "-"
+
+
+def _business_minutes(value: float | None) -> str:
+    return format_minutes(round(value)) if value is not None else "-"
+
+
 class SLAClockInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """Each target being measured; stopped clocks stay, as the history of plan changes."""
+
     model = SLAClock
     fields = (
         "kind",
-        "target_minutes",
-        "started_at",
-        "warn_at",
-        "due_at",
-        "paused_at",
-        "paused_minutes",
-        "met_at",
-        "business_minutes_taken",
-        "warned_at",
-        "breached_at",
-        "stopped_at",
+        "target",
+        "started",
+        "warn",
+        "due",
+        "met",
+        "taken",
+        "paused",
+        "warned",
+        "breached",
+        "stopped",
     )
     readonly_fields = fields
     verbose_name = "SLA clock"
     verbose_name_plural = "SLA clocks"
+
+    @admin.display(description="Target")
+    def target(self, obj: SLAClock) -> str:
+        return format_minutes(obj.target_minutes)
+
+    @admin.display(description="Started")
+    def started(self, obj: SLAClock) -> str:
+        return _short_time(obj.started_at)
+
+    @admin.display(description="Warn at")
+    def warn(self, obj: SLAClock) -> str:
+        return _short_time(obj.warn_at)
+
+    @admin.display(description="Due")
+    def due(self, obj: SLAClock) -> str:
+        return _short_time(obj.due_at)
+
+    @admin.display(description="Met")
+    def met(self, obj: SLAClock) -> str:
+        return _short_time(obj.met_at)
+
+    @admin.display(description="Business time taken")
+    def taken(self, obj: SLAClock) -> str:
+        return _business_minutes(obj.business_minutes_taken)
+
+    @admin.display(description="Paused")
+    def paused(self, obj: SLAClock) -> str:
+        parts = []
+        if obj.paused_at:
+            parts.append(f"since {_short_time(obj.paused_at)}")
+        if obj.paused_minutes:
+            parts.append(f"{_business_minutes(obj.paused_minutes)} in all")
+        return ", ".join(parts) or "-"
+
+    @admin.display(description="Warned")
+    def warned(self, obj: SLAClock) -> str:
+        return _short_time(obj.warned_at)
+
+    @admin.display(description="Breached")
+    def breached(self, obj: SLAClock) -> str:
+        return _short_time(obj.breached_at)
+
+    @admin.display(description="Stopped")
+    def stopped(self, obj: SLAClock) -> str:
+        return _short_time(obj.stopped_at)
 
 
 class AgentListFilter(admin.RelatedFieldListFilter):
@@ -141,13 +200,11 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "subject",
         "requester",
         "department",
-        "help_topic",
         "priority",
         "status",
         "assignee",
         "sla_plan",
-        "sla_state",
-        "next_due_at",
+        "sla",
         "updated_at",
     )
     list_display_links = ("number", "subject")
@@ -198,6 +255,14 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         # The change page shows the same relations as the list.
         return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description="SLA", ordering="next_due_at")
+    def sla(self, obj: Ticket) -> str:
+        if obj.sla_state == SLAState.NONE:
+            return "-"
+        if obj.next_due_at is None:
+            return obj.get_sla_state_display()
+        return f"{obj.get_sla_state_display()}, due {_short_time(obj.next_due_at)}"
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)

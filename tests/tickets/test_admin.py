@@ -206,6 +206,18 @@ class TestTicketList:
         assert Ticket.objects.count() == 10
         assert count_queries(admin_client, url) == few
 
+    def test_sla_column_shows_state_and_due_time(self, admin_client, desk, worked_ticket):
+        running = desk.ticket(subject="Still running")
+
+        response = admin_client.get(admin_url(Ticket, "changelist"))
+
+        content = response.content.decode()
+        running.refresh_from_db()
+        assert running.sla_state == "ok"
+        assert "On track, due " in content
+        # A resolved ticket has no running clock.
+        assert worked_ticket.sla_state == "none"
+
     @pytest.mark.parametrize("term", ["{number}", "#{number}", " #{number} "])
     def test_search_by_number(self, admin_client, desk, term):
         ticket = desk.ticket(subject="Monitor flickering")
