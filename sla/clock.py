@@ -71,9 +71,12 @@ Interval: TypeAlias = tuple[int, dt.time, dt.time]
 Segment: TypeAlias = tuple[int, int]  # (start, end) in microseconds since the epoch, UTC
 
 
-def _to_us(moment: dt.datetime) -> int:
-    delta = moment - _EPOCH
+def _delta_to_us(delta: dt.timedelta) -> int:
     return (delta.days * 86_400 + delta.seconds) * _US_PER_SECOND + delta.microseconds
+
+
+def _to_us(moment: dt.datetime) -> int:
+    return _delta_to_us(moment - _EPOCH)
 
 
 def _from_us(us: int) -> dt.datetime:
@@ -94,7 +97,9 @@ def _us_to_time(us: int) -> dt.time:
 
 
 @functools.lru_cache(maxsize=2048)
-def _offset_change_dates(time_zone: str, year: int) -> tuple[tuple[dt.date, ...], frozenset]:
+def _offset_change_dates(
+    time_zone: str, year: int
+) -> tuple[tuple[dt.date, ...], frozenset[dt.date]]:
     """Local dates of ``year`` on which ``time_zone`` may change its UTC offset.
 
     Samples the offset once a day (in UTC) and marks every local date the change could fall
@@ -252,7 +257,7 @@ class CalendarSpec:
             segments = tuple(exact)
         else:
             offset = dt.datetime.combine(day, _MIDNIGHT, tzinfo=self.zone).utcoffset()
-            base = (day.toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY - _to_us_delta(offset)
+            base = (day.toordinal() - _EPOCH_ORDINAL) * _US_PER_DAY - _delta_to_us(offset)
             segments = tuple((base + s, base + e) for s, e in walls)
         if len(self._days) >= _DAY_CACHE_LIMIT:
             self._days.clear()
@@ -327,7 +332,8 @@ class CalendarSpec:
             today = nominal[day.weekday()]
             if today and day not in holidays:
                 if target <= today or self._is_transition_day(day):
-                    # Exact, and on a transition day the time may differ from the nominal.
+                    # Walk the real periods: the due time falls today, or today is a DST
+                    # day whose working time may differ from the nominal.
                     for s, e in self._segments(day):
                         if e - s >= target:
                             return s + target
@@ -340,7 +346,8 @@ class CalendarSpec:
         if not self._week:
             return 0
         total = 0
-        # Days strictly between these lie wholly inside [low, high).
+        # Days from inner_first to inner_last lie wholly inside [low, high) and may be
+        # counted in bulk; the two days at either end are clipped to it.
         inner_first, inner_last = first + 2 * _DAY, last - _DAY
         day, stop = first, last + _DAY
         while day <= stop:
@@ -360,10 +367,6 @@ class CalendarSpec:
                         total += e - s
             day += _DAY
         return total
-
-
-def _to_us_delta(delta: dt.timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * _US_PER_SECOND + delta.microseconds
 
 
 CalendarLike: TypeAlias = "BusinessCalendar | CalendarSpec | None"

@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -67,34 +67,38 @@ def _domain() -> str:
 
 
 def notifications_send_pending(*, limit: int = 200) -> int:
-    """Send up to `limit` unsent notifications; return how many went out."""
+    """Send up to `limit` unsent notifications over one connection; return how many went out.
+
+    Each is marked sent right after its own send, so a crash mid-batch re-sends at most
+    the one email that was in flight when it happened.
+    """
+    ids = _claim(limit)
+    if not ids:
+        return 0
+    notifications = Notification.objects.select_related(
+        "ticket__department",
+        "ticket__assignee__user",
+        "ticket__requester",
+        "recipient",
+        "event",
+    ).filter(pk__in=ids, sent_at__isnull=True)
     sent = 0
-    for notification_id in _claim(limit):
-        notification = (
-            Notification.objects.select_related(
-                "ticket__department",
-                "ticket__assignee__user",
-                "ticket__requester",
-                "recipient",
-                "event",
+    with get_connection() as email_connection:
+        for notification in notifications:
+            try:
+                message = render_notification(notification)
+                message.connection = email_connection
+                message.send()
+            except Exception as error:  # one bad address must not stop the rest of the batch
+                logger.warning("Notification %s failed: %s", notification.pk, error)
+                Notification.objects.filter(pk=notification.pk).update(
+                    attempts=notification.attempts + 1,
+                    last_error=str(error)[:1000],
+                    claimed_until=timezone.now() + LEASE * (notification.attempts + 1),
+                )
+                continue
+            Notification.objects.filter(pk=notification.pk).update(
+                sent_at=timezone.now(), attempts=notification.attempts + 1, last_error=""
             )
-            .filter(pk=notification_id, sent_at__isnull=True)
-            .first()
-        )
-        if notification is None:
-            continue
-        try:
-            render_notification(notification).send()
-        except Exception as error:  # an SMTP hiccup must not stop the rest of the batch
-            logger.warning("Notification %s failed: %s", notification_id, error)
-            Notification.objects.filter(pk=notification_id).update(
-                attempts=notification.attempts + 1,
-                last_error=str(error)[:1000],
-                claimed_until=timezone.now() + LEASE * (notification.attempts + 1),
-            )
-            continue
-        Notification.objects.filter(pk=notification_id).update(
-            sent_at=timezone.now(), attempts=notification.attempts + 1, last_error=""
-        )
-        sent += 1
+            sent += 1
     return sent

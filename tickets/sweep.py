@@ -82,8 +82,6 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SI
                 break
             _sweep_batch(ticket_ids, now, result)
             result.batches += 1
-        if len(ticket_ids) < batch_size:
-            break
     if result.notifications:
         from tickets.tasks import send_notifications  # tasks import services; avoid a cycle
 
@@ -113,27 +111,29 @@ def _in(name: str, values) -> tuple[str, dict]:
 
 
 def _lock_due_tickets(now: datetime, limit: int) -> list[int]:
-    """Lock up to `limit` tickets that have a clock to warn or breach; skip locked ones."""
+    """Lock up to `limit` tickets with a clock to breach, and as many with one to warn.
+
+    Walks the partial indexes in due order and skips tickets another transaction holds
+    (a concurrent sweep, or a service changing the ticket), so parallel sweeps share the
+    work instead of queueing on each other.
+    """
     skip_locked = " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    for_update = f" FOR UPDATE{skip_locked}" if connection.features.has_select_for_update else ""
-    return [
-        row[0]
-        for row in _fetch(
+    for_update = (
+        f" FOR UPDATE OF t{skip_locked}" if connection.features.has_select_for_update else ""
+    )
+    ids: set[int] = set()
+    for condition, column in ((BREACH_DUE, "due_at"), (WARN_DUE, "warn_at")):
+        rows = _fetch(
             f"""
-            SELECT t.id FROM {TICKET} t
-            WHERE t.id IN (
-                SELECT ticket_id FROM (
-                    SELECT c.ticket_id FROM {CLOCK} c WHERE {WARN_DUE}
-                    UNION
-                    SELECT c.ticket_id FROM {CLOCK} c WHERE {BREACH_DUE}
-                ) due
-                LIMIT %(limit)s
-            )
-            ORDER BY t.id{for_update}
+            SELECT t.id FROM {CLOCK} c JOIN {TICKET} t ON t.id = c.ticket_id
+            WHERE {condition}
+            ORDER BY c.{column}
+            LIMIT %(limit)s{for_update}
             """,
             {"now": now, "limit": limit},
         )
-    ]
+        ids.update(row[0] for row in rows)
+    return sorted(ids)
 
 
 def _mark(column: str, condition: str, tickets_in: str, params: dict) -> list[int]:
