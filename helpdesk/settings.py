@@ -92,11 +92,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
     # Writers take the lock when their transaction begins, so two of them never read the
     # same state and then collide (ticket numbers rely on this; see tickets/numbering.py).
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"]["timeout"] = 20
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
     # Persistent connections save a round of authentication per request.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -143,6 +145,9 @@ else:
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # The transport expects its folders to exist; the embedded mode must start from nothing.
+    for _folder in ("queue", "control"):
+        (CELERY_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 # Results are never read: tasks change the database, which is the record.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -187,6 +192,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 # Media is never served by URL: attachments download through a view that checks access.
 MEDIA_URL = "/media-not-served/"
+# https://whitenoise.readthedocs.io/en/stable/django.html#add-compression-and-caching-support
+# Outside DEBUG, collectstatic writes hashed, compressed copies that WhiteNoise serves with
+# far-future cache headers.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -206,9 +214,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-proxy-ssl-header
+    # TLS ends at the proxy in front of gunicorn, which must set X-Forwarded-Proto (and
+    # strip it from clients' requests).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # https://docs.djangoproject.com/en/5.2/ref/middleware/#http-strict-transport-security
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

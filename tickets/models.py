@@ -104,11 +104,16 @@ class Ticket(models.Model):
         unique=True, editable=False, help_text="The number people quote; never reused."
     )
     subject = models.CharField(max_length=255)
+    # FKs whose lookups a composite index in Meta already serves carry no index of their
+    # own: every index is paid for on each write, and the sweep writes many tickets.
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tickets"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     department = models.ForeignKey(
-        "accounts.Department", on_delete=models.PROTECT, related_name="tickets"
+        "accounts.Department", on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
     help_topic = models.ForeignKey(
         HelpTopic, null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
@@ -121,6 +126,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_tickets",
+        db_index=False,
     )
     sla_plan = models.ForeignKey(
         "sla.SLAPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
@@ -177,7 +183,9 @@ class ThreadEntry(models.Model):
 
     Kind = EntryKind
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="entries")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -236,7 +244,9 @@ class TicketEvent(models.Model):
 
     Kind = EventKind
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -245,6 +255,7 @@ class TicketEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         help_text="Empty: the system.",
+        db_index=False,
     )
     old_value = models.CharField(max_length=255, blank=True)
     new_value = models.CharField(max_length=255, blank=True)
@@ -255,6 +266,7 @@ class TicketEvent(models.Model):
         on_delete=models.CASCADE,
         related_name="events",
         help_text="For SLA events: the clock that warned, breached or escalated.",
+        db_index=False,
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -272,7 +284,13 @@ class TicketEvent(models.Model):
                 name="tickets_event_once_per_clock",
             ),
         ]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="event_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            # Partial: most events are the system's (no actor), and every index entry costs
+            # a write on the sweep's hot path.
+            models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
+            models.Index(fields=["clock"], condition=Q(clock__isnull=False), name="event_clock"),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} on #{self.ticket.number}"
@@ -315,7 +333,9 @@ class SLAClock(models.Model):
     closed first, or a plan change replaced it).
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="clocks")
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="clocks", db_index=False
+    )
     kind = models.CharField(max_length=16, choices=ClockKind.choices)
     target_minutes = models.PositiveIntegerField()
     started_at = models.DateTimeField()
@@ -385,7 +405,12 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     event = models.ForeignKey(
-        TicketEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        TicketEvent,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # the unique (event, recipient, kind) index serves lookups
     )
     created_at = models.DateTimeField(default=timezone.now)
     claimed_until = models.DateTimeField(null=True, blank=True)

@@ -2,26 +2,32 @@
 
 One pass works in batches. Each batch is one transaction that
 
-1. picks tickets with a running clock whose warning or due time has passed (two small
-   partial indexes answer this, so an idle pass costs the same at any table size) and
-   locks those ticket rows with SKIP LOCKED, the order the services lock in too;
-2. marks the clocks with a conditional UPDATE (`warned_at IS NULL`, `breached_at IS
-   NULL`) that returns exactly the clocks this batch changed;
-3. writes the `sla_warning` / `sla_breached` events, the ticket's SLA state, the plan's
-   escalation actions and their `escalated` events, and the notification rows (an outbox
-   the worker sends from after commit), all with INSERT ... SELECT over the batch.
+1. locks tickets that have a running clock whose warning or due time has passed, walking
+   two small partial indexes in due order with SKIP LOCKED, so an idle pass costs the same
+   at any table size and parallel sweeps share the work instead of waiting on each other;
+2. marks the clocks with conditional UPDATEs (`warned_at IS NULL`, `breached_at IS NULL`)
+   that return exactly the clocks this batch changed;
+3. works out, in memory, the events, the tickets' new SLA state, the plan's escalation
+   actions and the emails owed, then writes each kind of row with one statement.
 
-So two sweeps at once never touch the same ticket; a retried task finds nothing left to
-mark; a worker killed mid-batch rolls its batch back whole, for the next pass to redo; and
-a lost Celery message loses no email, because the email is a row committed with its event.
-A unique index on (clock, kind) for warning and breach events is the last line of defence.
+So two sweeps never touch the same ticket; a retried task finds nothing left to mark; a
+worker killed mid-batch rolls the whole batch back for the next pass to redo; and a lost
+Celery message loses no email, because each email is an outbox row committed with its
+event (tickets/notifications.py sends them). A unique index on (clock, kind) for warning
+and breach events is the last line of defence.
+
+Tickets are locked before their clocks, the order the services use, so a sweep and an
+agent's reply never deadlock: the sweep skips a ticket the agent holds, and takes it on
+its next pass.
 """
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Agent, Department, DepartmentMembership, User
@@ -44,17 +50,14 @@ CLOCK = SLAClock._meta.db_table
 TICKET = Ticket._meta.db_table
 EVENT = TicketEvent._meta.db_table
 NOTIFICATION = Notification._meta.db_table
-PLAN = SLAPlan._meta.db_table
 AGENT = Agent._meta.db_table
 USER = User._meta.db_table
 DEPARTMENT = Department._meta.db_table
-MEMBERSHIP = DepartmentMembership._meta.db_table
 
 RUNNING = "c.met_at IS NULL AND c.stopped_at IS NULL AND c.paused_at IS NULL"
 WARN_DUE = f"c.warn_at <= %(now)s AND c.warned_at IS NULL AND {RUNNING}"
 BREACH_DUE = f"c.due_at <= %(now)s AND c.breached_at IS NULL AND {RUNNING}"
-# A person's name as events show it: the display name, else the email.
-NAME = "COALESCE(NULLIF({u}.display_name, ''), {u}.email)"
+EVENT_VALUE_MAX = TicketEvent._meta.get_field("new_value").max_length
 
 
 @dataclass
@@ -64,7 +67,6 @@ class SweepResult:
     escalations: int = 0
     notifications: int = 0
     batches: int = 0
-    ticket_ids: set[int] = field(default_factory=set, repr=False)
 
     @property
     def transitions(self) -> int:
@@ -83,7 +85,7 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SI
             _sweep_batch(ticket_ids, now, result)
             result.batches += 1
     if result.notifications:
-        from tickets.tasks import send_notifications  # tasks import services; avoid a cycle
+        from tickets.tasks import send_notifications  # the tasks module imports this one
 
         transaction.on_commit(send_notifications.delay)
     if result.transitions:
@@ -91,10 +93,7 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SI
     return result
 
 
-def _execute(sql: str, params: dict) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
+# SQL helpers: arrays on PostgreSQL, IN lists elsewhere (SQLite, the embedded mode) -------
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
@@ -103,24 +102,54 @@ def _fetch(sql: str, params: dict) -> list[tuple]:
         return cursor.fetchall()
 
 
-def _in(name: str, values) -> tuple[str, dict]:
-    """An IN list as named placeholders: portable across PostgreSQL and SQLite."""
-    values = list(values)
+def _member_of(column: str, name: str, values: list) -> tuple[str, dict]:
+    """`column` is one of `values`, as SQL and parameters."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%({name})s)", {name: list(values)}
     params = {f"{name}{i}": value for i, value in enumerate(values)}
-    return "(" + ", ".join(f"%({key})s" for key in params) + ")", params
+    return f"{column} IN ({', '.join(f'%({key})s' for key in params) or 'NULL'})", params
+
+
+def _insert(table: str, columns: list[str], types: list[str], rows: list[tuple]) -> None:
+    """Insert many rows with one statement (PostgreSQL: UNNEST over one array a column)."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{kind}[]" for kind in types)
+            cursor.execute(
+                f"INSERT INTO {table} ({names}) SELECT * FROM UNNEST({arrays})",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            marks = ", ".join("%s" for _ in columns)
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+
+def _allocate_event_ids(count: int) -> list[int]:
+    """Reserve primary keys for events, so notifications can point at them in the same batch."""
+    if count == 0:
+        return []
+    if connection.vendor == "postgresql":
+        rows = _fetch(
+            "SELECT nextval(pg_get_serial_sequence(%(table)s, 'id')) "
+            "FROM generate_series(1, %(count)s)",
+            {"table": EVENT, "count": count},
+        )
+        return [row[0] for row in rows]
+    # SQLite writers hold the database lock for the whole transaction (IMMEDIATE mode).
+    top = _fetch(f"SELECT COALESCE(MAX(id), 0) FROM {EVENT}", {})[0][0]
+    return list(range(top + 1, top + 1 + count))
+
+
+# The pass ---------------------------------------------------------------------------------
 
 
 def _lock_due_tickets(now: datetime, limit: int) -> list[int]:
-    """Lock up to `limit` tickets with a clock to breach, and as many with one to warn.
-
-    Walks the partial indexes in due order and skips tickets another transaction holds
-    (a concurrent sweep, or a service changing the ticket), so parallel sweeps share the
-    work instead of queueing on each other.
-    """
-    skip_locked = " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    for_update = (
-        f" FOR UPDATE OF t{skip_locked}" if connection.features.has_select_for_update else ""
-    )
+    """Lock up to `limit` tickets with a clock to breach, and as many with one to warn."""
+    skip = " SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    lock = f" FOR UPDATE OF t{skip}" if connection.features.has_select_for_update else ""
     ids: set[int] = set()
     for condition, column in ((BREACH_DUE, "due_at"), (WARN_DUE, "warn_at")):
         rows = _fetch(
@@ -128,7 +157,7 @@ def _lock_due_tickets(now: datetime, limit: int) -> list[int]:
             SELECT t.id FROM {CLOCK} c JOIN {TICKET} t ON t.id = c.ticket_id
             WHERE {condition}
             ORDER BY c.{column}
-            LIMIT %(limit)s{for_update}
+            LIMIT %(limit)s{lock}
             """,
             {"now": now, "limit": limit},
         )
@@ -136,241 +165,274 @@ def _lock_due_tickets(now: datetime, limit: int) -> list[int]:
     return sorted(ids)
 
 
-def _mark(column: str, condition: str, tickets_in: str, params: dict) -> list[int]:
-    """Set `column` on the batch's due clocks; return the ids this statement changed."""
-    rows = _fetch(
+def _mark(column: str, condition: str, ticket_ids: list[int], now: datetime) -> list[tuple]:
+    """Set `column` on the due clocks of locked tickets; return (id, ticket_id, kind, due_at)."""
+    member, params = _member_of("c.ticket_id", "tickets", ticket_ids)
+    return _fetch(
         f"""
         UPDATE {CLOCK} SET {column} = %(now)s
-        WHERE id IN (SELECT c.id FROM {CLOCK} c WHERE c.ticket_id IN {tickets_in} AND {condition})
-        RETURNING id
+        WHERE id IN (SELECT c.id FROM {CLOCK} c WHERE {member} AND {condition})
+        RETURNING id, ticket_id, kind, due_at
+        """,
+        {**params, "now": now},
+    )
+
+
+@dataclass
+class _TicketRow:
+    """What the sweep needs to know of a ticket, read in one query per batch."""
+
+    id: int
+    priority: int
+    department_id: int
+    assignee_id: int | None
+    plan_id: int | None
+    sla_state: str
+    assignee_user: tuple[int, str] | None  # (user id, name) of an active user
+    manager_user: tuple[int, str] | None
+    changed: set[str] = field(default_factory=set)
+
+
+def _load_tickets(ticket_ids: list[int]) -> dict[int, _TicketRow]:
+    member, params = _member_of("t.id", "tickets", ticket_ids)
+    name = "COALESCE(NULLIF({u}.display_name, ''), {u}.email)"
+    rows = _fetch(
+        f"""
+        SELECT t.id, t.priority, t.department_id, t.assignee_id, t.sla_plan_id, t.sla_state,
+               au.id, {name.format(u="au")}, au.is_active,
+               mu.id, {name.format(u="mu")}, mu.is_active
+        FROM {TICKET} t
+        LEFT JOIN {AGENT} a ON a.id = t.assignee_id
+        LEFT JOIN {USER} au ON au.id = a.user_id
+        LEFT JOIN {DEPARTMENT} d ON d.id = t.department_id
+        LEFT JOIN {AGENT} m ON m.id = d.manager_id
+        LEFT JOIN {USER} mu ON mu.id = m.user_id
+        WHERE {member}
         """,
         params,
     )
-    return [row[0] for row in rows]
+    return {
+        row[0]: _TicketRow(
+            id=row[0],
+            priority=row[1],
+            department_id=row[2],
+            assignee_id=row[3],
+            plan_id=row[4],
+            sla_state=row[5],
+            assignee_user=(row[6], row[7]) if row[6] and row[8] else None,
+            manager_user=(row[9], row[10]) if row[9] and row[11] else None,
+        )
+        for row in rows
+    }
+
+
+@dataclass
+class _Escalation:
+    """A plan's escalation actions, with the targets it names already resolved."""
+
+    notify_assignee: bool
+    notify_manager: bool
+    raise_priority: bool
+    department: Department | None
+    department_manager: tuple[int, str] | None  # (user id, name)
+    department_members: frozenset[int]  # agent ids
+    agent: Agent | None
+    agent_departments: frozenset[int]
+
+
+def _load_escalations(plan_ids: set[int]) -> dict[int, _Escalation]:
+    plans = SLAPlan.objects.filter(pk__in=plan_ids).select_related(
+        "escalate_to_department__manager__user", "escalate_to_agent__user"
+    )
+    agent_ids = {plan.escalate_to_agent_id for plan in plans if plan.escalate_to_agent_id}
+    department_ids = {p.escalate_to_department_id for p in plans if p.escalate_to_department_id}
+    departments_of, members_of = defaultdict(set), defaultdict(set)
+    for agent_id, department_id in DepartmentMembership.objects.filter(
+        Q(agent_id__in=agent_ids) | Q(department_id__in=department_ids)
+    ).values_list("agent_id", "department_id"):
+        departments_of[agent_id].add(department_id)
+        members_of[department_id].add(agent_id)
+    escalations = {}
+    for plan in plans:
+        department = plan.escalate_to_department
+        agent = plan.escalate_to_agent
+        manager = department.manager if department else None
+        escalations[plan.pk] = _Escalation(
+            notify_assignee=plan.escalate_notify_assignee,
+            notify_manager=plan.escalate_notify_manager,
+            raise_priority=plan.escalate_raise_priority,
+            department=department if department and department.is_active else None,
+            department_manager=(manager.user_id, str(manager.user))
+            if manager and manager.user.is_active
+            else None,
+            department_members=frozenset(members_of[plan.escalate_to_department_id]),
+            agent=agent if agent and agent.is_active and agent.user.is_active else None,
+            agent_departments=frozenset(departments_of[plan.escalate_to_agent_id]),
+        )
+    return escalations
 
 
 def _sweep_batch(ticket_ids: list[int], now: datetime, result: SweepResult) -> None:
-    tickets_in, params = _in("t", ticket_ids)
-    params["now"] = now
-    result.ticket_ids.update(ticket_ids)
+    warned = _mark("warned_at", WARN_DUE, ticket_ids, now)
+    breached = _mark("breached_at", BREACH_DUE, ticket_ids, now)
+    if not warned and not breached:
+        return
+    tickets = _load_tickets(sorted({row[1] for row in warned + breached}))
 
-    warned = _mark("warned_at", WARN_DUE, tickets_in, params)
-    if warned:
-        result.warnings += _record_clock_events(warned, EventKind.SLA_WARNING, now)
-        result.notifications += _notify_assignees(warned, EventKind.SLA_WARNING, now)
-        clocks_in, clock_params = _in("c", warned)
-        _execute(
-            f"""
-            UPDATE {TICKET} SET sla_state = %(warning)s
-            WHERE sla_state <> %(breached)s
-              AND id IN (SELECT ticket_id FROM {CLOCK} WHERE id IN {clocks_in})
-            """,
-            {**clock_params, "warning": SLAState.WARNING, "breached": SLAState.BREACHED},
-        )
+    # (ticket_id, kind, old_value, new_value, clock_id); notifications name an event index.
+    events: list[tuple] = []
+    emails: list[tuple[str, int, int, int]] = []  # (kind, ticket_id, user_id, event index)
 
-    breached = _mark("breached_at", BREACH_DUE, tickets_in, params)
-    if breached:
-        result.breaches += _record_clock_events(breached, EventKind.SLA_BREACHED, now)
-        clocks_in, clock_params = _in("c", breached)
-        _execute(
-            f"""
-            UPDATE {TICKET} SET sla_state = %(breached)s
-            WHERE id IN (SELECT ticket_id FROM {CLOCK} WHERE id IN {clocks_in})
-            """,
-            {**clock_params, "breached": SLAState.BREACHED},
-        )
-        _escalate(breached, now, result)
+    for clock_id, ticket_id, clock_kind, _due in warned:
+        ticket = tickets[ticket_id]
+        events.append((ticket_id, EventKind.SLA_WARNING, "", clock_kind, clock_id))
+        if ticket.assignee_user:
+            emails.append(
+                (
+                    Notification.Kind.SLA_WARNING,
+                    ticket_id,
+                    ticket.assignee_user[0],
+                    len(events) - 1,
+                )
+            )
+        if ticket.sla_state != SLAState.BREACHED:
+            ticket.sla_state = SLAState.WARNING
+            ticket.changed.add("sla_state")
+    result.warnings += len(warned)
 
+    # One breached clock per ticket speaks for the batch's escalation: the earliest due.
+    first_breach: dict[int, tuple] = {}
+    for row in breached:
+        clock_id, ticket_id, clock_kind, due_at = row
+        events.append((ticket_id, EventKind.SLA_BREACHED, "", clock_kind, clock_id))
+        tickets[ticket_id].sla_state = SLAState.BREACHED
+        tickets[ticket_id].changed.add("sla_state")
+        earliest = first_breach.get(ticket_id)
+        if earliest is None or (due_at, clock_id) < (earliest[3], earliest[0]):
+            first_breach[ticket_id] = row
+    result.breaches += len(breached)
 
-def _record_clock_events(clock_ids: list[int], kind: str, now: datetime) -> int:
-    clocks_in, params = _in("c", clock_ids)
-    return _execute(
-        f"""
-        INSERT INTO {EVENT} (ticket_id, kind, actor_id, old_value, new_value, clock_id, created_at)
-        SELECT c.ticket_id, %(kind)s, NULL, '', c.kind, c.id, %(now)s
-        FROM {CLOCK} c WHERE c.id IN {clocks_in}
-        """,
-        {**params, "kind": kind, "now": now},
-    )
-
-
-def _notify_assignees(clock_ids: list[int], kind: str, now: datetime) -> int:
-    """An email to each assignee, tied to the clock's warning or breach event."""
-    clocks_in, params = _in("c", clock_ids)
-    return _execute(
-        f"""
-        INSERT INTO {NOTIFICATION}
-            (kind, ticket_id, recipient_id, event_id, created_at, attempts, last_error)
-        SELECT %(kind)s, e.ticket_id, a.user_id, e.id, %(now)s, 0, ''
-        FROM {EVENT} e
-        JOIN {TICKET} t ON t.id = e.ticket_id
-        JOIN {AGENT} a ON a.id = t.assignee_id
-        WHERE e.clock_id IN {clocks_in} AND e.kind = %(kind)s
-        """,
-        {**params, "kind": kind, "now": now},
-    )
-
-
-def _escalate(clock_ids: list[int], now: datetime, result: SweepResult) -> None:
-    """Run each breached ticket's plan actions once per ticket and batch.
-
-    Every action writes an `escalated` event naming the breached clock (old value) and
-    what was done (new value). Order matters: transfer, then reassign, then priority,
-    then the notifications, which go to whoever holds the ticket after the moves.
-    """
-    clocks_in, params = _in("c", clock_ids)
-    # One breached clock per ticket speaks for the batch: the earliest due.
-    first: dict[int, tuple] = {}
-    for clock_id, ticket_id, due_at in _fetch(
-        f"SELECT id, ticket_id, due_at FROM {CLOCK} WHERE id IN {clocks_in}", params
-    ):
-        if ticket_id not in first or (due_at, clock_id) < first[ticket_id]:
-            first[ticket_id] = (due_at, clock_id)
-    chosen_in, base = _in("b", [clock_id for _, clock_id in first.values()])
-    base["now"] = now
-    base["escalated"] = EventKind.ESCALATED
-    first_per_ticket = f"SELECT c.* FROM {CLOCK} c WHERE c.id IN {chosen_in}"
-
-    def action(sql: str, extra: dict | None = None) -> list[int]:
-        """Insert escalated events; return their ids."""
-        rows = _fetch(
-            sql.format(breached=first_per_ticket) + " RETURNING id", {**base, **(extra or {})}
-        )
-        result.escalations += len(rows)
-        return [row[0] for row in rows]
-
-    # Transfer to the plan's department.
-    action(
-        f"""
-        INSERT INTO {EVENT} (ticket_id, kind, actor_id, old_value, new_value, clock_id, created_at)
-        SELECT t.id, %(escalated)s, NULL, b.kind, 'Transferred to ' || d.name, b.id, %(now)s
-        FROM ({{breached}}) b
-        JOIN {TICKET} t ON t.id = b.ticket_id
-        JOIN {PLAN} p ON p.id = t.sla_plan_id
-        JOIN {DEPARTMENT} d ON d.id = p.escalate_to_department_id
-        WHERE d.id <> t.department_id AND d.is_active
-        """
-    )
-    _execute(
-        f"""
-        UPDATE {TICKET} SET
-            department_id = (SELECT p.escalate_to_department_id FROM {PLAN} p
-                             WHERE p.id = {TICKET}.sla_plan_id),
-            assignee_id = CASE WHEN EXISTS (
-                SELECT 1 FROM {MEMBERSHIP} m JOIN {PLAN} p ON p.id = {TICKET}.sla_plan_id
-                WHERE m.agent_id = {TICKET}.assignee_id
-                  AND m.department_id = p.escalate_to_department_id
-            ) THEN assignee_id END,
-            updated_at = %(now)s
-        WHERE id IN (SELECT ticket_id FROM ({first_per_ticket}) b)
-          AND EXISTS (
-            SELECT 1 FROM {PLAN} p JOIN {DEPARTMENT} d ON d.id = p.escalate_to_department_id
-            WHERE p.id = {TICKET}.sla_plan_id AND d.id <> {TICKET}.department_id AND d.is_active
-          )
-        """,
-        base,
-    )
-
-    # Reassign to the plan's agent, if that agent works in the ticket's department.
-    action(
-        f"""
-        INSERT INTO {EVENT} (ticket_id, kind, actor_id, old_value, new_value, clock_id, created_at)
-        SELECT t.id, %(escalated)s, NULL, b.kind, 'Reassigned to ' || {NAME.format(u="u")},
-               b.id, %(now)s
-        FROM ({{breached}}) b
-        JOIN {TICKET} t ON t.id = b.ticket_id
-        JOIN {PLAN} p ON p.id = t.sla_plan_id
-        JOIN {AGENT} a ON a.id = p.escalate_to_agent_id
-        JOIN {USER} u ON u.id = a.user_id
-        WHERE a.is_active AND u.is_active
-          AND (t.assignee_id IS NULL OR t.assignee_id <> a.id)
-          AND EXISTS (SELECT 1 FROM {MEMBERSHIP} m
-                      WHERE m.agent_id = a.id AND m.department_id = t.department_id)
-        """
-    )
-    _execute(
-        f"""
-        UPDATE {TICKET} SET
-            assignee_id = (SELECT p.escalate_to_agent_id FROM {PLAN} p
-                           WHERE p.id = {TICKET}.sla_plan_id),
-            updated_at = %(now)s
-        WHERE id IN (SELECT ticket_id FROM ({first_per_ticket}) b)
-          AND EXISTS (
-            SELECT 1 FROM {PLAN} p
-            JOIN {AGENT} a ON a.id = p.escalate_to_agent_id
-            JOIN {USER} u ON u.id = a.user_id
-            JOIN {MEMBERSHIP} m ON m.agent_id = a.id AND m.department_id = {TICKET}.department_id
-            WHERE p.id = {TICKET}.sla_plan_id AND a.is_active AND u.is_active
-              AND ({TICKET}.assignee_id IS NULL OR {TICKET}.assignee_id <> a.id)
-          )
-        """,
-        base,
-    )
-
-    # Raise priority one step.
-    labels = " ".join(f"WHEN {value} THEN '{label}'" for value, label in Priority.choices)
-    action(
-        f"""
-        INSERT INTO {EVENT} (ticket_id, kind, actor_id, old_value, new_value, clock_id, created_at)
-        SELECT t.id, %(escalated)s, NULL, b.kind,
-               'Priority raised from ' || CASE t.priority {labels} END
-               || ' to ' || CASE t.priority + 1 {labels} END,
-               b.id, %(now)s
-        FROM ({{breached}}) b
-        JOIN {TICKET} t ON t.id = b.ticket_id
-        JOIN {PLAN} p ON p.id = t.sla_plan_id
-        WHERE p.escalate_raise_priority AND t.priority < %(top)s
-        """,
-        {"top": Priority.URGENT},
-    )
-    _execute(
-        f"""
-        UPDATE {TICKET} SET priority = priority + 1, updated_at = %(now)s
-        WHERE id IN (SELECT ticket_id FROM ({first_per_ticket}) b)
-          AND priority < %(top)s
-          AND EXISTS (SELECT 1 FROM {PLAN} p
-                      WHERE p.id = {TICKET}.sla_plan_id AND p.escalate_raise_priority)
-        """,
-        {**base, "top": Priority.URGENT},
-    )
-
-    # Notify the assignee and the department's manager: an escalated event each, and an
-    # email row tied to that event.
-    for who, join, flag in (
-        ("assignee", f"JOIN {AGENT} a ON a.id = t.assignee_id", "p.escalate_notify_assignee"),
-        (
-            "manager",
-            f"JOIN {DEPARTMENT} d ON d.id = t.department_id JOIN {AGENT} a ON a.id = d.manager_id",
-            "p.escalate_notify_manager",
-        ),
-    ):
-        event_ids = action(
-            f"""
-            INSERT INTO {EVENT}
-                (ticket_id, kind, actor_id, old_value, new_value, clock_id, created_at)
-            SELECT t.id, %(escalated)s, NULL, b.kind,
-                   'Notified ' || {NAME.format(u="u")} || ' (' || %(who)s || ')', b.id, %(now)s
-            FROM ({{breached}}) b
-            JOIN {TICKET} t ON t.id = b.ticket_id
-            JOIN {PLAN} p ON p.id = t.sla_plan_id
-            {join}
-            JOIN {USER} u ON u.id = a.user_id
-            WHERE {flag} AND u.is_active
-            """,
-            {"who": who},
-        )
-        if not event_ids:
+    plans = _load_escalations({t.plan_id for t in tickets.values() if t.plan_id})
+    for clock_id, ticket_id, clock_kind, _due in first_breach.values():
+        ticket = tickets[ticket_id]
+        plan = plans.get(ticket.plan_id)
+        if plan is None:
             continue
-        events_in, event_params = _in("e", event_ids)
-        result.notifications += _execute(
-            f"""
-            INSERT INTO {NOTIFICATION}
-                (kind, ticket_id, recipient_id, event_id, created_at, attempts, last_error)
-            SELECT %(kind)s, t.id, a.user_id, e.id, %(now)s, 0, ''
-            FROM {EVENT} e
-            JOIN {TICKET} t ON t.id = e.ticket_id
-            {join}
-            WHERE e.id IN {events_in}
-            """,
-            {**event_params, "kind": Notification.Kind.SLA_BREACHED, "now": now},
+        for description, email_to in _escalate(ticket, plan):
+            events.append((ticket_id, EventKind.ESCALATED, clock_kind, description, clock_id))
+            result.escalations += 1
+            if email_to is not None:
+                emails.append(
+                    (Notification.Kind.SLA_BREACHED, ticket_id, email_to, len(events) - 1)
+                )
+
+    event_ids = _allocate_event_ids(len(events))
+    _insert(
+        EVENT,
+        ["id", "ticket_id", "kind", "old_value", "new_value", "clock_id", "created_at"],
+        ["bigint", "bigint", "varchar", "varchar", "varchar", "bigint", "timestamptz"],
+        [
+            (
+                event_id,
+                ticket_id,
+                kind,
+                old[:EVENT_VALUE_MAX],
+                new[:EVENT_VALUE_MAX],
+                clock_id,
+                now,
+            )
+            for event_id, (ticket_id, kind, old, new, clock_id) in zip(
+                event_ids, events, strict=True
+            )
+        ],
+    )
+    _insert(
+        NOTIFICATION,
+        ["kind", "ticket_id", "recipient_id", "event_id", "created_at", "attempts", "last_error"],
+        ["varchar", "bigint", "bigint", "bigint", "timestamptz", "smallint", "text"],
+        [
+            (kind, ticket_id, user_id, event_ids[index], now, 0, "")
+            for kind, ticket_id, user_id, index in emails
+        ],
+    )
+    result.notifications += len(emails)
+    _update_tickets([t for t in tickets.values() if t.changed], now)
+
+
+def _escalate(ticket: _TicketRow, plan: _Escalation):
+    """Apply the plan's actions to the ticket row; yield (event text, user id to email or None).
+
+    Order matters: transfer, reassign and raise first, so that the emails go to whoever
+    holds the ticket after the moves.
+    """
+    if plan.department is not None and plan.department.pk != ticket.department_id:
+        ticket.department_id = plan.department.pk
+        ticket.changed.add("department_id")
+        # The new department's manager is the one to tell, not the old one's.
+        ticket.manager_user = plan.department_manager
+        if ticket.assignee_id is not None and ticket.assignee_id not in plan.department_members:
+            ticket.assignee_id, ticket.assignee_user = None, None
+            ticket.changed.add("assignee_id")
+        yield f"Transferred to {plan.department.name}", None
+    agent = plan.agent
+    if (
+        agent is not None
+        and agent.pk != ticket.assignee_id
+        and ticket.department_id in plan.agent_departments
+    ):
+        ticket.assignee_id = agent.pk
+        ticket.assignee_user = (agent.user_id, str(agent.user))
+        ticket.changed.add("assignee_id")
+        yield f"Reassigned to {agent.user}", None
+    if plan.raise_priority and ticket.priority < Priority.URGENT:
+        old = Priority(ticket.priority).label
+        ticket.priority += 1
+        ticket.changed.add("priority")
+        yield f"Priority raised from {old} to {Priority(ticket.priority).label}", None
+    if plan.notify_assignee and ticket.assignee_user:
+        user_id, name = ticket.assignee_user
+        yield f"Notified {name} (assignee)", user_id
+    if plan.notify_manager and ticket.manager_user:
+        user_id, name = ticket.manager_user
+        yield f"Notified {name} (manager)", user_id
+
+
+def _update_tickets(tickets: list[_TicketRow], now: datetime) -> None:
+    """One UPDATE for the batch. A breach alone is not an edit; an escalation move is."""
+    if not tickets:
+        return
+    rows = [
+        (
+            t.id,
+            t.sla_state,
+            t.priority,
+            t.department_id,
+            t.assignee_id,
+            bool(t.changed - {"sla_state"}),
         )
+        for t in tickets
+    ]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"""
+                UPDATE {TICKET} t SET
+                    sla_state = v.sla_state, priority = v.priority,
+                    department_id = v.department_id, assignee_id = v.assignee_id,
+                    updated_at = CASE WHEN v.moved THEN %s ELSE t.updated_at END
+                FROM UNNEST(%s::bigint[], %s::varchar[], %s::smallint[], %s::bigint[],
+                            %s::bigint[], %s::boolean[])
+                    AS v(id, sla_state, priority, department_id, assignee_id, moved)
+                WHERE t.id = v.id
+                """,
+                [now, *[list(column) for column in zip(*rows, strict=True)]],
+            )
+        else:
+            cursor.executemany(
+                f"""
+                UPDATE {TICKET} SET sla_state = %s, priority = %s, department_id = %s,
+                    assignee_id = %s, updated_at = CASE WHEN %s THEN %s ELSE updated_at END
+                WHERE id = %s
+                """,
+                [(s, p, d, a, moved, now, pk) for pk, s, p, d, a, moved in rows],
+            )

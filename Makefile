@@ -1,0 +1,70 @@
+# Two commands matter: `make run` (embedded mode, demo data, web + worker + beat) and
+# `make test` (the whole suite). Everything runs from the virtual environment in .venv.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+MANAGE := $(PY) manage.py
+# Rebuilt only when requirements.txt changes.
+STAMP := $(VENV)/.requirements-installed
+
+# The embedded development mode unless the caller says otherwise: DEBUG on, and with
+# DATABASE_URL and REDIS_URL unset, SQLite under var/ and Celery's filesystem broker.
+export DEBUG ?= 1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint fmt bench clean
+
+help:
+	@echo "make run    create .venv, migrate, load demo data, start web + worker + beat on http://127.0.0.1:8000/"
+	@echo "make test   run the whole test suite (PostgreSQL and Redis on localhost; see README.md)"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make fmt    ruff format and ruff check --fix"
+	@echo "make bench  run the benchmarks in bench/"
+	@echo "make venv   create .venv and install requirements.txt (only when it changed)"
+	@echo "make clean  remove var/ (SQLite database, broker folders, beat schedule), staticfiles/, test-artifacts/"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+var:
+	mkdir -p var/media
+
+run: venv var
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile
+
+# CI builds the test database afresh rather than trusting one left by an earlier run.
+PYTEST_ARGS ?= $(if $(CI),--create-db)
+
+# pytest's exit code 5 means it collected no tests: a failure too, said out loud.
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS) || { status=$$?; \
+		[ $$status -ne 5 ] || echo "pytest collected no tests (exit 5): failing."; \
+		exit $$status; }
+
+lint: venv var
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+
+fmt: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: venv
+	@set -e; found=0; for script in bench/bench_*.py; do \
+		[ -e "$$script" ] || continue; found=1; \
+		echo "== $$script"; $(PY) "$$script"; \
+	done; \
+	if [ $$found = 0 ]; then echo "No benchmarks yet: add bench/bench_<what>.py (see bench/README.md)."; fi
+
+clean:
+	rm -rf var staticfiles test-artifacts

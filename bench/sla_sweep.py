@@ -1,0 +1,169 @@
+"""Benchmark the SLA sweep on PostgreSQL.
+
+Seeds N open tickets (a tenth past due and already warned) into a scratch database with
+COPY, then measures the sweep that breaches them all (events, ticket state, escalation
+actions and email rows included; sending excluded), then sweeps with nothing due.
+
+    python bench/sla_sweep.py --tickets 1000000
+    python bench/sla_sweep.py --tickets 100000 --database-url postgres://postgres@localhost/bench
+
+The last line printed is JSON with the figures.
+"""
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--due-fraction", type=float, default=0.1)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--idle-runs", type=int, default=50)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/helpdesk_bench"
+        ),
+    )
+    args = parser.parse_args()
+    if args.tickets < 1 or not 0 <= args.due_fraction <= 1 or args.batch_size < 1:
+        parser.error("--tickets and --batch-size must be positive, --due-fraction in [0, 1]")
+
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DEBUG", "1")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    # Emails are only queued: rows in the outbox, and one task message on the broker
+    # (the filesystem broker unless REDIS_URL is set), which no worker consumes here.
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    recreate_database(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    call_command("migrate", verbosity=0)
+
+    from accounts.models import Agent, Department, DepartmentMembership, User
+    from bench.seeding import seed_open_tickets
+    from sla.models import SLAPlan
+    from tickets import sweep as sweep_module
+    from tickets.models import EventKind, Notification, TicketEvent
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    plan = SLAPlan.objects.create(
+        name="Bench",
+        first_response_minutes=60,
+        resolution_minutes=480,
+        escalate_notify_assignee=True,
+        escalate_notify_manager=True,
+        escalate_raise_priority=True,
+    )
+    department = Department.objects.create(name="IT")
+    manager = Agent.objects.create(user=User.objects.create_user("manager@bench.example"))
+    agent = Agent.objects.create(user=User.objects.create_user("agent@bench.example"))
+    for member in (manager, agent):
+        DepartmentMembership.objects.create(agent=member, department=department)
+    department.manager = manager
+    department.save()
+    requesters = [User.objects.create_user(f"requester{i}@bench.example").pk for i in range(200)]
+
+    due = int(args.tickets * args.due_fraction)
+    started = time.perf_counter()
+    seed_open_tickets(
+        count=args.tickets,
+        due=due,
+        now=now,
+        department_id=department.pk,
+        requester_ids=requesters,
+        plan_id=plan.pk,
+        assignee_id=agent.pk,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(
+        f"seeded {args.tickets:,} tickets ({due:,} due) in {time.perf_counter() - started:.1f} s"
+    )
+
+    started = time.perf_counter()
+    result = sweep_module.sla_sweep(now=now, batch_size=args.batch_size)
+    sweep_s = time.perf_counter() - started
+    breaches = TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count()
+    assert result.breaches == breaches == due, (result, breaches, due)
+    print(
+        f"sweep: {result.breaches:,} breaches, {result.escalations:,} escalation actions, "
+        f"{result.notifications:,} emails queued, {result.batches} batches in {sweep_s:.2f} s "
+        f"({result.breaches / sweep_s if sweep_s else 0:,.0f} breach transitions/s)"
+    )
+    assert Notification.objects.filter(sent_at__isnull=True).count() == result.notifications
+
+    idle = []
+    for _ in range(args.idle_runs):
+        started = time.perf_counter()
+        nothing = sweep_module.sla_sweep(now=now, batch_size=args.batch_size)
+        idle.append((time.perf_counter() - started) * 1000)
+        assert nothing.transitions == 0
+    idle_ms = statistics.median(idle)
+    print(
+        f"idle sweep at {args.tickets:,} tickets: median {idle_ms:.2f} ms, "
+        f"max {max(idle):.2f} ms over {len(idle)} runs"
+    )
+    print(
+        json.dumps(
+            {
+                "tickets": args.tickets,
+                "due": due,
+                "sweep_s": round(sweep_s, 3),
+                "transitions_per_s": round(result.breaches / sweep_s) if sweep_s else None,
+                "escalation_actions": result.escalations,
+                "emails_queued": result.notifications,
+                "idle_sweep_ms": round(idle_ms, 3),
+                "idle_sweep_max_ms": round(max(idle), 3),
+                "batch_size": args.batch_size,
+            }
+        )
+    )
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the scratch database the URL names (never the app's own)."""
+    import environ
+    import psycopg2
+    from psycopg2 import sql
+
+    config = environ.Env.db_url_config(url)
+    name = config["NAME"]
+    if "bench" not in name:
+        raise SystemExit(
+            f"refusing to drop {name!r}: the bench database name must contain 'bench'"
+        )
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        host=config["HOST"] or "localhost",
+        port=config["PORT"] or 5432,
+    )
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    admin.close()
+
+
+if __name__ == "__main__":
+    main()
