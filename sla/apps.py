@@ -3,3 +3,4 @@ from django.apps import AppConfig
 
 class SLAConfig(AppConfig):
     name = "sla"
+    verbose_name = "SLA"

@@ -1,20 +1,27 @@
 """factory_boy factories for configuration rows.
 
 Tickets and everything that happens to them are made through the services, as the
-product makes them, so their audit rows exist; see tests/tickets/helpers.py.
+product makes them, so their audit rows exist; see the `desk` fixture in
+tests/tickets/conftest.py. There is deliberately no TicketFactory.
 """
+
+import datetime
 
 import factory
 
 from accounts.models import Agent, Department, DepartmentMembership, User
-from sla.models import BusinessCalendar, SLAPlan
-from tickets.models import HelpTopic
+from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
+from tickets.models import CannedResponse, HelpTopic
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         skip_postgeneration_save = True
+
+    class Params:
+        staff = factory.Trait(is_staff=True)
+        superuser = factory.Trait(is_staff=True, is_superuser=True)
 
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     display_name = factory.Sequence(lambda n: f"User {n}")
@@ -57,16 +64,44 @@ class AgentFactory(factory.django.DjangoModelFactory):
 
 
 class BusinessCalendarFactory(factory.django.DjangoModelFactory):
+    """Monday to Friday, 09:00 to 17:00; pass weekdays_nine_to_five=False for no hours."""
+
     class Meta:
         model = BusinessCalendar
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Calendar {n}")
     time_zone = "UTC"
 
+    @factory.post_generation
+    def weekdays_nine_to_five(obj, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        WorkingInterval.objects.bulk_create(
+            WorkingInterval(
+                calendar=obj, weekday=day, start=datetime.time(9), end=datetime.time(17)
+            )
+            for day in range(5)
+        )
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    date = factory.Sequence(lambda n: datetime.date(2030, 1, 1) + datetime.timedelta(days=n))
+    name = "Holiday"
+
 
 class SLAPlanFactory(factory.django.DjangoModelFactory):
+    """A 24/7 plan; SLAPlanFactory(business_hours=True) measures in a 9-to-5 calendar."""
+
     class Meta:
         model = SLAPlan
+
+    class Params:
+        business_hours = factory.Trait(calendar=factory.SubFactory(BusinessCalendarFactory))
 
     name = factory.Sequence(lambda n: f"Plan {n}")
     first_response_minutes = 60
@@ -80,3 +115,11 @@ class HelpTopicFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Topic {n}")
     department = factory.SubFactory(DepartmentFactory)
+
+
+class CannedResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CannedResponse
+
+    title = factory.Sequence(lambda n: f"Canned response {n}")
+    body = "Thanks for reaching out; we are on it."

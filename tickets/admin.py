@@ -1,1 +1,324 @@
-"""Admin registrations; see the Foundation issue."""
+"""Admin for help topics and canned responses, and a read-only view of tickets.
+
+Tickets are never written through the admin: every change goes through tickets/services.py
+so that it is validated against the transition table and leaves its TicketEvent. The admin
+only shows them.
+"""
+
+import datetime
+import re
+
+from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from accounts.models import Agent
+from sla.admin import format_minutes
+from tickets.models import (
+    Attachment,
+    CannedResponse,
+    HelpTopic,
+    Notification,
+    SLAClock,
+    SLAState,
+    ThreadEntry,
+    Ticket,
+    TicketEvent,
+)
+
+TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
+
+
+@admin.register(HelpTopic)
+class HelpTopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "department", "sla_plan", "default_priority", "is_active")
+    list_filter = ("is_active", "department", "sla_plan", "default_priority")
+    list_select_related = ("department", "sla_plan")
+    search_fields = ("name", "department__name")
+    autocomplete_fields = ("department", "sla_plan")
+
+
+@admin.register(CannedResponse)
+class CannedResponseAdmin(admin.ModelAdmin):
+    list_display = ("title", "department", "is_active")
+    list_filter = ("is_active", "department")
+    list_select_related = ("department",)
+    search_fields = ("title", "body")
+    autocomplete_fields = ("department",)
+
+
+class ReadOnlyMixin:
+    """Shown, never written through the admin: see the module docstring.
+
+    Viewing stays allowed (superusers, and staff with the "view" permission).
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInlineMixin(ReadOnlyMixin):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+
+class ThreadEntryInline(ReadOnlyInlineMixin, admin.StackedInline):
+    model = ThreadEntry
+    fields = ("kind", "author", "created_at", "body")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The ticket too: each row's heading is str(entry), which names the ticket.
+        return super().get_queryset(request).select_related("author", "ticket")
+
+
+class AttachmentInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = Attachment
+    # The file itself is left out: media is never served by URL, only through a view
+    # that checks access.
+    fields = ("filename", "content_type", "file_size", "sha256", "entry", "created_at")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entry__ticket")
+
+    @admin.display(description="Size")
+    def file_size(self, obj: Attachment) -> str:
+        return filesizeformat(obj.size)
+
+
+class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
+    model = TicketEvent
+    fields = ("created_at", "kind", "by", "old_value", "new_value")
+    readonly_fields = fields
+    verbose_name = "event"
+    verbose_name_plural = "events"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "ticket")
+
+    @admin.display(description="By")
+    def by(self, obj: TicketEvent) -> str:
+        return str(obj.actor) if obj.actor else "System"
+
+
+def _short_time(value: datetime.datetime | None) -> str:
+    return date_format(timezone.localtime(value), "M j, H:i") if value else "-"
+
+
+def _business_minutes(value: float | None) -> str:
+    return format_minutes(round(value)) if value is not None else "-"
+
+
+class SLAClockInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """Each target being measured; stopped clocks stay, as the history of plan changes."""
+
+    model = SLAClock
+    fields = (
+        "kind",
+        "target",
+        "started",
+        "warn",
+        "due",
+        "met",
+        "taken",
+        "paused",
+        "warned",
+        "breached",
+        "stopped",
+    )
+    readonly_fields = fields
+    verbose_name = "SLA clock"
+    verbose_name_plural = "SLA clocks"
+
+    @admin.display(description="Target")
+    def target(self, obj: SLAClock) -> str:
+        return format_minutes(obj.target_minutes)
+
+    @admin.display(description="Started")
+    def started(self, obj: SLAClock) -> str:
+        return _short_time(obj.started_at)
+
+    @admin.display(description="Warn at")
+    def warn(self, obj: SLAClock) -> str:
+        return _short_time(obj.warn_at)
+
+    @admin.display(description="Due")
+    def due(self, obj: SLAClock) -> str:
+        return _short_time(obj.due_at)
+
+    @admin.display(description="Met")
+    def met(self, obj: SLAClock) -> str:
+        return _short_time(obj.met_at)
+
+    @admin.display(description="Business time taken")
+    def taken(self, obj: SLAClock) -> str:
+        return _business_minutes(obj.business_minutes_taken)
+
+    @admin.display(description="Paused")
+    def paused(self, obj: SLAClock) -> str:
+        parts = []
+        if obj.paused_at:
+            parts.append(f"since {_short_time(obj.paused_at)}")
+        if obj.paused_minutes:
+            parts.append(f"{_business_minutes(obj.paused_minutes)} in all")
+        return ", ".join(parts) or "-"
+
+    @admin.display(description="Warned")
+    def warned(self, obj: SLAClock) -> str:
+        return _short_time(obj.warned_at)
+
+    @admin.display(description="Breached")
+    def breached(self, obj: SLAClock) -> str:
+        return _short_time(obj.breached_at)
+
+    @admin.display(description="Stopped")
+    def stopped(self, obj: SLAClock) -> str:
+        return _short_time(obj.stopped_at)
+
+
+class AgentListFilter(admin.RelatedFieldListFilter):
+    """Agents are named after their users; fetch both in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        agents = Agent.objects.select_related("user")
+        return [(agent.pk, str(agent)) for agent in agents]
+
+
+@admin.register(Ticket)
+class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "number",
+        "subject",
+        "requester",
+        "department",
+        "priority",
+        "status",
+        "assignee",
+        "sla_plan",
+        "sla",
+        "updated_at",
+    )
+    list_display_links = ("number", "subject")
+    list_filter = (
+        "status",
+        "sla_state",
+        "priority",
+        "department",
+        ("assignee", AgentListFilter),
+        "sla_plan",
+        "help_topic",
+        "source",
+        "created_at",
+    )
+    list_select_related = ("requester", "department", "help_topic", "assignee__user", "sla_plan")
+    search_fields = ("subject", "requester__email", "requester__display_name")
+    search_help_text = "Ticket number (1001 or #1001), subject, requester's email or name."
+    date_hierarchy = "created_at"
+    fieldsets = (
+        (None, {"fields": ("number", "subject", "requester", "source")}),
+        (
+            "Routing",
+            {"fields": ("department", "help_topic", "assignee", "priority", "status", "sla_plan")},
+        ),
+        ("SLA", {"fields": ("sla_state", "next_due_at")}),
+        ("Times", {"fields": ("created_at", "updated_at", "resolved_at", "closed_at")}),
+    )
+    readonly_fields = (
+        "number",
+        "subject",
+        "requester",
+        "source",
+        "department",
+        "help_topic",
+        "assignee",
+        "priority",
+        "status",
+        "sla_plan",
+        "sla_state",
+        "next_due_at",
+        "created_at",
+        "updated_at",
+        "resolved_at",
+        "closed_at",
+    )
+    inlines = (ThreadEntryInline, AttachmentInline, TicketEventInline, SLAClockInline)
+
+    def get_queryset(self, request):
+        # The change page shows the same relations as the list.
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description="SLA", ordering="next_due_at")
+    def sla(self, obj: Ticket) -> str:
+        if obj.sla_state == SLAState.NONE:
+            return "-"
+        if obj.next_due_at is None:
+            return obj.get_sla_state_display()
+        return f"{obj.get_sla_state_display()}, due {_short_time(obj.next_due_at)}"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # People quote ticket numbers, with or without the "#"; match them exactly, on the
+        # unique index, rather than as text.
+        match = TICKET_NUMBER_RE.match(search_term.strip())
+        if match:
+            results |= queryset.filter(number=int(match.group(1)))
+        return results, may_have_duplicates
+
+
+class SentListFilter(admin.SimpleListFilter):
+    title = "sent"
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Sent"), ("no", "Not sent yet"), ("failing", "Failed at least once")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(sent_at__isnull=True)
+        if self.value() == "failing":
+            return queryset.exclude(last_error="")
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The email outbox, for seeing what was sent and what is stuck; written by services."""
+
+    list_display = ("created_at", "kind", "ticket", "recipient", "attempts", "sent_at")
+    list_filter = (SentListFilter, "kind", "created_at")
+    list_select_related = ("ticket", "recipient")
+    search_fields = ("recipient__email", "recipient__display_name", "ticket__subject")
+    date_hierarchy = "created_at"
+    fields = (
+        "kind",
+        "ticket",
+        "recipient",
+        "event",
+        "created_at",
+        "claimed_until",
+        "attempts",
+        "sent_at",
+        "last_error",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ticket", "recipient", "event__ticket")
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = TICKET_NUMBER_RE.match(search_term.strip())
+        if match:
+            results |= queryset.filter(ticket__number=int(match.group(1)))
+        return results, may_have_duplicates

@@ -1,0 +1,135 @@
+"""Every write to people and organisation: users, guests, agents and their roles."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from accounts.models import Agent, Department, DepartmentMembership, User
+
+
+def _normalize_email(email: str) -> str:
+    return User.objects.normalize_email(email.strip()).lower()
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    display_name: str = "",
+    password: str | None = None,
+    time_zone: str = "UTC",
+    is_staff: bool = False,
+    is_superuser: bool = False,
+) -> User:
+    """Create a user; without a password the user cannot log in until one is set.
+
+    Password strength is checked by the forms where people choose passwords, not here:
+    this is also how seed data and tests create users.
+    """
+    user = User(
+        email=_normalize_email(email),
+        display_name=display_name.strip(),
+        time_zone=time_zone,
+        is_staff=is_staff,
+        is_superuser=is_superuser,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
+    """The user behind an email address, created as a guest (no usable password) if new.
+
+    An existing user is returned untouched: whoever types an address into a public form
+    must not be able to rename its owner.
+    """
+    normalized = _normalize_email(email)
+    existing = User.objects.filter(email__iexact=normalized).first()
+    if existing is not None:
+        return existing
+    try:
+        # A savepoint of its own, so that losing a race to another request creating the
+        # same guest leaves the caller's transaction usable.
+        with transaction.atomic():
+            return user_create(email=normalized, display_name=display_name)
+    except (IntegrityError, ValidationError):
+        existing = User.objects.filter(email__iexact=normalized).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def _validate_role(role: str) -> None:
+    if role not in DepartmentMembership.Role.values:
+        raise ValidationError({"role": f"{role!r} is not a department role."})
+
+
+@transaction.atomic
+def agent_create(*, user: User, departments: dict[Department, str]) -> Agent:
+    """Make a user an agent, with a role ("agent" or "manager") in each department."""
+    for role in departments.values():
+        _validate_role(role)
+    if Agent.objects.filter(user=user).exists():
+        raise ValidationError({"user": f"{user} is already an agent."})
+    agent = Agent(user=user)
+    agent.full_clean()
+    agent.save()
+    DepartmentMembership.objects.bulk_create(
+        DepartmentMembership(agent=agent, department=department, role=role)
+        for department, role in departments.items()
+    )
+    return agent
+
+
+@transaction.atomic
+def agent_set_role(*, agent: Agent, department: Department, role: str) -> DepartmentMembership:
+    """Give an agent a role in a department, joining it if need be."""
+    _validate_role(role)
+    membership = (
+        DepartmentMembership.objects.select_for_update()
+        .filter(agent=agent, department=department)
+        .first()
+    )
+    if membership is None:
+        membership = DepartmentMembership(agent=agent, department=department, role=role)
+        membership.full_clean()
+        membership.save()
+    elif membership.role != role:
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def department_create(
+    *,
+    name: str,
+    email: str = "",
+    # An sla.SLAPlan; not imported, since accounts knows nothing of sla (see DESIGN.md).
+    default_sla_plan: models.Model | None = None,
+    manager: Agent | None = None,
+) -> Department:
+    department = Department(name=name.strip(), email=email, default_sla_plan=default_sla_plan)
+    department.full_clean()
+    department.save()
+    if manager is not None:
+        department_set_manager(department=department, manager=manager)
+    return department
+
+
+@transaction.atomic
+def department_set_manager(*, department: Department, manager: Agent | None) -> Department:
+    """Name who receives the department's escalations; they get the manager role there."""
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    if manager is not None:
+        agent_set_role(
+            agent=manager, department=department, role=DepartmentMembership.Role.MANAGER
+        )
+    if department.manager_id != (manager.pk if manager else None):
+        department.manager = manager
+        department.save(update_fields=["manager"])
+    return department

@@ -1,0 +1,176 @@
+import pytest
+from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+
+from accounts.models import Agent, DepartmentMembership, User
+from accounts.services import (
+    agent_create,
+    agent_set_role,
+    department_create,
+    department_set_manager,
+    guest_user_get_or_create,
+    user_create,
+)
+from tests.factories import AgentFactory, DepartmentFactory, SLAPlanFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+Role = DepartmentMembership.Role
+
+
+class TestUserCreate:
+    def test_creates_a_user_who_can_log_in(self):
+        user = user_create(
+            email="  Jim.Halpert@TheOffice.example ",
+            display_name="Jim Halpert",
+            password="demo",
+            time_zone="America/New_York",
+        )
+
+        user.refresh_from_db()
+        assert user.email == "jim.halpert@theoffice.example"
+        assert user.display_name == "Jim Halpert"
+        assert user.time_zone == "America/New_York"
+        assert not user.is_staff
+        assert not user.is_superuser
+        assert authenticate(email="JIM.HALPERT@theoffice.example", password="demo") == user
+
+    def test_without_a_password_the_user_cannot_log_in(self):
+        user = user_create(email="nopass@example.com")
+
+        assert not user.has_usable_password()
+
+    def test_staff_and_superuser(self):
+        user = user_create(email="boss@example.com", is_staff=True, is_superuser=True)
+
+        assert user.is_staff
+        assert user.is_superuser
+
+    @pytest.mark.parametrize("email", ["", "not-an-email", "a@"])
+    def test_rejects_invalid_email(self, email):
+        with pytest.raises(ValidationError) as excinfo:
+            user_create(email=email)
+        assert "email" in excinfo.value.message_dict
+        assert not User.objects.exists()
+
+    def test_rejects_unknown_time_zone(self):
+        with pytest.raises(ValidationError) as excinfo:
+            user_create(email="tz@example.com", time_zone="Mars/Olympus_Mons")
+        assert "time_zone" in excinfo.value.message_dict
+
+    def test_rejects_an_email_that_differs_only_in_case(self):
+        user_create(email="dwight@example.com")
+
+        with pytest.raises(ValidationError):
+            user_create(email="Dwight@Example.com")
+        assert User.objects.count() == 1
+
+
+class TestGuestUserGetOrCreate:
+    def test_creates_a_guest_without_usable_password(self):
+        guest = guest_user_get_or_create(email="Toby@Example.com", display_name="Toby Flenderson")
+
+        assert guest.email == "toby@example.com"
+        assert guest.display_name == "Toby Flenderson"
+        assert not guest.has_usable_password()
+        assert not guest.is_staff
+
+    def test_returns_the_existing_user_whatever_the_case(self):
+        existing = UserFactory(email="pam@example.com", display_name="Pam Beesly")
+
+        guest = guest_user_get_or_create(email="PAM@example.COM", display_name="Someone else")
+
+        assert guest == existing
+        assert User.objects.count() == 1
+        # Typing someone's address into a form must not rename them or lock them out.
+        existing.refresh_from_db()
+        assert existing.display_name == "Pam Beesly"
+        assert existing.has_usable_password()
+
+    def test_rejects_invalid_email(self):
+        with pytest.raises(ValidationError):
+            guest_user_get_or_create(email="nope")
+
+
+class TestAgentCreate:
+    def test_agent_with_a_role_in_each_department(self):
+        it, sales = DepartmentFactory(name="IT"), DepartmentFactory(name="Sales")
+        user = UserFactory()
+
+        agent = agent_create(user=user, departments={it: Role.MANAGER, sales: Role.AGENT})
+
+        roles = {m.department.name: m.role for m in agent.memberships.select_related("department")}
+        assert roles == {"IT": "manager", "Sales": "agent"}
+        assert user.agent == agent
+
+    def test_agent_without_departments(self):
+        agent = agent_create(user=UserFactory(), departments={})
+
+        assert not agent.memberships.exists()
+
+    def test_rejects_unknown_role(self):
+        with pytest.raises(ValidationError):
+            agent_create(user=UserFactory(), departments={DepartmentFactory(): "boss"})
+        assert not Agent.objects.exists()
+
+    def test_rejects_a_user_who_is_already_an_agent(self):
+        agent = AgentFactory()
+
+        with pytest.raises(ValidationError):
+            agent_create(user=agent.user, departments={})
+
+
+class TestAgentSetRole:
+    def test_joins_a_department(self):
+        agent, it = AgentFactory(), DepartmentFactory()
+
+        membership = agent_set_role(agent=agent, department=it, role=Role.AGENT)
+
+        assert membership.role == "agent"
+        assert list(agent.departments.all()) == [it]
+
+    def test_changes_the_role_in_place(self):
+        it = DepartmentFactory()
+        agent = AgentFactory(departments=[it])
+
+        agent_set_role(agent=agent, department=it, role=Role.MANAGER)
+
+        assert DepartmentMembership.objects.get(agent=agent, department=it).role == "manager"
+        assert DepartmentMembership.objects.count() == 1
+
+    def test_rejects_unknown_role(self):
+        with pytest.raises(ValidationError):
+            agent_set_role(agent=AgentFactory(), department=DepartmentFactory(), role="boss")
+
+
+class TestDepartments:
+    def test_create_with_manager_gives_the_manager_role(self):
+        plan = SLAPlanFactory()
+        manager = AgentFactory()
+
+        department = department_create(
+            name=" IT ", email="it@example.com", default_sla_plan=plan, manager=manager
+        )
+
+        department.refresh_from_db()
+        assert department.name == "IT"
+        assert department.default_sla_plan == plan
+        assert department.manager == manager
+        assert DepartmentMembership.objects.get(agent=manager, department=department).role == (
+            "manager"
+        )
+
+    def test_create_rejects_a_duplicate_name(self):
+        DepartmentFactory(name="Sales")
+
+        with pytest.raises(ValidationError):
+            department_create(name="Sales")
+
+    def test_set_manager_to_none(self):
+        manager = AgentFactory()
+        department = department_create(name="Accounting", manager=manager)
+
+        department_set_manager(department=department, manager=None)
+
+        department.refresh_from_db()
+        assert department.manager is None

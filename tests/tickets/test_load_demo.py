@@ -1,0 +1,295 @@
+"""python manage.py load_demo: the seed story, loaded idempotently and only on request."""
+
+import io
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+
+from accounts.models import Agent, Department, User
+from sla.models import BusinessCalendar, SLAPlan
+from tests.admin_helpers import admin_url
+from tests.factories import SLAPlanFactory, UserFactory
+from tickets.models import CannedResponse, EntryKind, HelpTopic, Ticket
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = ["Kevin Benavides", "Ryan Howard", "Jim Halpert", "Kevin Malone", "Angela Martin"]
+
+
+def email(name: str) -> str:
+    return f"{name.lower().replace(' ', '.')}@theoffice.example"
+
+
+def load_demo(*args) -> str:
+    out = io.StringIO()
+    call_command("load_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of every model in the project, so that "changes nothing" means nothing."""
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("accounts", "sla", "tickets")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+@pytest.fixture
+def demo(debug):
+    return load_demo()
+
+
+def test_migrations_load_no_demo_data():
+    assert not User.objects.filter(email__iendswith="@theoffice.example").exists()
+    assert not Ticket.objects.exists()
+
+
+def test_reports_what_it_created(demo):
+    assert "Demo data loaded" in demo
+    assert "tickets: 3" in demo
+    assert "kevin.benavides@theoffice.example" in demo
+
+
+def test_second_run_changes_nothing_and_says_so(demo):
+    before = row_counts()
+    users_before = list(User.objects.order_by("pk").values())
+
+    output = load_demo()
+
+    assert output.strip() == "Demo data already loaded; nothing changed."
+    assert row_counts() == before
+    assert list(User.objects.order_by("pk").values()) == users_before
+
+
+def test_a_missing_piece_is_put_back(demo):
+    CannedResponse.objects.filter(title="We're on it").delete()
+    before = row_counts()
+
+    output = load_demo()
+
+    assert "canned responses: 1" in output
+    assert CannedResponse.objects.filter(title="We're on it").exists()
+    assert row_counts()["tickets.CannedResponse"] == before["tickets.CannedResponse"] + 1
+
+
+def test_refused_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        load_demo()
+    assert not User.objects.exists()
+
+    assert "Demo data loaded" in load_demo("--force")
+
+
+class TestPeople:
+    def test_everyone_logs_in_with_the_demo_password(self, demo):
+        for name in PEOPLE:
+            user = authenticate(email=email(name), password="demo")
+            assert user is not None, name
+            assert user.display_name == name
+            assert user.time_zone == "America/New_York"
+
+    def test_kevin_benavides_is_superuser_and_it_manager(self, demo):
+        kevin = User.objects.get(email=email("Kevin Benavides"))
+        it = Department.objects.get(name="IT")
+
+        assert kevin.is_superuser
+        assert kevin.is_staff
+        assert kevin.agent.memberships.get(department=it).role == "manager"
+        assert it.manager == kevin.agent
+
+    def test_ryan_howard_is_an_it_agent(self, demo):
+        ryan = User.objects.get(email=email("Ryan Howard"))
+
+        assert not ryan.is_staff
+        assert not ryan.is_superuser
+        roles = list(ryan.agent.memberships.values_list("department__name", "role"))
+        assert roles == [("IT", "agent")]
+
+    def test_requesters_are_plain_users(self, demo):
+        for name in ["Jim Halpert", "Kevin Malone", "Angela Martin"]:
+            user = User.objects.get(email=email(name))
+            assert not user.is_staff
+            assert not Agent.objects.filter(user=user).exists()
+
+    def test_existing_accounts_are_left_alone(self, debug):
+        jim = UserFactory(email=email("Jim Halpert"), display_name="Big Tuna")
+
+        load_demo()
+
+        jim.refresh_from_db()
+        assert jim.display_name == "Big Tuna"
+        assert jim.check_password("pw")
+        assert Ticket.objects.filter(requester=jim, subject="CRM is down").exists()
+
+
+class TestConfiguration:
+    def test_departments(self, demo):
+        names = set(Department.objects.values_list("name", flat=True))
+
+        assert names == {"Sales", "Accounting", "IT"}
+
+    def test_office_calendar(self, demo):
+        calendar = BusinessCalendar.objects.get(name="Scranton office hours")
+
+        assert calendar.time_zone == "America/New_York"
+        hours = {(i.weekday, f"{i.start:%H:%M}-{i.end:%H:%M}") for i in calendar.intervals.all()}
+        assert hours == {(day, "09:00-17:00") for day in range(5)}
+        assert calendar.holidays.filter(name="Christmas Day").count() == 2
+
+    def test_sla_plans(self, demo):
+        plans = {plan.name: plan for plan in SLAPlan.objects.select_related("calendar")}
+
+        assert set(plans) == {"Critical", "High Priority", "Standard"}
+        critical = plans["Critical"]
+        assert critical.calendar is None
+        assert (critical.first_response_minutes, critical.resolution_minutes) == (15, 240)
+        assert critical.escalate_notify_manager
+        assert critical.escalate_raise_priority
+        high = plans["High Priority"]
+        assert high.calendar.name == "Scranton office hours"
+        assert (high.first_response_minutes, high.resolution_minutes) == (60, 480)
+        standard = plans["Standard"]
+        assert standard.calendar.name == "Scranton office hours"
+        assert (standard.first_response_minutes, standard.resolution_minutes) == (240, 1440)
+        assert list(SLAPlan.objects.filter(is_default=True)) == [standard]
+
+    def test_an_existing_default_plan_stays_the_default(self, debug):
+        gold = SLAPlanFactory(name="Gold", is_default=True)
+
+        load_demo()
+
+        assert list(SLAPlan.objects.filter(is_default=True)) == [gold]
+
+    def test_help_topics_all_in_it(self, demo):
+        topics = dict(HelpTopic.objects.values_list("name", "department__name"))
+
+        assert topics == {
+            "Business applications (CRM)": "IT",
+            "Computer or hardware problem": "IT",
+            "Monitor and peripherals": "IT",
+            "Account access": "IT",
+        }
+
+    def test_canned_responses(self, demo):
+        assert CannedResponse.objects.count() >= 2
+
+
+def story(subject: str) -> Ticket:
+    return Ticket.objects.select_related(
+        "requester", "assignee__user", "sla_plan", "help_topic", "department"
+    ).get(subject=subject)
+
+
+def events(ticket: Ticket) -> list[tuple[str, str | None, str, str]]:
+    return [
+        (
+            event.kind,
+            event.actor.display_name if event.actor else None,
+            event.old_value,
+            event.new_value,
+        )
+        for event in ticket.events.select_related("actor")
+    ]
+
+
+def thread(ticket: Ticket) -> list[tuple[str, str]]:
+    return [
+        (entry.kind, entry.author.display_name)
+        for entry in ticket.entries.select_related("author")
+    ]
+
+
+class TestTheThreeTickets:
+    def test_ticket_1_crm_down(self, demo):
+        ticket = story("CRM is down")
+
+        assert ticket.requester.display_name == "Jim Halpert"
+        assert ticket.help_topic.name == "Business applications (CRM)"
+        assert ticket.department.name == "IT"
+        assert ticket.status == "resolved"
+        assert ticket.assignee.user.display_name == "Kevin Benavides"
+        assert ticket.sla_plan.name == "Critical"
+        assert events(ticket) == [
+            ("created", "Jim Halpert", "", "open"),
+            ("claimed", "Kevin Benavides", "", "Kevin Benavides"),
+            ("plan_changed", "Kevin Benavides", "Standard", "Critical"),
+            ("status_changed", "Kevin Benavides", "open", "resolved"),
+        ]
+        assert thread(ticket) == [
+            (EntryKind.MESSAGE, "Jim Halpert"),
+            (EntryKind.NOTE, "Kevin Benavides"),
+            (EntryKind.REPLY, "Kevin Benavides"),
+        ]
+        note = ticket.entries.get(kind=EntryKind.NOTE).body.lower()
+        for ruled_out in ["internet outage", "server outage", "security breach", "account"]:
+            assert ruled_out in note
+        assert "maintenance update" in ticket.entries.get(kind=EntryKind.REPLY).body
+
+    def test_ticket_2_computer_wont_boot(self, demo):
+        ticket = story("My computer won't boot")
+
+        assert ticket.requester.display_name == "Kevin Malone"
+        assert ticket.status == "resolved"
+        assert ticket.assignee.user.display_name == "Ryan Howard"
+        assert ticket.sla_plan.name == "High Priority"
+        assert events(ticket) == [
+            ("created", "Kevin Malone", "", "open"),
+            ("assigned", "Kevin Benavides", "", "Ryan Howard"),
+            ("plan_changed", "Kevin Benavides", "Standard", "High Priority"),
+            ("status_changed", "Ryan Howard", "open", "resolved"),
+        ]
+        assert thread(ticket) == [
+            (EntryKind.MESSAGE, "Kevin Malone"),
+            (EntryKind.NOTE, "Ryan Howard"),
+            (EntryKind.REPLY, "Ryan Howard"),
+        ]
+        note = ticket.entries.get(kind=EntryKind.NOTE).body
+        assert "power strip" in note
+        assert "Safe Mode" in note
+
+    def test_ticket_3_monitor_flickering(self, demo):
+        ticket = story("My monitor keeps flickering")
+
+        assert ticket.requester.display_name == "Angela Martin"
+        assert ticket.status == "resolved"
+        assert ticket.assignee.user.display_name == "Ryan Howard"
+        assert ticket.sla_plan.name == "Standard"
+        assert events(ticket) == [
+            ("created", "Angela Martin", "", "open"),
+            ("assigned", "Kevin Benavides", "", "Ryan Howard"),
+            ("status_changed", "Ryan Howard", "open", "resolved"),
+        ]
+        note = ticket.entries.get(kind=EntryKind.NOTE).body
+        for step in ["Confirmed the flicker", "IT inventory", "installed and tested"]:
+            assert step in note
+
+    def test_sla_clocks_were_met(self, demo):
+        """Worked through the services, the tickets' clocks recorded their answers."""
+        for ticket in Ticket.objects.all():
+            live = ticket.clocks.filter(stopped_at__isnull=True)
+            assert live.exists(), ticket
+            assert all(clock.met_at for clock in live), ticket
+
+    def test_kevin_sees_the_tickets_in_the_admin(self, demo, client):
+        assert client.login(email=email("Kevin Benavides"), password="demo")
+
+        response = client.get(admin_url(Ticket, "changelist"))
+
+        assert response.status_code == 200
+        assert {t.subject for t in response.context["cl"].result_list} == {
+            "CRM is down",
+            "My computer won't boot",
+            "My monitor keeps flickering",
+        }
+        for ticket in Ticket.objects.all():
+            assert client.get(admin_url(Ticket, "change", ticket.pk)).status_code == 200

@@ -1,0 +1,37 @@
+"""python manage.py load_demo: The Office's IT help desk, for trying the product out."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from tickets.demo import DEMO_DOMAIN, DEMO_PASSWORD, demo_load
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the demo help desk (The Office's IT department) with its three tickets. "
+        "Safe to run again: only what is missing is created."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load even with DEBUG off. The demo logins share a published password.",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG is off: refusing to create demo accounts whose password is public "
+                "(a superuser among them). Pass --force if this really is a demo site."
+            )
+        created = demo_load()
+        if not created:
+            self.stdout.write("Demo data already loaded; nothing changed.")
+            return
+        summary = ", ".join(f"{kind}: {count}" for kind, count in created.items())
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded ({summary})."))
+        self.stdout.write(
+            f"Log in as first.last@{DEMO_DOMAIN} (e.g. kevin.benavides@{DEMO_DOMAIN}, "
+            f"a superuser) with the password {DEMO_PASSWORD!r}."
+        )
