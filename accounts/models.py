@@ -115,6 +115,7 @@ class Department(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        verbose_name="default SLA plan",
         help_text="Used when a ticket's help topic names no plan.",
     )
     is_active = models.BooleanField(default=True)

@@ -79,6 +79,7 @@ class HelpTopic(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="help_topics",
+        verbose_name="SLA plan",
         help_text="Empty: the department's default plan.",
     )
     default_priority = models.PositiveSmallIntegerField(
@@ -129,7 +130,12 @@ class Ticket(models.Model):
         db_index=False,
     )
     sla_plan = models.ForeignKey(
-        "sla.SLAPlan", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+        "sla.SLAPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        verbose_name="SLA plan",
     )
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.WEB)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -380,7 +386,7 @@ class SLAClock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} on ticket {self.ticket_id}"
+        return f"{self.get_kind_display()} clock {self.pk}"
 
     @property
     def is_live(self) -> bool:
