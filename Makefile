@@ -27,6 +27,12 @@ help:
 
 venv: $(STAMP)
 
+# Browser-test tools from the npm registry (axe-core), pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
@@ -45,7 +51,7 @@ run: venv var
 PYTEST_ARGS ?= $(if $(CI),--create-db)
 
 # pytest's exit code 5 means it collected no tests: a failure too, said out loud.
-test: venv
+test: venv $(NODE_STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS) || { status=$$?; \
 		[ $$status -ne 5 ] || echo "pytest collected no tests (exit 5): failing."; \
 		exit $$status; }
