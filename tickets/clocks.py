@@ -215,16 +215,18 @@ def clocks_on_plan_change(ticket: Ticket, *, now: datetime) -> None:
     """
     policy = policy_for(ticket.sla_plan_id)
     live = _live_clocks(ticket)
-    for kind, clock in live.items():
+    for kind, clock in list(live.items()):
+        target = policy.target(kind) if policy else None
+        if target:
+            warn_at, due_at = policy.deadlines(
+                started_at=clock.started_at, target=target, paused_minutes=clock.paused_minutes
+            )
+            if (target, warn_at, due_at) == (clock.target_minutes, clock.warn_at, clock.due_at):
+                continue  # same terms: the clock stands as it is
         _stop(clock, now)
-        if policy is None:
-            continue
-        target = policy.target(kind)
+        del live[kind]
         if not target:
             continue
-        warn_at, due_at = policy.deadlines(
-            started_at=clock.started_at, target=target, paused_minutes=clock.paused_minutes
-        )
         replacement = SLAClock.objects.create(
             ticket=ticket,
             kind=kind,

@@ -443,3 +443,56 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_id} for ticket {self.ticket_id}"
+
+
+class DeadlineRecomputation(models.Model):
+    """A background job: recompute the SLA deadlines of the open tickets a policy edit affects.
+
+    Written when an admin saves an SLA plan or a business calendar; the worker works through
+    the affected tickets in batches and records its progress here for the admin to show.
+    """
+
+    plan = models.ForeignKey(
+        "sla.SLAPlan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    calendar = models.ForeignKey(
+        "sla.BusinessCalendar", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan__isnull=False) | Q(calendar__isnull=False),
+                name="tickets_recompute_has_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(finished_at__isnull=True),
+                name="recompute_unfinished",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Recompute deadlines for {self.plan or self.calendar}"
+
+    @property
+    def status(self) -> str:
+        if self.finished_at:
+            return "done"
+        return "running" if self.started_at else "queued"
