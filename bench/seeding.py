@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
-from tickets.models import ClockKind, SLAClock, SLAState, ThreadEntry, Ticket
+from tickets.models import ClockKind, SLAClock, ThreadEntry, Ticket
 from tickets.numbering import SEQUENCE_NAME
 
 WORDS = (
@@ -101,8 +101,8 @@ def seed_open_tickets(
                 "source",
                 "created_at",
                 "updated_at",
+                "next_warn_at",
                 "next_due_at",
-                "sla_state",
             ],
             (
                 (
@@ -117,10 +117,10 @@ def seed_open_tickets(
                     "web",
                     created.isoformat(),
                     created.isoformat(),
+                    (due_at - timedelta(minutes=120)).isoformat(),
                     due_at.isoformat(),
-                    SLAState.WARNING if is_due and already_warned else SLAState.OK,
                 )
-                for i, created, due_at, is_due in tickets
+                for i, created, due_at, _is_due in tickets
             ),
         )
         with connection.cursor() as cursor:

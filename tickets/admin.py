@@ -27,6 +27,7 @@ from tickets.models import (
     ThreadEntry,
     Ticket,
     TicketEvent,
+    sla_state_q,
 )
 from tickets.recompute import deadlines_recompute_request
 
@@ -196,6 +197,21 @@ class AgentListFilter(admin.RelatedFieldListFilter):
         return [(agent.pk, str(agent)) for agent in agents]
 
 
+class SLAStateListFilter(admin.SimpleListFilter):
+    """On track, at risk, overdue: worked out from the deadlines and the time now."""
+
+    title = "SLA state"
+    parameter_name = "sla_state"
+
+    def lookups(self, request, model_admin):
+        return SLAState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in SLAState.values:
+            return queryset.filter(sla_state_q(self.value(), timezone.now()))
+        return queryset
+
+
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
@@ -213,7 +229,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display_links = ("number", "subject")
     list_filter = (
         "status",
-        "sla_state",
+        SLAStateListFilter,
         "priority",
         "department",
         ("assignee", AgentListFilter),
@@ -232,7 +248,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "Routing",
             {"fields": ("department", "help_topic", "assignee", "priority", "status", "sla_plan")},
         ),
-        ("SLA", {"fields": ("sla_state", "next_due_at")}),
+        ("SLA", {"fields": ("sla_state", "next_warn_at", "next_due_at")}),
         ("Times", {"fields": ("created_at", "updated_at", "resolved_at", "closed_at")}),
     )
     readonly_fields = (
@@ -247,6 +263,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "status",
         "sla_plan",
         "sla_state",
+        "next_warn_at",
         "next_due_at",
         "created_at",
         "updated_at",
