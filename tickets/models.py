@@ -300,8 +300,12 @@ class TicketEvent(models.Model):
         "tickets.SLAClock",
         null=True,
         blank=True,
-        # Events go with their ticket, before its clocks: nothing to cascade from here.
+        # Events go with their ticket, before its clocks: nothing to cascade from here. The
+        # sweep writes this link in the transaction that marks the clock, under the
+        # ticket's lock; a database check of it per event would cost the sweep a fifth of
+        # its time and could never fail (see docs/decisions/0006).
         on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="events",
         help_text="For SLA events: the clock that warned, breached or escalated.",
         db_index=False,
@@ -445,7 +449,10 @@ class Notification(models.Model):
         TicketEvent,
         null=True,
         blank=True,
-        on_delete=models.DO_NOTHING,  # deleted with their ticket, before its events
+        # Deleted with their ticket, before its events. Written in the same transaction as
+        # the event it names, so a database check of the link could never fail.
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
         db_index=False,  # the unique (event, recipient, kind) index serves lookups
     )

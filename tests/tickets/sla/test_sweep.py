@@ -230,3 +230,34 @@ def test_a_ticket_deletes_with_its_clocks_events_and_emails(ticket):
     assert not SLAClock.objects.exists()
     assert not TicketEvent.objects.exists()
     assert not Notification.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "name", ['Ryan "The Temp" Howard', "back\\slash", "{braces},commas", "NULL"]
+)
+def test_names_in_escalation_events_are_stored_exactly(desk, ticket, name):
+    desk.agent.user.display_name = name
+    desk.agent.user.save()
+
+    sla_sweep(now=at(61))
+
+    assert events(ticket, EventKind.ESCALATED) == [
+        ("first_response", f"Notified {name} (assignee)")
+    ]
+
+
+def test_hostile_names_survive_the_sweep_as_plain_text(desk, ticket):
+    from tests.hostile import PAYLOADS
+
+    for payload in PAYLOADS:
+        desk.agent.user.display_name = payload[:150]
+        desk.agent.user.save()
+        SLAClock.objects.filter(ticket=ticket).update(breached_at=None, warned_at=None)
+        TicketEvent.objects.filter(ticket=ticket, kind__startswith="sla").delete()
+        Notification.objects.all().delete()
+        TicketEvent.objects.filter(ticket=ticket, kind=EventKind.ESCALATED).delete()
+
+        sla_sweep(now=at(61))
+
+        [event] = ticket.events.filter(kind=EventKind.ESCALATED)
+        assert event.new_value == f"Notified {payload[:150]} (assignee)"[:255]
