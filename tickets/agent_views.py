@@ -239,7 +239,9 @@ def reply(request, number):
                 request, number, reply_form=held, status=409 if not _is_htmx(request) else 200
             )
         except TicketError as error:
-            form.add_error(None, error.message)
+            # Shown above the page (the reply box is gone from a closed ticket); the text
+            # stays in the form.
+            messages.error(request, error.message)
         else:
             presence.presence_touch(ticket_id=ticket.pk, user=request.user, writing=False)
             messages.success(request, "Reply sent to the requester.")
@@ -260,7 +262,7 @@ def note(request, number):
                 ticket=ticket, body=form.cleaned_data["body"], by=request.user
             )
         except TicketError as error:
-            form.add_error(None, error.message)
+            messages.error(request, error.message)
         else:
             messages.success(request, "Internal note added. The requester does not see it.")
             return redirect(_ticket_url(ticket.number))

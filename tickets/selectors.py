@@ -369,6 +369,8 @@ def queue_count(*, user, view: str, filters: QueueFilters | None = None) -> int:
     index entries, and the answer is cached for COUNT_CACHE_SECONDS.
     """
     filters = filters or QueueFilters()
+    if filters.is_empty():
+        return queue_view_counts(user=user)[view]
     key = _count_cache_key(user, view, filters)
     count = cache.get(key)
     if count is None:
@@ -409,9 +411,9 @@ class QueueOptions:
 
 
 def queue_options_for_agent(*, user) -> QueueOptions:
-    ids = access.department_ids_of(user)
+    ids = access.agent_department_ids(user)
     all_departments = list(Department.objects.order_by("name"))
-    mine = [d for d in all_departments if ids is None or d.pk in ids]
+    mine = [d for d in all_departments if d.pk in ids]
     mine_ids = [d.pk for d in mine]
     agents = list(
         Agent.objects.filter(is_active=True, memberships__department_id__in=mine_ids)
