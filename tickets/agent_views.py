@@ -141,6 +141,7 @@ def bulk(request):
     except TicketError as error:
         messages.error(request, error.message)
         return redirect(back)
+    selectors.queue_counts_forget(user=request.user)
     if outcome.done:
         messages.success(
             request,
@@ -348,6 +349,7 @@ def action(request, number, name):
     except TicketError as error:
         messages.error(request, error.message)
     else:
+        selectors.queue_counts_forget(user=request.user)
         messages.success(request, done)
     return redirect(_ticket_url(ticket.number))
 

@@ -357,9 +357,19 @@ def _capped_count_sql(*, user, view: QueueView, filters: QueueFilters) -> tuple[
     return sql, [*departments, *statuses, *params]
 
 
+def _generation(user) -> int:
+    return cache.get(f"agent-queue-generation:{user.pk}", 0)
+
+
+def queue_counts_forget(*, user) -> None:
+    """Drop the user's cached counts: after their own change they must see it counted."""
+    key = f"agent-queue-generation:{user.pk}"
+    cache.set(key, _generation(user) + 1, None)
+
+
 def _count_cache_key(user, view: str, filters: QueueFilters) -> str:
     digest = hashlib.sha256(repr((view, filters)).encode()).hexdigest()[:16]
-    return f"agent-queue-count:{user.pk}:{digest}"
+    return f"agent-queue-count:{user.pk}:{_generation(user)}:{digest}"
 
 
 def queue_count(*, user, view: str, filters: QueueFilters | None = None) -> int:
@@ -384,7 +394,7 @@ def queue_count(*, user, view: str, filters: QueueFilters | None = None) -> int:
 
 def queue_view_counts(*, user) -> dict[str, int]:
     """Capped counts of every view, for the sidebar: one query, cached."""
-    key = f"agent-queue-view-counts:{user.pk}"
+    key = f"agent-queue-view-counts:{user.pk}:{_generation(user)}"
     counts = cache.get(key)
     if counts is None:
         parts, params = [], []
