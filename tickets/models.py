@@ -73,7 +73,7 @@ class EventKind(models.TextChoices):
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must
 # spell them identically for PostgreSQL to use the indexes. A ticket with no running clock
 # sorts after every deadline: NULL becomes a date no deadline reaches, so the key is never
-# NULL and a keyset cursor can compare it as a plain value (docs/decisions/0008).
+# NULL and a keyset cursor can compare it as a plain value (docs/decisions/0010).
 NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
 DUE_KEY = Coalesce(F("next_due_at"), Value(NO_DEADLINE, output_field=models.DateTimeField()))
 # Priority sorts highest first, then by deadline: negated so that one ascending row
@@ -185,7 +185,7 @@ class Ticket(models.Model):
         indexes = [
             # The agent queue: one index per sort order, each led by (department, status),
             # so that a page is a seek into one small range per department and status and
-            # costs the same on page 1 and page 4,000 (docs/decisions/0008).
+            # costs the same on page 1 and page 4,000 (docs/decisions/0010).
             models.Index(F("department"), F("status"), DUE_KEY, F("id"), name="ticket_queue_due"),
             models.Index(
                 F("department"),

@@ -4,7 +4,7 @@ The subject is weighted A and every thread entry's body B, so a ticket whose sub
 matches ranks above one that only mentions the words somewhere in its thread. The
 services call these functions inside their transaction, so a ticket and its words commit
 together. On SQLite (the embedded mode) they do nothing, and search matches substrings.
-See docs/decisions/0009-search.md.
+See docs/decisions/0011-search.md.
 """
 
 import re

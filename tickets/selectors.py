@@ -3,7 +3,7 @@
 The queue is keyset-paginated over one index per sort order (tickets.models, Ticket.Meta),
 one small seek per department and status, merged: a page costs the same at the top of the
 list and four thousand pages down. Counts are capped and cached. See
-docs/decisions/0008-agent-queue.md and 0009-search.md.
+docs/decisions/0010-agent-queue.md and 0009-search.md.
 """
 
 from __future__ import annotations
@@ -502,7 +502,7 @@ def ticket_search_for_agent(*, user, query: str, page: int = 1) -> SearchResults
         placeholders = ", ".join(["%s"] * len(departments))
         with connection.cursor() as cursor:
             # Candidates are capped before ranking: a word in half the tickets would
-            # otherwise rank them all. See docs/decisions/0009.
+            # otherwise rank them all. See docs/decisions/0011.
             cursor.execute(
                 f"""
                 WITH q AS (SELECT to_tsquery(%s, %s) AS q)

@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 
 # Full-text and trigram search exist only on PostgreSQL; SQLite (the embedded mode) searches
-# by substring instead (tickets/selectors.py). See docs/decisions/0009.
+# by substring instead (tickets/selectors.py). See docs/decisions/0011.
 SEARCH_SQL = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS ticket_search_document ON tickets_ticketsearchdocument "
