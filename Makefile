@@ -65,12 +65,11 @@ fmt: venv
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Benchmarks are scripts, not tests: each seeds its own scratch database and prints figures,
+# the last line as JSON. BENCH_ARGS passes options through, e.g. BENCH_ARGS="--tickets 100000".
+BENCHES ?= $(filter-out bench/seeding.py bench/__init__.py,$(wildcard bench/*.py))
 bench: venv
-	@set -e; found=0; for script in bench/bench_*.py; do \
-		[ -e "$$script" ] || continue; found=1; \
-		echo "== $$script"; $(PY) "$$script"; \
-	done; \
-	if [ $$found = 0 ]; then echo "No benchmarks yet: add bench/bench_<what>.py (see bench/README.md)."; fi
+	@set -e; for script in $(BENCHES); do echo "== $$script"; $(PY) "$$script" $(BENCH_ARGS); done
 
 clean:
 	rm -rf var staticfiles test-artifacts

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
-from tickets.models import ClockKind, SLAClock, SLAState, ThreadEntry, Ticket
+from tickets.models import ClockKind, SLAClock, ThreadEntry, Ticket
 from tickets.numbering import SEQUENCE_NAME
 
 WORDS = (
@@ -101,8 +101,8 @@ def seed_open_tickets(
                 "source",
                 "created_at",
                 "updated_at",
+                "next_warn_at",
                 "next_due_at",
-                "sla_state",
             ],
             (
                 (
@@ -117,10 +117,10 @@ def seed_open_tickets(
                     "web",
                     created.isoformat(),
                     created.isoformat(),
+                    (due_at - timedelta(minutes=120)).isoformat(),
                     due_at.isoformat(),
-                    SLAState.WARNING if is_due and already_warned else SLAState.OK,
                 )
-                for i, created, due_at, is_due in tickets
+                for i, created, due_at, _is_due in tickets
             ),
         )
         with connection.cursor() as cursor:
@@ -258,16 +258,12 @@ def seed_queue_tickets(
             )
             created = now - timedelta(minutes=rng.randint(60, span_minutes))
             updated = min(now, created + timedelta(minutes=rng.randint(5, 20_000)))
-            due_at, state, assignee = None, SLAState.NONE, None
+            due_at, assignee = None, None
             if status in ("open", "pending"):
                 assignee = rng.choice(departments[department]) if rng.random() < 0.7 else None
-                state = SLAState.OK
             if status == "open":
+                # Overdue once past, at risk in its last two hours (next_warn_at).
                 due_at = now + timedelta(minutes=rng.randint(-2 * 24 * 60, 5 * 24 * 60))
-                if due_at < now:
-                    state = SLAState.BREACHED
-                elif due_at < now + timedelta(hours=2):
-                    state = SLAState.WARNING
             elif status in ("resolved", "closed"):
                 assignee = rng.choice(departments[department])
             rows.append(
@@ -287,7 +283,7 @@ def seed_queue_tickets(
                     updated.isoformat() if status in ("resolved", "closed") else None,
                     updated.isoformat() if status == "closed" else None,
                     due_at.isoformat() if due_at else None,
-                    state,
+                    (due_at - timedelta(hours=2)).isoformat() if due_at else None,
                     rng.randint(1, 5),
                 )
             )
@@ -309,7 +305,7 @@ def seed_queue_tickets(
                 "resolved_at",
                 "closed_at",
                 "next_due_at",
-                "sla_state",
+                "next_warn_at",
             ],
             (row[:-1] for row in rows),
         )

@@ -30,6 +30,20 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--idle-runs", type=int, default=50)
     parser.add_argument(
+        "--escalation",
+        choices=["default", "all"],
+        default="all",
+        help="default: a new plan's actions (notify the assignee); all: notify the assignee "
+        "and the manager and raise priority",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="sweeps run at once, as parallel Celery workers would (they share the work "
+        "through SKIP LOCKED)",
+    )
+    parser.add_argument(
         "--database-url",
         default=os.environ.get(
             "BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/helpdesk_bench"
@@ -63,13 +77,14 @@ def main() -> None:
     from tickets.models import EventKind, Notification, TicketEvent
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    every_action = args.escalation == "all"
     plan = SLAPlan.objects.create(
         name="Bench",
         first_response_minutes=60,
         resolution_minutes=480,
         escalate_notify_assignee=True,
-        escalate_notify_manager=True,
-        escalate_raise_priority=True,
+        escalate_notify_manager=every_action,
+        escalate_raise_priority=every_action,
     )
     department = Department.objects.create(name="IT")
     manager = Agent.objects.create(user=User.objects.create_user("manager@bench.example"))
@@ -97,14 +112,16 @@ def main() -> None:
         f"seeded {args.tickets:,} tickets ({due:,} due) in {time.perf_counter() - started:.1f} s"
     )
 
+    connection.close()
     started = time.perf_counter()
-    result = sweep_module.sla_sweep(now=now, batch_size=args.batch_size)
+    result = run_sweeps(args.workers, now, args.batch_size)
     sweep_s = time.perf_counter() - started
     breaches = TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count()
     assert result.breaches == breaches == due, (result, breaches, due)
     print(
         f"sweep: {result.breaches:,} breaches, {result.escalations:,} escalation actions, "
-        f"{result.notifications:,} emails queued, {result.batches} batches in {sweep_s:.2f} s "
+        f"{result.notifications:,} emails queued, {result.batches} batches, "
+        f"{args.workers} worker(s), in {sweep_s:.2f} s "
         f"({result.breaches / sweep_s if sweep_s else 0:,.0f} breach transitions/s)"
     )
     assert Notification.objects.filter(sent_at__isnull=True).count() == result.notifications
@@ -132,9 +149,47 @@ def main() -> None:
                 "idle_sweep_ms": round(idle_ms, 3),
                 "idle_sweep_max_ms": round(max(idle), 3),
                 "batch_size": args.batch_size,
+                "workers": args.workers,
+                "escalation": args.escalation,
             }
         )
     )
+
+
+def _sweep_in_child(now, batch_size, results):
+    from django.db import connection
+
+    from tickets.sweep import sla_sweep
+
+    result = sla_sweep(now=now, batch_size=batch_size)
+    connection.close()
+    results.put(result)
+
+
+def run_sweeps(workers: int, now, batch_size: int):
+    """Run `workers` sweeps at once in forked processes; return their summed result."""
+    import multiprocessing
+
+    from tickets.sweep import SweepResult, sla_sweep
+
+    if workers == 1:
+        return sla_sweep(now=now, batch_size=batch_size)
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    processes = [
+        context.Process(target=_sweep_in_child, args=(now, batch_size, results))
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    parts = [results.get(timeout=3600) for _ in processes]
+    for process in processes:
+        process.join()
+    total = SweepResult()
+    for part in parts:
+        for name in ("warnings", "breaches", "escalations", "notifications", "batches"):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+    return total
 
 
 def recreate_database(url: str) -> None:

@@ -166,6 +166,7 @@ SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=5000)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
+    "resume-recomputations": {"task": "tickets.resume_recomputations", "schedule": 300.0},
 }
 
 # EMAIL

@@ -9,15 +9,17 @@ import datetime
 import re
 
 from django.contrib import admin
-from django.template.defaultfilters import filesizeformat
+from django.template.defaultfilters import filesizeformat, pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
 
 from accounts.models import Agent
-from sla.admin import format_minutes
+from sla.admin import BusinessCalendarAdmin, SLAPlanAdmin, format_minutes
+from sla.models import BusinessCalendar, SLAPlan
 from tickets.models import (
     Attachment,
     CannedResponse,
+    DeadlineRecomputation,
     HelpTopic,
     Notification,
     SLAClock,
@@ -25,7 +27,9 @@ from tickets.models import (
     ThreadEntry,
     Ticket,
     TicketEvent,
+    sla_state_q,
 )
+from tickets.recompute import deadlines_recompute_request
 
 TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
 
@@ -193,6 +197,21 @@ class AgentListFilter(admin.RelatedFieldListFilter):
         return [(agent.pk, str(agent)) for agent in agents]
 
 
+class SLAStateListFilter(admin.SimpleListFilter):
+    """On track, at risk, overdue: worked out from the deadlines and the time now."""
+
+    title = "SLA state"
+    parameter_name = "sla_state"
+
+    def lookups(self, request, model_admin):
+        return SLAState.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in SLAState.values:
+            return queryset.filter(sla_state_q(self.value(), timezone.now()))
+        return queryset
+
+
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
@@ -210,7 +229,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display_links = ("number", "subject")
     list_filter = (
         "status",
-        "sla_state",
+        SLAStateListFilter,
         "priority",
         "department",
         ("assignee", AgentListFilter),
@@ -229,7 +248,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
             "Routing",
             {"fields": ("department", "help_topic", "assignee", "priority", "status", "sla_plan")},
         ),
-        ("SLA", {"fields": ("sla_state", "next_due_at")}),
+        ("SLA", {"fields": ("sla_state", "next_warn_at", "next_due_at")}),
         ("Times", {"fields": ("created_at", "updated_at", "resolved_at", "closed_at")}),
     )
     readonly_fields = (
@@ -244,6 +263,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "status",
         "sla_plan",
         "sla_state",
+        "next_warn_at",
         "next_due_at",
         "created_at",
         "updated_at",
@@ -322,3 +342,81 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if match:
             results |= queryset.filter(ticket__number=int(match.group(1)))
         return results, may_have_duplicates
+
+
+# Policy edits recompute deadlines ----------------------------------------------------------
+# The sla app knows nothing of tickets, so the ticket-side consequence of editing a plan
+# or a calendar is wired here, by extending sla's admin classes.
+
+# Fields whose change moves deadlines; editing a plan's name or escalation leaves them be.
+DEADLINE_FIELDS = {
+    "first_response_minutes",
+    "next_response_minutes",
+    "resolution_minutes",
+    "calendar",
+    "warning_percent",
+    "pause_when_pending",
+    "time_zone",
+}
+
+
+class RecomputeDeadlinesMixin:
+    """After a change that moves deadlines, queue a background recomputation and say so."""
+
+    recompute_for = ""  # "plan" or "calendar"
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "deadline_recomputation")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.append(("Open tickets' deadlines", {"fields": ("deadline_recomputation",)}))
+        return fieldsets
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        moved = DEADLINE_FIELDS.intersection(form.changed_data) or any(
+            formset.has_changed() for formset in formsets
+        )
+        if change and moved:
+            job = deadlines_recompute_request(
+                **{self.recompute_for: form.instance}, by=request.user
+            )
+            self.message_user(
+                request,
+                f"The deadlines of {job.total} open ticket{pluralize(job.total)} are being "
+                "recomputed in the background; this page shows the progress.",
+            )
+
+    @admin.display(description="Recomputation")
+    def deadline_recomputation(self, obj) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        job = (
+            DeadlineRecomputation.objects.filter(**{self.recompute_for: obj})
+            .order_by("-requested_at", "-id")
+            .first()
+        )
+        if job is None:
+            return "Never needed: the deadlines follow this policy as it is."
+        when = date_format(timezone.localtime(job.requested_at), "DATETIME_FORMAT")
+        if job.status == "done":
+            return f"Done: {job.done} of {job.total} open tickets recomputed (requested {when})."
+        if job.status == "running":
+            return f"In progress: {job.done} of {job.total} open tickets (requested {when})."
+        return f"Queued: {job.total} open tickets waiting for a worker (requested {when})."
+
+
+admin.site.unregister(SLAPlan)
+admin.site.unregister(BusinessCalendar)
+
+
+@admin.register(SLAPlan)
+class SLAPlanWithDeadlinesAdmin(RecomputeDeadlinesMixin, SLAPlanAdmin):
+    recompute_for = "plan"
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarWithDeadlinesAdmin(RecomputeDeadlinesMixin, BusinessCalendarAdmin):
+    recompute_for = "calendar"

@@ -18,7 +18,7 @@ from datetime import datetime
 
 from sla.clock import add_business_minutes, business_minutes_between
 from sla.models import BusinessCalendar, SLAPlan
-from tickets.models import ClockKind, SLAClock, SLAState, Status, Ticket
+from tickets.models import ClockKind, SLAClock, Status, Ticket
 
 PAUSABLE = frozenset({ClockKind.NEXT_RESPONSE, ClockKind.RESOLUTION})
 
@@ -215,16 +215,18 @@ def clocks_on_plan_change(ticket: Ticket, *, now: datetime) -> None:
     """
     policy = policy_for(ticket.sla_plan_id)
     live = _live_clocks(ticket)
-    for kind, clock in live.items():
+    for kind, clock in list(live.items()):
+        target = policy.target(kind) if policy else None
+        if target:
+            warn_at, due_at = policy.deadlines(
+                started_at=clock.started_at, target=target, paused_minutes=clock.paused_minutes
+            )
+            if (target, warn_at, due_at) == (clock.target_minutes, clock.warn_at, clock.due_at):
+                continue  # same terms: the clock stands as it is
         _stop(clock, now)
-        if policy is None:
-            continue
-        target = policy.target(kind)
+        del live[kind]
         if not target:
             continue
-        warn_at, due_at = policy.deadlines(
-            started_at=clock.started_at, target=target, paused_minutes=clock.paused_minutes
-        )
         replacement = SLAClock.objects.create(
             ticket=ticket,
             kind=kind,
@@ -263,21 +265,12 @@ def _ever_met(ticket: Ticket, kind: str) -> bool:
 
 
 def refresh_ticket_sla(ticket: Ticket) -> None:
-    """Store the ticket's next deadline and SLA state, derived from its live clocks."""
-    live = list(
-        SLAClock.objects.filter(ticket=ticket, met_at__isnull=True, stopped_at__isnull=True)
-    )
-    running = [clock for clock in live if clock.paused_at is None]
-    next_due_at = min((clock.due_at for clock in running), default=None)
-    if any(clock.breached_at for clock in live):
-        state = SLAState.BREACHED
-    elif any(clock.warned_at for clock in live):
-        state = SLAState.WARNING
-    elif live:
-        state = SLAState.OK
-    else:
-        state = SLAState.NONE
-    if (ticket.next_due_at, ticket.sla_state) != (next_due_at, state):
-        ticket.next_due_at = next_due_at
-        ticket.sla_state = state
-        ticket.save(update_fields=["next_due_at", "sla_state"])
+    """Store the ticket's next warning and due times, from its running clocks."""
+    running = SLAClock.objects.filter(
+        ticket=ticket, met_at__isnull=True, stopped_at__isnull=True, paused_at__isnull=True
+    ).values_list("warn_at", "due_at")
+    warn_times, due_times = zip(*running, strict=True) if running else ((), ())
+    next_warn_at, next_due_at = min(warn_times, default=None), min(due_times, default=None)
+    if (ticket.next_warn_at, ticket.next_due_at) != (next_warn_at, next_due_at):
+        ticket.next_warn_at, ticket.next_due_at = next_warn_at, next_due_at
+        ticket.save(update_fields=["next_warn_at", "next_due_at"])

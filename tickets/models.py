@@ -79,7 +79,6 @@ DUE_KEY = Coalesce(F("next_due_at"), Value(NO_DEADLINE, output_field=models.Date
 # Priority sorts highest first, then by deadline: negated so that one ascending row
 # comparison seeks the index.
 PRIORITY_KEY = F("priority") * -1
-AT_RISK_STATES = ("warning", "breached")
 
 
 class HelpTopic(models.Model):
@@ -158,12 +157,16 @@ class Ticket(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    # Derived from the ticket's SLA clocks by tickets/clocks.py and the sweep, and stored
-    # so that the queue can sort and filter on them with an index.
+    # The earliest warning and due times of the ticket's running SLA clocks, kept by
+    # tickets/clocks.py whenever a clock changes, and indexed for the queue. Whether a
+    # ticket is at risk or overdue follows from these and the time now (sla_state_q), so it
+    # is exact at every moment, whether or not the sweep has run yet.
+    next_warn_at = models.DateTimeField(
+        null=True, blank=True, help_text="The earliest warning time of a running SLA clock."
+    )
     next_due_at = models.DateTimeField(
         null=True, blank=True, help_text="The earliest due time of a running SLA clock."
     )
-    sla_state = models.CharField(max_length=16, choices=SLAState.choices, default=SLAState.NONE)
 
     class Meta:
         ordering = ["-created_at"]
@@ -176,10 +179,6 @@ class Ticket(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(source__in=Source.values), name="tickets_ticket_source_valid"
-            ),
-            models.CheckConstraint(
-                condition=Q(sla_state__in=SLAState.values),
-                name="tickets_ticket_sla_state_valid",
             ),
         ]
         indexes = [
@@ -201,19 +200,15 @@ class Ticket(models.Model):
             models.Index(
                 fields=["department", "status", "-created_at", "-id"], name="ticket_queue_created"
             ),
-            # Overdue and at risk: few tickets, so a small partial index keeps that view and
-            # its count cheap without scanning the healthy majority.
+            # Overdue and at risk (next_warn_at has passed): few tickets, found by a range
+            # on this index instead of a walk past the healthy majority in deadline order.
             models.Index(
-                F("department"),
-                F("status"),
-                DUE_KEY,
-                F("id"),
-                condition=Q(sla_state__in=AT_RISK_STATES),
-                name="ticket_queue_at_risk",
+                fields=["department", "status", "next_warn_at"], name="ticket_queue_warn"
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
             models.Index(fields=["next_due_at"], name="ticket_next_due"),
+            models.Index(fields=["next_warn_at"], name="ticket_next_warn"),
         ]
 
     def __str__(self):
@@ -222,6 +217,36 @@ class Ticket(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (Status.OPEN, Status.PENDING)
+
+    def sla_state_at(self, now) -> "SLAState":
+        if self.next_due_at is None:
+            return SLAState.NONE
+        if self.next_due_at <= now:
+            return SLAState.BREACHED
+        if self.next_warn_at is not None and self.next_warn_at <= now:
+            return SLAState.WARNING
+        return SLAState.OK
+
+    @property
+    def sla_state(self) -> "SLAState":
+        """On track, at risk or overdue, now."""
+        return self.sla_state_at(timezone.now())
+
+    def get_sla_state_display(self) -> str:
+        return self.sla_state.label
+
+
+def sla_state_q(state: str, now) -> Q:
+    """The tickets in an SLA state at `now`, as a filter on the indexed deadline columns."""
+    if state == SLAState.NONE:
+        return Q(next_due_at__isnull=True)
+    if state == SLAState.BREACHED:
+        return Q(next_due_at__lte=now)
+    if state == SLAState.WARNING:
+        return Q(next_warn_at__lte=now, next_due_at__gt=now)
+    if state == SLAState.OK:
+        return Q(next_due_at__gt=now) & (Q(next_warn_at__gt=now) | Q(next_warn_at__isnull=True))
+    raise ValueError(f"Unknown SLA state {state!r}")
 
 
 class ThreadEntry(models.Model):
@@ -309,7 +334,8 @@ class TicketEvent(models.Model):
         "tickets.SLAClock",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        # Events go with their ticket, before its clocks: nothing to cascade from here.
+        on_delete=models.DO_NOTHING,
         related_name="events",
         help_text="For SLA events: the clock that warned, breached or escalated.",
         db_index=False,
@@ -335,7 +361,6 @@ class TicketEvent(models.Model):
             # Partial: most events are the system's (no actor), and every index entry costs
             # a write on the sweep's hot path.
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
-            models.Index(fields=["clock"], condition=Q(clock__isnull=False), name="event_clock"),
         ]
 
     def __str__(self):
@@ -476,7 +501,7 @@ class Notification(models.Model):
         TicketEvent,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.DO_NOTHING,  # deleted with their ticket, before its events
         related_name="+",
         db_index=False,  # the unique (event, recipient, kind) index serves lookups
     )
@@ -505,3 +530,56 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.recipient_id} for ticket {self.ticket_id}"
+
+
+class DeadlineRecomputation(models.Model):
+    """A background job: recompute the SLA deadlines of the open tickets a policy edit affects.
+
+    Written when an admin saves an SLA plan or a business calendar; the worker works through
+    the affected tickets in batches and records its progress here for the admin to show.
+    """
+
+    plan = models.ForeignKey(
+        "sla.SLAPlan", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    calendar = models.ForeignKey(
+        "sla.BusinessCalendar", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(plan__isnull=False) | Q(calendar__isnull=False),
+                name="tickets_recompute_has_subject",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["requested_at"],
+                condition=Q(finished_at__isnull=True),
+                name="recompute_unfinished",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Recompute deadlines for {self.plan or self.calendar}"
+
+    @property
+    def status(self) -> str:
+        if self.finished_at:
+            return "done"
+        return "running" if self.started_at else "queued"

@@ -3,7 +3,7 @@
 The queue is keyset-paginated over one index per sort order (tickets.models, Ticket.Meta),
 one small seek per department and status, merged: a page costs the same at the top of the
 list and four thousand pages down. Counts are capped and cached. See
-docs/decisions/0010-agent-queue.md and 0009-search.md.
+docs/decisions/0010-agent-queue.md and 0011-search.md.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from itertools import chain
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from accounts.models import Agent, Department
 from sla.models import SLAPlan
@@ -29,6 +30,7 @@ from tickets.models import (
     EntryKind,
     HelpTopic,
     SLAClock,
+    SLAState,
     Status,
     ThreadEntry,
     Ticket,
@@ -199,9 +201,12 @@ def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[s
         params.append(agent.pk if agent else -1)
     if view.unassigned:
         where.append("t.assignee_id IS NULL")
+    now = _db_value(timezone.now())
     if view.at_risk:
-        # Literal values, so PostgreSQL sees that the partial at-risk index applies.
-        where.append("t.sla_state IN ('warning', 'breached')")
+        # At risk or overdue: the earliest warning time has passed (a clock's warning
+        # never comes after its due time), a range on the ticket_queue_warn index.
+        where.append("t.next_warn_at <= %s")
+        params.append(now)
     if filters.priority is not None:
         where.append("t.priority = %s")
         params.append(filters.priority)
@@ -214,8 +219,18 @@ def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[s
         where.append("t.help_topic_id = %s")
         params.append(filters.help_topic)
     if filters.sla_state is not None:
-        where.append("t.sla_state = %s")
-        params.append(filters.sla_state)
+        # As Ticket.sla_state_at decides it, from the stored deadlines and the time now.
+        sql, values = {
+            SLAState.BREACHED: ("t.next_due_at <= %s", [now]),
+            SLAState.WARNING: ("t.next_warn_at <= %s AND t.next_due_at > %s", [now, now]),
+            SLAState.OK: (
+                "t.next_due_at > %s AND (t.next_warn_at > %s OR t.next_warn_at IS NULL)",
+                [now, now],
+            ),
+            SLAState.NONE: ("t.next_due_at IS NULL", []),
+        }[filters.sla_state]
+        where.append(sql)
+        params.extend(values)
     return where, params
 
 

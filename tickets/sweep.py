@@ -7,8 +7,12 @@ One pass works in batches. Each batch is one transaction that
    at any table size and parallel sweeps share the work instead of waiting on each other;
 2. marks the clocks with conditional UPDATEs (`warned_at IS NULL`, `breached_at IS NULL`)
    that return exactly the clocks this batch changed;
-3. works out, in memory, the events, the tickets' new SLA state, the plan's escalation
-   actions and the emails owed, then writes each kind of row with one statement.
+3. works out, in memory, the events, the plan's escalation actions and the emails owed,
+   then writes each kind of row with one statement.
+
+The sweep does not decide whether a ticket is at risk or overdue: that follows from the
+ticket's stored deadlines and the time now (Ticket.sla_state_at), so the queue is right
+even while a sweep is late. The sweep makes the consequences happen, once.
 
 So two sweeps never touch the same ticket; a retried task finds nothing left to mark; a
 worker killed mid-batch rolls the whole batch back for the next pass to redo; and a lost
@@ -37,7 +41,6 @@ from tickets.models import (
     Notification,
     Priority,
     SLAClock,
-    SLAState,
     Ticket,
     TicketEvent,
 )
@@ -187,7 +190,6 @@ class _TicketRow:
     department_id: int
     assignee_id: int | None
     plan_id: int | None
-    sla_state: str
     assignee_user: tuple[int, str] | None  # (user id, name) of an active user
     manager_user: tuple[int, str] | None
     changed: set[str] = field(default_factory=set)
@@ -198,7 +200,7 @@ def _load_tickets(ticket_ids: list[int]) -> dict[int, _TicketRow]:
     name = "COALESCE(NULLIF({u}.display_name, ''), {u}.email)"
     rows = _fetch(
         f"""
-        SELECT t.id, t.priority, t.department_id, t.assignee_id, t.sla_plan_id, t.sla_state,
+        SELECT t.id, t.priority, t.department_id, t.assignee_id, t.sla_plan_id,
                au.id, {name.format(u="au")}, au.is_active,
                mu.id, {name.format(u="mu")}, mu.is_active
         FROM {TICKET} t
@@ -218,9 +220,8 @@ def _load_tickets(ticket_ids: list[int]) -> dict[int, _TicketRow]:
             department_id=row[2],
             assignee_id=row[3],
             plan_id=row[4],
-            sla_state=row[5],
-            assignee_user=(row[6], row[7]) if row[6] and row[8] else None,
-            manager_user=(row[9], row[10]) if row[9] and row[11] else None,
+            assignee_user=(row[5], row[6]) if row[5] and row[7] else None,
+            manager_user=(row[8], row[9]) if row[8] and row[10] else None,
         )
         for row in rows
     }
@@ -295,9 +296,6 @@ def _sweep_batch(ticket_ids: list[int], now: datetime, result: SweepResult) -> N
                     len(events) - 1,
                 )
             )
-        if ticket.sla_state != SLAState.BREACHED:
-            ticket.sla_state = SLAState.WARNING
-            ticket.changed.add("sla_state")
     result.warnings += len(warned)
 
     # One breached clock per ticket speaks for the batch's escalation: the earliest due.
@@ -305,8 +303,6 @@ def _sweep_batch(ticket_ids: list[int], now: datetime, result: SweepResult) -> N
     for row in breached:
         clock_id, ticket_id, clock_kind, due_at = row
         events.append((ticket_id, EventKind.SLA_BREACHED, "", clock_kind, clock_id))
-        tickets[ticket_id].sla_state = SLAState.BREACHED
-        tickets[ticket_id].changed.add("sla_state")
         earliest = first_breach.get(ticket_id)
         if earliest is None or (due_at, clock_id) < (earliest[3], earliest[0]):
             first_breach[ticket_id] = row
@@ -398,31 +394,23 @@ def _escalate(ticket: _TicketRow, plan: _Escalation):
 
 
 def _update_tickets(tickets: list[_TicketRow], now: datetime) -> None:
-    """One UPDATE for the batch. A breach alone is not an edit; an escalation move is."""
+    """One UPDATE for the tickets an escalation moved (priority, department, assignee).
+
+    A breach alone changes no ticket row: at risk and overdue follow from the deadlines
+    (Ticket.sla_state_at), so they were already true before the sweep came by.
+    """
     if not tickets:
         return
-    rows = [
-        (
-            t.id,
-            t.sla_state,
-            t.priority,
-            t.department_id,
-            t.assignee_id,
-            bool(t.changed - {"sla_state"}),
-        )
-        for t in tickets
-    ]
+    rows = [(t.id, t.priority, t.department_id, t.assignee_id) for t in tickets]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"""
                 UPDATE {TICKET} t SET
-                    sla_state = v.sla_state, priority = v.priority,
-                    department_id = v.department_id, assignee_id = v.assignee_id,
-                    updated_at = CASE WHEN v.moved THEN %s ELSE t.updated_at END
-                FROM UNNEST(%s::bigint[], %s::varchar[], %s::smallint[], %s::bigint[],
-                            %s::bigint[], %s::boolean[])
-                    AS v(id, sla_state, priority, department_id, assignee_id, moved)
+                    priority = v.priority, department_id = v.department_id,
+                    assignee_id = v.assignee_id, updated_at = %s
+                FROM UNNEST(%s::bigint[], %s::smallint[], %s::bigint[], %s::bigint[])
+                    AS v(id, priority, department_id, assignee_id)
                 WHERE t.id = v.id
                 """,
                 [now, *[list(column) for column in zip(*rows, strict=True)]],
@@ -430,9 +418,9 @@ def _update_tickets(tickets: list[_TicketRow], now: datetime) -> None:
         else:
             cursor.executemany(
                 f"""
-                UPDATE {TICKET} SET sla_state = %s, priority = %s, department_id = %s,
-                    assignee_id = %s, updated_at = CASE WHEN %s THEN %s ELSE updated_at END
+                UPDATE {TICKET} SET priority = %s, department_id = %s, assignee_id = %s,
+                    updated_at = %s
                 WHERE id = %s
                 """,
-                [(s, p, d, a, moved, now, pk) for pk, s, p, d, a, moved in rows],
+                [(p, d, a, now, pk) for pk, p, d, a in rows],
             )

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from tickets.notifications import notifications_send_pending
+from tickets.recompute import deadlines_recompute_resume, deadlines_recompute_run
 from tickets.sweep import sla_sweep
 
 
@@ -19,3 +20,13 @@ def send_notifications() -> int:
         sent = notifications_send_pending()
         total += sent
     return total
+
+
+@shared_task(name="tickets.recompute_deadlines", ignore_result=True)
+def recompute_deadlines(job_id: int) -> int:
+    return deadlines_recompute_run(job_id=job_id)
+
+
+@shared_task(name="tickets.resume_recomputations", ignore_result=True)
+def resume_recomputations() -> int:
+    return deadlines_recompute_resume()

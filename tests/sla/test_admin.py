@@ -78,7 +78,13 @@ class TestSLAPlanAdmin:
         response = admin_client.get(admin_url(SLAPlan, "change", plan.pk))
 
         names = [fieldset.name for fieldset in response.context["adminform"]]
-        assert names == [None, "Targets", "Calendar & warning", "Escalation actions"]
+        assert names == [
+            None,
+            "Targets",
+            "Calendar & warning",
+            "Escalation actions",
+            "Open tickets' deadlines",
+        ]
 
     def test_a_second_default_plan_is_a_form_error(self, admin_client):
         SLAPlanFactory(name="Standard", is_default=True)

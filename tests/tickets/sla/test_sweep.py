@@ -57,7 +57,7 @@ def test_warning_once_with_an_email_to_the_assignee(desk, ticket):
     assert (result.warnings, result.breaches) == (1, 0)
     assert events(ticket, EventKind.SLA_WARNING) == [("", "first_response")]
     ticket.refresh_from_db()
-    assert ticket.sla_state == SLAState.WARNING
+    assert ticket.sla_state_at(at(45)) == SLAState.WARNING
     # The services' own emails (new ticket, assignment) are not the sweep's business here.
     sla_emails = Notification.objects.filter(kind__startswith="sla_")
     [notification] = sla_emails
@@ -81,7 +81,7 @@ def test_breach_marks_overdue_and_runs_the_plan_actions_once(desk, ticket):
 
     assert (result.warnings, result.breaches) == (1, 1)  # the missed warning comes first
     ticket.refresh_from_db()
-    assert ticket.sla_state == SLAState.BREACHED
+    assert ticket.sla_state_at(at(61)) == SLAState.BREACHED
     assert ticket.priority == Priority.URGENT  # High, one step up
     [breach] = ticket.events.filter(kind=EventKind.SLA_BREACHED)
     assert (breach.new_value, breach.actor) == ("first_response", None)
@@ -144,7 +144,7 @@ def test_met_and_paused_clocks_are_left_alone(desk, ticket):
 
     assert result.transitions == 0
     ticket.refresh_from_db()
-    assert ticket.sla_state == SLAState.OK
+    assert ticket.sla_state_at(at(10_000)) == SLAState.NONE  # nothing running: no deadline
 
 
 def test_both_clocks_breaching_escalate_once_per_ticket(desk, ticket):
@@ -206,3 +206,29 @@ def test_sla_sweep_command(ticket, capsys):
         call_command("sla_sweep")
 
     assert "1 warnings, 1 breaches" in capsys.readouterr().out
+
+
+def test_at_risk_and_overdue_are_right_before_any_sweep_runs(desk, ticket):
+    """The queue must never be wrong: the state follows from the deadlines, not the sweep."""
+    from tickets.models import Ticket, sla_state_q
+
+    ticket.refresh_from_db()
+    assert [ticket.sla_state_at(at(m)) for m in (0, 45, 60)] == [
+        SLAState.OK,
+        SLAState.WARNING,
+        SLAState.BREACHED,
+    ]
+    for minute, state in ((0, SLAState.OK), (45, SLAState.WARNING), (60, SLAState.BREACHED)):
+        assert list(Ticket.objects.filter(sla_state_q(state, at(minute)))) == [ticket]
+    assert not Ticket.objects.filter(sla_state_q(SLAState.NONE, at(0))).exists()
+
+
+def test_a_ticket_deletes_with_its_clocks_events_and_emails(ticket):
+    sla_sweep(now=at(61))
+    assert Notification.objects.exists()
+
+    ticket.delete()
+
+    assert not SLAClock.objects.exists()
+    assert not TicketEvent.objects.exists()
+    assert not Notification.objects.exists()
