@@ -536,7 +536,9 @@ def ticket_search_for_agent(*, user, query: str, page: int = 1) -> SearchResults
             capped = len(rows) > SEARCH_CANDIDATES
             for pk, rank in rows[:SEARCH_CANDIDATES]:
                 add(pk, 10.0 + rank, "text")
-            if len(text) >= 3:
+            # Substrings only when the words were not already plentiful: a search that
+            # filled its candidates has nothing to gain from them, and they cost a scan.
+            if len(text) >= 3 and not capped:
                 cursor.execute(
                     f"""
                     SELECT t.id, similarity(t.subject, %s)
