@@ -179,3 +179,190 @@ def seed_open_tickets(
         )
         first_id, last_id = cursor.fetchone()
     return Seeded(first_id=first_id, last_id=last_id, count=count, due=due)
+
+
+# The agent queue's shape: many departments, every status, threads of several entries ----
+
+
+def vocabulary(rng: random.Random, size: int = 3000) -> list[str]:
+    """Made-up rarer words (host names, product codes, surnames) beside the common WORDS."""
+    syllables = "ba be bo ka ke ko ra re ro ta te to za ze lu mi no vex trin dor pal gus".split()
+    words = set()
+    while len(words) < size:
+        words.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
+    return sorted(words)
+
+
+def _text(rng: random.Random, rare: list[str], n: int) -> str:
+    # Seven words in ten are common help-desk words, three are rarer ones.
+    return " ".join(
+        rng.choice(WORDS) if rng.random() < 0.7 else rng.choice(rare) for _ in range(n)
+    )
+
+
+@dataclass
+class QueueSeed:
+    count: int
+    entries: int
+    rare_words: list[str]
+
+
+def seed_queue_tickets(
+    *,
+    count: int,
+    now: datetime,
+    departments: dict[int, list[int]],
+    requester_ids: list[int],
+    topic_ids: dict[int, list[int]],
+    plan_id: int,
+    seed: int = 11,
+    chunk: int = 50_000,
+    body_pool: int = 50_000,
+) -> QueueSeed:
+    """Insert `count` tickets shaped like a desk's history, with 1 to 5 entries each.
+
+    Statuses: 15% open, 5% pending, 20% resolved, 60% closed, spread evenly over the
+    departments (`departments` maps each to its agents' ids). Open tickets have a running
+    deadline between two days ago and five days ahead (breached when past, at risk in its
+    last two hours) and an assignee seven times in ten. Bodies come from a pool of
+    `body_pool` texts so that seeding a million tickets takes minutes; the search document
+    of each ticket is built afterwards in SQL, as migration 0006 builds it.
+    """
+    assert connection.vendor == "postgresql", "COPY seeding is for PostgreSQL"
+    rng = random.Random(seed)
+    rare = vocabulary(rng)
+    bodies = [_text(rng, rare, rng.randint(8, 40)) for _ in range(body_pool)]
+    department_ids = sorted(departments)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [SEQUENCE_NAME])
+        first_number = cursor.fetchone()[0]
+        cursor.execute("SELECT setval(%s, %s)", [SEQUENCE_NAME, first_number + count])
+
+    entries = 0
+    done = 0
+    span_minutes = 365 * 24 * 60
+    while done < count:
+        size = min(chunk, count - done)
+        rows = []
+        for i in range(done, done + size):
+            department = department_ids[i % len(department_ids)]
+            roll = rng.random()
+            status = (
+                "open"
+                if roll < 0.15
+                else "pending"
+                if roll < 0.20
+                else "resolved"
+                if roll < 0.40
+                else "closed"
+            )
+            created = now - timedelta(minutes=rng.randint(60, span_minutes))
+            updated = min(now, created + timedelta(minutes=rng.randint(5, 20_000)))
+            due_at, assignee = None, None
+            if status in ("open", "pending"):
+                assignee = rng.choice(departments[department]) if rng.random() < 0.7 else None
+            if status == "open":
+                # Overdue once past, at risk in its last two hours (next_warn_at).
+                due_at = now + timedelta(minutes=rng.randint(-2 * 24 * 60, 5 * 24 * 60))
+            elif status in ("resolved", "closed"):
+                assignee = rng.choice(departments[department])
+            rows.append(
+                (
+                    first_number + i,
+                    _text(rng, rare, rng.randint(3, 7)).capitalize(),
+                    requester_ids[rng.randrange(len(requester_ids))],
+                    department,
+                    rng.choice(topic_ids[department]),
+                    rng.randint(1, 4),
+                    status,
+                    assignee,
+                    plan_id,
+                    "web",
+                    created.isoformat(),
+                    updated.isoformat(),
+                    updated.isoformat() if status in ("resolved", "closed") else None,
+                    updated.isoformat() if status == "closed" else None,
+                    due_at.isoformat() if due_at else None,
+                    (due_at - timedelta(hours=2)).isoformat() if due_at else None,
+                    rng.randint(1, 5),
+                )
+            )
+        _copy(
+            Ticket._meta.db_table,
+            [
+                "number",
+                "subject",
+                "requester_id",
+                "department_id",
+                "help_topic_id",
+                "priority",
+                "status",
+                "assignee_id",
+                "sla_plan_id",
+                "source",
+                "created_at",
+                "updated_at",
+                "resolved_at",
+                "closed_at",
+                "next_due_at",
+                "next_warn_at",
+            ],
+            (row[:-1] for row in rows),
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT number, id FROM {Ticket._meta.db_table} WHERE number BETWEEN %s AND %s",
+                [first_number + done, first_number + done + size - 1],
+            )
+            ids = dict(cursor.fetchall())
+        thread = []
+        for row in rows:
+            number, requester, assignee, created, n = row[0], row[2], row[7], row[10], row[-1]
+            start = datetime.fromisoformat(created)
+            for k in range(n):
+                kind = "message" if k == 0 or assignee is None else rng.choice(KINDS)
+                author = requester if kind == "message" else None
+                thread.append(
+                    (
+                        ids[number],
+                        kind,
+                        author,
+                        bodies[rng.randrange(body_pool)],
+                        (start + timedelta(minutes=k * 37)).isoformat(),
+                    )
+                )
+        _copy(
+            ThreadEntry._meta.db_table,
+            ["ticket_id", "kind", "author_id", "body", "created_at"],
+            thread,
+        )
+        entries += len(thread)
+        done += size
+    return QueueSeed(count=count, entries=entries, rare_words=rare)
+
+
+KINDS = ("reply", "note", "message")
+
+
+def build_search_documents() -> None:
+    """Every ticket's search document, as tickets/search.py would have built it."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS ticket_search_document")
+        cursor.execute("TRUNCATE tickets_ticketsearchdocument")
+        cursor.execute(
+            """
+            INSERT INTO tickets_ticketsearchdocument (ticket_id, document)
+            SELECT t.id,
+                   setweight(to_tsvector('english', t.subject), 'A')
+                   || setweight(to_tsvector('english', coalesce(e.bodies, '')), 'B')
+            FROM tickets_ticket t
+            LEFT JOIN (
+                SELECT ticket_id, string_agg(body, ' ' ORDER BY created_at, id) AS bodies
+                FROM tickets_threadentry GROUP BY ticket_id
+            ) e ON e.ticket_id = t.id
+            """
+        )
+        cursor.execute(
+            "CREATE INDEX ticket_search_document ON tickets_ticketsearchdocument "
+            "USING gin (document)"
+        )

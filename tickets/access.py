@@ -79,6 +79,60 @@ def visible_tickets(user) -> QuerySet[Ticket]:
     return Ticket.objects.filter(Q(requester=user) | Q(department_id__in=departments or []))
 
 
+def agent_department_ids(user) -> set[int]:
+    """Departments whose tickets the user works, superusers' being all of them.
+
+    Remembered on the user object for the rest of the request: the queue asks several
+    times while building one page.
+    """
+    cached = getattr(user, "_agent_department_ids", None)
+    if cached is not None:
+        return cached
+    ids = department_ids_of(user)
+    if ids is None:
+        ids = set(Department.objects.values_list("id", flat=True))
+    if user is not None and user.is_authenticated:
+        user._agent_department_ids = ids
+    return ids
+
+
+def managed_department_ids(user) -> set[int] | None:
+    """Departments whose tickets the user may assign to others; None means all."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return None
+    agent = agent_of(user)
+    if agent is None:
+        return set()
+    return set(
+        agent.memberships.filter(role=DepartmentMembership.Role.MANAGER).values_list(
+            "department_id", flat=True
+        )
+    )
+
+
+def ticket_get_for_agent(*, user, number) -> Ticket:
+    """The ticket if the user works its department; Http404 otherwise, as for a missing one.
+
+    The agent workspace shows only what the user may work: an agent who is also the
+    requester of another department's ticket sees that one in the portal, not here.
+    """
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise Http404("No such ticket.") from None
+    departments = agent_department_ids(user) if is_agent(user) else set()
+    ticket = (
+        Ticket.objects.select_related(
+            "department", "requester", "assignee__user", "help_topic", "sla_plan"
+        )
+        .filter(number=number, department_id__in=departments)
+        .first()
+    )
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
 def ticket_get_for_user(*, user, number) -> Ticket:
     """The ticket with this number if the user may see it; Http404 otherwise.
 

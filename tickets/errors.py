@@ -23,3 +23,7 @@ class TransitionNotAllowed(TicketError):
 
 class AlreadyClaimed(TicketError):
     pass
+
+
+class NewMessageArrived(TicketError):
+    """The requester wrote while the agent was typing a reply; it was not sent."""

@@ -4,9 +4,13 @@ Models are thin: fields, constraints and small derived properties. Every change 
 through tickets/services.py; every list and page query through tickets/selectors.py.
 """
 
+import datetime
+
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 
@@ -64,6 +68,17 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", "SLA warning"
     SLA_BREACHED = "sla_breached", "SLA breached"
     ESCALATED = "escalated", "Escalated"
+
+
+# The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must
+# spell them identically for PostgreSQL to use the indexes. A ticket with no running clock
+# sorts after every deadline: NULL becomes a date no deadline reaches, so the key is never
+# NULL and a keyset cursor can compare it as a plain value (docs/decisions/0010).
+NO_DEADLINE = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+DUE_KEY = Coalesce(F("next_due_at"), Value(NO_DEADLINE, output_field=models.DateTimeField()))
+# Priority sorts highest first, then by deadline: negated so that one ascending row
+# comparison seeks the index.
+PRIORITY_KEY = F("priority") * -1
 
 
 class HelpTopic(models.Model):
@@ -167,9 +182,28 @@ class Ticket(models.Model):
             ),
         ]
         indexes = [
-            # The queue: a department's tickets in a status, newest activity first.
+            # The agent queue: one index per sort order, each led by (department, status),
+            # so that a page is a seek into one small range per department and status and
+            # costs the same on page 1 and page 4,000 (docs/decisions/0010).
+            models.Index(F("department"), F("status"), DUE_KEY, F("id"), name="ticket_queue_due"),
             models.Index(
-                fields=["department", "status", "-updated_at"], name="ticket_dept_status_upd"
+                F("department"),
+                F("status"),
+                PRIORITY_KEY,
+                DUE_KEY,
+                F("id"),
+                name="ticket_queue_priority",
+            ),
+            models.Index(
+                fields=["department", "status", "-updated_at", "-id"], name="ticket_queue_updated"
+            ),
+            models.Index(
+                fields=["department", "status", "-created_at", "-id"], name="ticket_queue_created"
+            ),
+            # Overdue and at risk (next_warn_at has passed): few tickets, found by a range
+            # on this index instead of a walk past the healthy majority in deadline order.
+            models.Index(
+                fields=["department", "status", "next_warn_at"], name="ticket_queue_warn"
             ),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
@@ -337,6 +371,25 @@ class TicketEvent(models.Model):
         return f"{self.get_kind_display()} on #{self.ticket.number}"
 
 
+class TicketSearchDocument(models.Model):
+    """A ticket's words for full-text search: its subject (weight A) and thread (weight B).
+
+    Kept beside the ticket rather than in it, so that the hot ticket row the sweep and the
+    queue read stays small. The services append each new entry's words in the same
+    transaction (tickets/search.py); the GIN index on `document` and the trigram index on
+    the subject exist only on PostgreSQL (migration 0006). On SQLite the column stays empty
+    and search falls back to substring matching.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    document = SearchVectorField(null=True)
+
+    def __str__(self):
+        return f"Search document of ticket {self.ticket_id}"
+
+
 class CannedResponse(models.Model):
     """A prepared reply agents insert into the reply box."""
 
@@ -439,6 +492,9 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         SLA_WARNING = "sla_warning", "SLA warning"
         SLA_BREACHED = "sla_breached", "SLA breached"
+        NEW_TICKET = "new_ticket", "New ticket in your department"
+        ASSIGNED = "assigned", "Ticket assigned to you"
+        REQUESTER_REPLIED = "requester_replied", "Requester replied"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")

@@ -15,9 +15,15 @@ from django.utils import timezone
 from accounts.models import Agent, Department
 from sla.models import SLAPlan
 from tickets import access, clocks
+from tickets.agent_notifications import (
+    notify_assigned,
+    notify_new_ticket,
+    notify_requester_replied,
+)
 from tickets.errors import (
     AlreadyClaimed,
     InvalidInput,
+    NewMessageArrived,
     NotPermitted,
     TransitionNotAllowed,
 )
@@ -33,6 +39,7 @@ from tickets.models import (
     TicketEvent,
 )
 from tickets.numbering import next_ticket_number
+from tickets.search import search_document_append, search_document_create
 from tickets.transitions import can_transition
 
 SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
@@ -191,8 +198,10 @@ def ticket_create(
         ThreadEntry.objects.create(
             ticket=ticket, kind=EntryKind.MESSAGE, author=requester, body=body, created_at=now
         )
-        _record(ticket, EventKind.CREATED, by or requester, new=Status.OPEN)
+        search_document_create(ticket_id=ticket.pk, subject=subject, body=body)
+        event = _record(ticket, EventKind.CREATED, by or requester, new=Status.OPEN)
         clocks.clocks_start(ticket, now=now)
+        notify_new_ticket(ticket=ticket, event=event, by=by or requester)
     return ticket
 
 
@@ -238,7 +247,9 @@ def ticket_assign(*, ticket: Ticket, agent: Agent | None, by) -> Ticket:
         old = Agent.objects.select_related("user").filter(pk=ticket.assignee_id).first()
         ticket.assignee = agent
         _save(ticket, "assignee")
-        _record(ticket, EventKind.ASSIGNED, by, old=_display(old), new=_display(agent))
+        event = _record(ticket, EventKind.ASSIGNED, by, old=_display(old), new=_display(agent))
+        if agent is not None:
+            notify_assigned(ticket=ticket, agent=agent, event=event, by=by)
     return ticket
 
 
@@ -317,12 +328,21 @@ def _add_entry(ticket: Ticket, kind: str, body: str, by) -> ThreadEntry:
     entry = ThreadEntry.objects.create(
         ticket=ticket, kind=kind, author=by, body=body, created_at=now
     )
+    search_document_append(ticket_id=ticket.pk, body=body)
     _save(ticket)
     return entry
 
 
-def ticket_reply(*, ticket: Ticket, body: str, by) -> ThreadEntry:
-    """An agent's answer to the requester."""
+def ticket_reply(
+    *, ticket: Ticket, body: str, by, last_seen_entry_id: int | None = None
+) -> ThreadEntry:
+    """An agent's answer to the requester.
+
+    `last_seen_entry_id` is the newest thread entry the agent had on screen while writing.
+    If the requester has written since, the reply is held back (NewMessageArrived) so the
+    agent reads the new message before answering, instead of replying blindly. The check
+    runs under the ticket's lock, so a message cannot slip in between check and send.
+    """
     body = _clean_text(body, field="reply", max_length=BODY_MAX_LENGTH)
     if access.agent_of(by) is None and not (by and by.is_superuser):
         raise NotPermitted("Only agents can reply.")
@@ -330,6 +350,16 @@ def ticket_reply(*, ticket: Ticket, body: str, by) -> ThreadEntry:
         ticket = _lock(ticket)
         _require_agent(by, ticket)
         _require_open_for_work(ticket)
+        if (
+            last_seen_entry_id is not None
+            and ThreadEntry.objects.filter(
+                ticket=ticket, kind=EntryKind.MESSAGE, pk__gt=last_seen_entry_id
+            ).exists()
+        ):
+            raise NewMessageArrived(
+                "The requester wrote a new message while you were writing, so your reply "
+                "was not sent. Read the new message, then send your reply again."
+            )
         entry = _add_entry(ticket, EntryKind.REPLY, body, by)
         clocks.clocks_on_agent_reply(ticket, now=entry.created_at)
         return entry
@@ -363,6 +393,7 @@ def ticket_add_message(*, ticket: Ticket, body: str, by) -> ThreadEntry:
         elif ticket.status == Status.PENDING:
             _change_status(ticket, Status.OPEN, by)
         clocks.clocks_on_requester_message(ticket, now=entry.created_at)
+        notify_requester_replied(ticket=ticket, by=by)
         return entry
 
 

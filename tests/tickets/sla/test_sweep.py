@@ -58,14 +58,16 @@ def test_warning_once_with_an_email_to_the_assignee(desk, ticket):
     assert events(ticket, EventKind.SLA_WARNING) == [("", "first_response")]
     ticket.refresh_from_db()
     assert ticket.sla_state_at(at(45)) == SLAState.WARNING
-    [notification] = Notification.objects.all()
+    # The services' own emails (new ticket, assignment) are not the sweep's business here.
+    sla_emails = Notification.objects.filter(kind__startswith="sla_")
+    [notification] = sla_emails
     assert (notification.kind, notification.recipient) == ("sla_warning", desk.agent.user)
 
     again = sla_sweep(now=at(50))
 
     assert again.transitions == 0
     assert ticket.events.filter(kind=EventKind.SLA_WARNING).count() == 1
-    assert Notification.objects.count() == 1
+    assert sla_emails.count() == 1
 
 
 def test_breach_marks_overdue_and_runs_the_plan_actions_once(desk, ticket):
@@ -178,7 +180,7 @@ def test_notifications_are_sent_once(desk, ticket):
 
     assert len(mail.outbox) == queued
     subjects = sorted(message.subject for message in mail.outbox)
-    assert subjects[0].startswith(f"[#{ticket.number}] SLA breached: CRM is down")
+    assert any(s.startswith(f"[#{ticket.number}] SLA breached: CRM is down") for s in subjects)
     assert all(n.sent_at for n in Notification.objects.all())
 
 

@@ -1,0 +1,286 @@
+"""Benchmark the agent workspace on PostgreSQL: queue, filters, deep pages, search, ticket page.
+
+Seeds N tickets (default 1,000,000) with 1 to 5 thread entries each into a scratch database
+with COPY, over eight departments and every status (see bench.seeding.seed_queue_tickets),
+then measures server time in-process with Django's test client (URL routing, middleware,
+session, selectors, templates; no network) as an agent of two of the eight departments:
+
+- queue: the default view (Open, by next deadline), page 1, with the count cache empty
+  before every request, so every run pays for its counts (the worst case);
+- filtered: Open filtered by priority and help topic, sorted by priority;
+- deep page: Open at about page 1,000 and Resolved and closed at about page 4,000, reached
+  by cursor as the "Next" links do;
+- search: a mix of a rare word, two words, a partial word, a word in half of all tickets,
+  a requester's email and a ticket number;
+- ticket page: random tickets of the agent's departments.
+
+    python bench/queue.py --tickets 1000000
+    python bench/queue.py --tickets 100000 --runs 50 --database-url postgres://postgres@localhost/helpdesk_bench_queue
+
+Prints p50/p95 per measurement; the last line is JSON with the figures.
+"""
+
+import sys
+from pathlib import Path
+
+# Run as a script, this file's folder comes first on sys.path, where this module's name
+# would shadow the standard library's `queue` (which concurrent.futures needs).
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tickets", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=40, help="timed requests per measurement")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@localhost:5432/helpdesk_bench_queue"
+        ),
+    )
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the database seeded by a previous run"
+    )
+    args = parser.parse_args()
+    if args.tickets < 1000 or args.runs < 5:
+        parser.error("--tickets must be at least 1000 and --runs at least 5")
+
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ["DEBUG"] = "0"  # cached templates, no query log: as in production
+    os.environ.setdefault("SECRET_KEY", "bench-" + "x" * 50)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    os.environ["SECURE_SSL_REDIRECT"] = "0"
+    os.environ.pop("REDIS_URL", None)  # an in-process cache; Redis is left to the others
+    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "0"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings")
+    warnings.filterwarnings("ignore", "No directory at", UserWarning)  # no collectstatic
+    if not args.reuse:
+        from bench.sla_sweep import recreate_database
+
+        recreate_database(args.database_url)
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    # Production serves hashed static files that collectstatic writes; the bench renders
+    # the same templates with plain static URLs instead of running collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+    call_command("migrate", verbosity=0)
+    if not args.reuse:
+        seed(args.tickets)
+    measure(args)
+
+
+USER_COLUMNS = "password is_superuser email display_name time_zone is_staff is_active date_joined"
+USER_COLUMNS = USER_COLUMNS.split()
+
+
+def seed(count: int) -> None:
+    from django.db import connection
+
+    from accounts.models import Agent, Department, DepartmentMembership, User
+    from bench.seeding import _copy, build_search_documents, seed_queue_tickets
+    from sla.models import SLAPlan
+    from tickets.models import HelpTopic
+
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    started = time.perf_counter()
+    plan = SLAPlan.objects.create(name="Bench", first_response_minutes=60, resolution_minutes=480)
+    names = ["IT", "Sales", "Accounting", "HR", "Facilities", "Legal", "Marketing", "Warehouse"]
+    departments = {}
+    topics = {}
+    for name in names:
+        department = Department.objects.create(name=name)
+        agents = []
+        for i in range(5):
+            user = User.objects.create_user(
+                f"{name.lower()}.agent{i}@bench.example", display_name=f"{name} Agent {i}"
+            )
+            agent = Agent.objects.create(user=user)
+            DepartmentMembership.objects.create(agent=agent, department=department)
+            agents.append(agent.pk)
+        departments[department.pk] = agents
+        topics[department.pk] = [
+            HelpTopic.objects.create(name=f"{name} topic {i}", department=department).pk
+            for i in range(3)
+        ]
+    bench_user = User.objects.create_user("bench.agent@bench.example", display_name="Bench Agent")
+    bench_agent = Agent.objects.create(user=bench_user)
+    for name in ("IT", "Sales"):
+        DepartmentMembership.objects.create(
+            agent=bench_agent, department=Department.objects.get(name=name)
+        )
+    _copy(
+        User._meta.db_table,
+        USER_COLUMNS,
+        (
+            ("!", "f", f"requester{i}@bench.example", f"Requester {i}", "UTC", "f", "t", now)
+            for i in range(5000)
+        ),
+    )
+    requesters = list(
+        User.objects.filter(email__startswith="requester").values_list("id", flat=True)
+    )
+    seeded = seed_queue_tickets(
+        count=count,
+        now=now,
+        departments=departments,
+        requester_ids=requesters,
+        topic_ids=topics,
+        plan_id=plan.pk,
+    )
+    print(
+        f"seeded {count:,} tickets, {seeded.entries:,} thread entries "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
+    started = time.perf_counter()
+    build_search_documents()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"search documents, vacuum and analyze in {time.perf_counter() - started:.1f} s")
+
+
+def measure(args) -> None:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+
+    from accounts.models import User
+    from bench.seeding import WORDS
+    from tickets import access
+    from tickets.models import Ticket
+
+    rng = random.Random(5)
+    user = User.objects.get(email="bench.agent@bench.example")
+    client = Client()
+    client.force_login(user)
+    tickets = Ticket.objects.count()
+    visible = sorted(access.agent_department_ids(user))
+
+    def cursor_at(view_statuses, offset, order_sql) -> str:
+        """The cursor the Next link of the page ending at `offset` would carry."""
+        import base64
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {order_sql} FROM tickets_ticket t WHERE t.department_id = ANY(%s) "
+                f"AND t.status = ANY(%s) ORDER BY 1, 2 OFFSET %s LIMIT 1",
+                [visible, list(view_statuses), offset],
+            )
+            row = cursor.fetchone()
+        values = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    open_count = Ticket.objects.filter(department_id__in=visible, status="open").count()
+    done_count = Ticket.objects.filter(
+        department_id__in=visible, status__in=["resolved", "closed"]
+    ).count()
+    deep_open = cursor_at(
+        ["open"],
+        min(25_000, open_count - 30),
+        "COALESCE(t.next_due_at, '9999-12-31T00:00:00+00:00'::timestamptz), t.id",
+    )
+    # Last update, newest first: the second key is negated only in the ORDER BY.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.updated_at, t.id FROM tickets_ticket t WHERE t.department_id = ANY(%s) "
+            "AND t.status IN ('resolved', 'closed') ORDER BY 1 DESC, 2 DESC OFFSET %s LIMIT 1",
+            [visible, min(100_000, done_count - 30)],
+        )
+        row = cursor.fetchone()
+    import base64
+
+    deep_done = (
+        base64.urlsafe_b64encode(json.dumps([row[0].isoformat(), row[1]]).encode())
+        .decode()
+        .rstrip("=")
+    )
+
+    some = list(
+        Ticket.objects.filter(department_id__in=visible)
+        .order_by("?")
+        .values_list("number", "requester__email")[:200]
+    )
+    with connection.cursor() as cursor:
+        # A rarer word that some ticket of these departments uses, as a person would search.
+        cursor.execute(
+            "SELECT subject FROM tickets_ticket WHERE department_id = ANY(%s) LIMIT 50",
+            [visible],
+        )
+        subjects = [r[0] for r in cursor.fetchall()]
+    rare = [w for s in subjects for w in s.lower().split() if w not in WORDS][:20] or ["vex"]
+    topic = (
+        Ticket.objects.filter(department_id=visible[0]).values_list("help_topic_id", flat=True)[:1]
+    )[0]
+
+    def searches():
+        number, email = rng.choice(some)
+        return rng.choice(
+            [
+                f"/agent/search/?q={rng.choice(rare)}",
+                f"/agent/search/?q={rng.choice(rare)}+{rng.choice(WORDS)}",
+                f"/agent/search/?q={rng.choice(rare)[:4]}",
+                f"/agent/search/?q={rng.choice(WORDS)}",
+                f"/agent/search/?q={email}",
+                f"/agent/search/?q=%23{number}",
+            ]
+        )
+
+    measurements = {
+        "queue": (lambda: "/agent/", True),
+        "filtered": (lambda: f"/agent/?priority=4&help_topic={topic}&sort=priority", True),
+        "deep_page": (
+            lambda: rng.choice(
+                [f"/agent/?after={deep_open}", f"/agent/?view=done&after={deep_done}"]
+            ),
+            True,
+        ),
+        "search": (searches, False),
+        "ticket_page": (lambda: f"/agent/tickets/{rng.choice(some)[0]}/", False),
+    }
+    print(
+        f"tickets: {tickets:,}; agent's departments {len(visible)} of 8; open there: "
+        f"{open_count:,}; resolved or closed there: {done_count:,}; runs: {args.runs}"
+    )
+    figures = {"tickets": tickets}
+    for name, (url_of, cold_counts) in measurements.items():
+        timings = []
+        for i in range(args.runs + 3):
+            url = url_of()
+            if cold_counts:
+                cache.clear()
+            started = time.perf_counter()
+            response = client.get(url)
+            elapsed = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200, (url, response.status_code)
+            if i >= 3:  # warm-up
+                timings.append(elapsed)
+        p50 = statistics.median(timings)
+        p95 = statistics.quantiles(timings, n=20, method="inclusive")[18]
+        print(f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms")
+        figures[f"{name}_p50_ms"] = round(p50, 1)
+        figures[f"{name}_p95_ms"] = round(p95, 1)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+// The agent workspace's small behaviours; every page works without them.
+(function () {
+  "use strict";
+
+  // Canned responses: insert the chosen text into the reply at the cursor, instead of the
+  // full-page fallback that reloads the page with the reply box filled.
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("[data-canned-insert]");
+    if (!button) return;
+    const select = document.getElementById(button.dataset.cannedInsert);
+    const target = document.getElementById(button.dataset.target);
+    const option = select && select.selectedOptions[0];
+    if (!target || !option || !option.dataset.body) return;
+    event.preventDefault();
+    const start = target.selectionStart ?? target.value.length;
+    const end = target.selectionEnd ?? target.value.length;
+    const before = target.value.slice(0, start);
+    const text = (before && !before.endsWith("\n") ? "\n" : "") + option.dataset.body;
+    target.value = before + text + target.value.slice(end);
+    target.focus();
+    target.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+
+  // Presence: tell the heartbeat whether this agent is writing something.
+  document.addEventListener("input", function (event) {
+    if (!event.target.matches("textarea[data-writing]")) return;
+    const flag = document.getElementById("presence-writing");
+    if (!flag) return;
+    const busy = Array.from(document.querySelectorAll("textarea[data-writing]")).some(
+      (area) => area.value.trim() !== ""
+    );
+    flag.value = busy ? "1" : "0";
+  });
+
+  // Bulk selection: "select all" and the count of selected tickets.
+  function refreshSelection() {
+    const boxes = document.querySelectorAll("input[name=tickets]");
+    const chosen = Array.from(boxes).filter((box) => box.checked).length;
+    const counter = document.getElementById("selected-count");
+    if (counter) counter.textContent = chosen ? chosen + " selected" : "";
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "select-all") {
+      document.querySelectorAll("input[name=tickets]").forEach(function (box) {
+        box.checked = event.target.checked;
+      });
+    }
+    if (event.target.id === "select-all" || event.target.name === "tickets") refreshSelection();
+  });
+  document.addEventListener("htmx:afterSwap", refreshSelection);
+})();

@@ -1,0 +1,136 @@
+"""Forms of the agent workspace: they validate input; the views call one service each."""
+
+from django import forms
+
+from accounts.models import Agent, Department
+from sla.models import SLAPlan
+from tickets.models import Priority, SLAState, Status
+from tickets.selectors import DEFAULT_VIEW, SORTS, VIEWS, QueueFilters, QueueOptions
+from tickets.services import BODY_MAX_LENGTH
+from tickets.services_bulk import MAX_TICKETS
+
+
+class QueueForm(forms.Form):
+    """The queue's view, sort, filters and cursor, from the query string."""
+
+    view = forms.ChoiceField(choices=[(k, v.label) for k, v in VIEWS.items()], required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("", "Default")] + [(k, s.label) for k, s in SORTS.items()],
+        required=False,
+    )
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
+    priority = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "Any priority"), *[(v, label) for v, label in Priority.choices]],
+    )
+    assignee = forms.ChoiceField(required=False)
+    help_topic = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    sla_state = forms.ChoiceField(
+        label="SLA", choices=[("", "Any SLA state"), *SLAState.choices], required=False
+    )
+    after = forms.CharField(required=False, max_length=400)
+    before = forms.CharField(required=False, max_length=400)
+
+    def __init__(self, data, *, options: QueueOptions):
+        super().__init__(data)
+        self.fields["department"].choices = [("", "All my departments")] + [
+            (d.pk, d.name) for d in options.departments
+        ]
+        self.fields["assignee"].choices = [("", "Anyone"), ("none", "Nobody")] + [
+            (str(a.pk), str(a)) for a in options.agents
+        ]
+        self.fields["help_topic"].choices = [("", "Any help topic")] + [
+            (t.pk, t.name) for t in options.help_topics
+        ]
+
+    def cleaned(self) -> dict:
+        """Valid values; an invalid one is dropped rather than failing the whole page."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields}
+        for name in self.errors:
+            data[name] = None
+        data["view"] = data["view"] or DEFAULT_VIEW
+        data["filters"] = QueueFilters(
+            department=data["department"],
+            status=data["status"] or None,
+            priority=data["priority"],
+            assignee=data["assignee"] or None,
+            help_topic=data["help_topic"],
+            sla_state=data["sla_state"] or None,
+        )
+        return data
+
+
+class ReplyForm(forms.Form):
+    prefix = "reply"  # the reply and the note box share a page: distinct field ids
+    body = forms.CharField(
+        label="Reply to the requester",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=BODY_MAX_LENGTH,
+    )
+    # The newest thread entry on screen when the agent started writing.
+    last_seen_entry = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+
+class NoteForm(forms.Form):
+    prefix = "note"
+    body = forms.CharField(
+        label="Internal note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=BODY_MAX_LENGTH,
+    )
+
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        queryset=Agent.objects.none(), required=False, empty_label="Nobody (unassign)"
+    )
+
+    def __init__(self, data, *, agents):
+        super().__init__(data)
+        self.fields["agent"].queryset = agents
+
+
+class TransferForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(coerce=int, choices=Priority.choices)
+
+
+class PlanForm(forms.Form):
+    plan = forms.ModelChoiceField(
+        queryset=SLAPlan.objects.filter(is_active=True), required=False, empty_label="No plan"
+    )
+
+
+class BulkForm(forms.Form):
+    tickets = forms.TypedMultipleChoiceField(coerce=int)
+    action = forms.ChoiceField(
+        choices=[
+            ("claim", "Claim"),
+            ("assign", "Assign"),
+            ("status", "Change status"),
+            ("priority", "Change priority"),
+            ("transfer", "Transfer"),
+        ]
+    )
+    agent = forms.ModelChoiceField(queryset=Agent.objects.filter(is_active=True), required=False)
+    status = forms.ChoiceField(choices=[("", "---"), *Status.choices], required=False)
+    priority = forms.TypedChoiceField(
+        coerce=int, choices=[("", "---"), *Priority.choices], required=False, empty_value=None
+    )
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True), required=False
+    )
+
+    def __init__(self, data):
+        super().__init__(data)
+        # Any number is accepted here; the service checks each against the agent's access.
+        numbers = data.getlist("tickets") if hasattr(data, "getlist") else []
+        self.fields["tickets"].choices = [(n, n) for n in numbers[: MAX_TICKETS + 1]]

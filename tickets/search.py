@@ -1,0 +1,65 @@
+"""Full-text search documents: one tsvector per ticket, kept current by the services.
+
+The subject is weighted A and every thread entry's body B, so a ticket whose subject
+matches ranks above one that only mentions the words somewhere in its thread. The
+services call these functions inside their transaction, so a ticket and its words commit
+together. On SQLite (the embedded mode) they do nothing, and search matches substrings.
+See docs/decisions/0011-search.md.
+"""
+
+import re
+
+from django.db import connection
+
+CONFIG = "english"
+# PostgreSQL refuses a tsvector over 1 MB. Threads that large stop adding words: what
+# they are about is long since in the document.
+MAX_DOCUMENT_BYTES = 512 * 1024
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def _enabled() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def search_document_create(*, ticket_id: int, subject: str, body: str) -> None:
+    """The new ticket's document: its subject and first message."""
+    if not _enabled():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tickets_ticketsearchdocument (ticket_id, document) VALUES "
+            "(%s, setweight(to_tsvector(%s, %s), 'A') || setweight(to_tsvector(%s, %s), 'B')) "
+            "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
+            [ticket_id, CONFIG, subject, CONFIG, body],
+        )
+
+
+def search_document_append(*, ticket_id: int, body: str) -> None:
+    """A new thread entry's words join the ticket's document."""
+    if not _enabled():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tickets_ticketsearchdocument AS d (ticket_id, document) VALUES "
+            "(%s, setweight(to_tsvector(%s, %s), 'B')) "
+            "ON CONFLICT (ticket_id) DO UPDATE SET document = d.document || EXCLUDED.document "
+            "WHERE d.document IS NULL OR pg_column_size(d.document) < %s",
+            [ticket_id, CONFIG, body, MAX_DOCUMENT_BYTES],
+        )
+
+
+def search_words(text: str, *, limit: int = 8) -> list[str]:
+    """The words of a search, lower-cased, at most `limit` of them.
+
+    Only letters, digits and underscores survive, so what reaches to_tsquery is a list of
+    plain words joined by our own operators: the user cannot write tsquery syntax (and
+    cannot make it fail).
+    """
+    return [word.lower() for word in _WORD_RE.findall(text or "")][:limit]
+
+
+def prefix_tsquery(words: list[str]) -> str:
+    """'flick mon' -> 'flick:* & mon:*': every word must match, each as a word prefix."""
+    return " & ".join(f"{word}:*" for word in words)
