@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('accounts', '0003_sla_verbose_names'),
         ('sla', '0001_initial'),
-        ('tickets', '0007_derived_sla_state'),
+        ('tickets', '0008_internal_links_unchecked'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
