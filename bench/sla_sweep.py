@@ -19,7 +19,11 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+# Run as a script, this folder comes first on sys.path, where bench/queue.py would shadow
+# the standard library's queue module; the project root takes its place.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
 
@@ -39,9 +43,9 @@ def main() -> None:
     parser.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="sweeps run at once, as parallel Celery workers would (they share the work "
-        "through SKIP LOCKED)",
+        default=2,
+        help="sweeps run at once, as the beat task's helpers do in production "
+        "(SLA_SWEEP_PARALLELISM, default 2); they share the work through SKIP LOCKED",
     )
     parser.add_argument(
         "--database-url",

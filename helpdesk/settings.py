@@ -163,6 +163,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=60.0)
 # Tickets per sweep transaction: larger is faster, smaller holds row locks for less time.
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=5000)
+# Sweeps at once when more than a batch is due (one per worker process is the useful most).
+SLA_SWEEP_PARALLELISM = env.int("SLA_SWEEP_PARALLELISM", default=2)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},

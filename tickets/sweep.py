@@ -96,6 +96,16 @@ def sla_sweep(*, now: datetime | None = None, batch_size: int = DEFAULT_BATCH_SI
     return result
 
 
+def sla_backlog_exceeds(count: int, *, now: datetime | None = None) -> bool:
+    """Whether more than `count` clocks are due to breach: cheap, it stops at count + 1."""
+    now = now or timezone.now()
+    rows = _fetch(
+        f"SELECT 1 FROM {CLOCK} c WHERE {BREACH_DUE} LIMIT %(limit)s",
+        {"now": now, "limit": count + 1},
+    )
+    return len(rows) > count
+
+
 # SQL helpers: arrays on PostgreSQL, IN lists elsewhere (SQLite, the embedded mode) -------
 
 

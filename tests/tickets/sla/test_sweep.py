@@ -263,3 +263,23 @@ def test_hostile_names_survive_the_sweep_as_plain_text(desk, ticket):
 
         [event] = ticket.events.filter(kind=EventKind.ESCALATED)
         assert event.new_value == f"Notified {payload[:150]} (assignee)"[:255]
+
+
+def test_a_backlog_calls_in_helper_sweeps_and_each_clock_still_breaches_once(
+    desk, settings, django_capture_on_commit_callbacks
+):
+    from tickets.sweep import sla_backlog_exceeds
+    from tickets.tasks import run_sla_sweep
+
+    settings.SLA_SWEEP_BATCH_SIZE = 2
+    settings.SLA_SWEEP_PARALLELISM = 3
+    with time_machine.travel(START, tick=False):
+        tickets = [desk.ticket() for _ in range(5)]
+    assert not sla_backlog_exceeds(2, now=at(59))
+    assert sla_backlog_exceeds(2, now=at(61))
+
+    with time_machine.travel(at(61), tick=False), django_capture_on_commit_callbacks(execute=True):
+        run_sla_sweep.delay()  # eager in tests: the helpers run inline, first
+
+    for ticket in tickets:
+        assert ticket.events.filter(kind=EventKind.SLA_BREACHED).count() == 1
