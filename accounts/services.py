@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 from accounts.models import Agent, Department, DepartmentMembership, User
 
@@ -133,3 +134,59 @@ def department_set_manager(*, department: Department, manager: Agent | None) -> 
         department.manager = manager
         department.save(update_fields=["manager"])
     return department
+
+
+# Sign-up, confirmation and profile ----------------------------------------------------
+
+
+def user_request_signup(*, email: str, display_name: str = "") -> User:
+    """Someone asks for an account for an address; the address's owner gets an email.
+
+    Nothing is decided until the owner follows the emailed link: a new address becomes a
+    guest user (as if it had submitted a ticket), an address that already has a password is
+    told so, and the page answers the same either way, so sign-up reveals nobody's account.
+    """
+    user = guest_user_get_or_create(email=email, display_name=display_name)
+    kind = "account_exists" if user.has_usable_password() else "signup_confirm"
+    transaction.on_commit(lambda: _queue_account_email(user_id=user.pk, kind=kind))
+    return user
+
+
+def user_request_password_reset(*, email: str) -> None:
+    """A reset link for an address with a password; a guest gets the sign-up link instead."""
+    user = User.objects.filter(email__iexact=_normalize_email(email), is_active=True).first()
+    if user is None:
+        return
+    kind = "password_reset" if user.has_usable_password() else "signup_confirm"
+    transaction.on_commit(lambda: _queue_account_email(user_id=user.pk, kind=kind))
+
+
+def _queue_account_email(*, user_id: int, kind: str) -> None:
+    from accounts.tasks import send_account_email  # tasks import this module
+
+    send_account_email.delay(user_id, kind)
+
+
+@transaction.atomic
+def user_confirm_signup(*, user: User, display_name: str, password: str) -> User:
+    """The owner of the address followed the sign-up link: they choose a password and can
+    sign in from now on; tickets they submitted as a guest are already theirs."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.display_name = display_name.strip() or user.display_name
+    fields = ["password", "display_name"]
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        fields.append("email_confirmed_at")
+    user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, display_name: str, time_zone: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.display_name = display_name.strip()
+    user.time_zone = time_zone
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=["display_name", "time_zone"])
+    return user
