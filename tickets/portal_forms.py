@@ -3,6 +3,8 @@
 import secrets
 
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput
@@ -26,6 +28,14 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data]
         return [single(data, initial)] if data else []
+
+
+def attachments_help_text() -> str:
+    return (
+        f"Optional: up to {settings.ATTACHMENT_MAX_COUNT} files of "
+        f"{filesizeformat(settings.ATTACHMENT_MAX_BYTES)} each: screenshots, PDFs, text or "
+        "log files, office documents."
+    )
 
 
 class AttachmentsMixin:
@@ -69,7 +79,6 @@ class TicketForm(AttachmentsMixin, forms.Form):
     attachments = MultipleFileField(
         label="Attachments",
         required=False,
-        help_text="Optional: screenshots, PDFs, text or log files, office documents.",
     )
     # A honeypot: hidden from people (and from screen readers), filled in by bots.
     website = forms.CharField(required=False, label="Leave this empty")
@@ -84,6 +93,7 @@ class TicketForm(AttachmentsMixin, forms.Form):
             # One token per rendering of the form: a resubmission of this same form finds
             # the ticket it already created.
             self.initial["intake_token"] = secrets.token_urlsafe(24)
+        self.fields["attachments"].help_text = attachments_help_text()
         if user is not None and user.is_authenticated:
             del self.fields["name"]
             del self.fields["email"]
@@ -100,3 +110,7 @@ class ReplyForm(AttachmentsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     attachments = MultipleFileField(label="Attachments", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachments_help_text()

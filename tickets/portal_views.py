@@ -5,7 +5,6 @@ found through tickets.access (the signed-in requester's own, or one this session
 with the ticket's private link) and every list through tickets.portal_selectors.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
@@ -75,12 +74,7 @@ def ticket_new(request):
                     {"n": ticket.number, "e": ticket.requester.email}, salt=SUBMITTED_SALT
                 )
                 return redirect("portal:ticket_submitted", token=token)
-    context = {
-        "form": form,
-        "max_files": settings.ATTACHMENT_MAX_COUNT,
-        "max_file_size": settings.ATTACHMENT_MAX_BYTES,
-    }
-    return render(request, "portal/ticket_new.html", context)
+    return render(request, "portal/ticket_new.html", {"form": form})
 
 
 @require_GET
