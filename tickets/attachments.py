@@ -17,6 +17,7 @@ import codecs
 import contextlib
 import hashlib
 import io
+import re
 import secrets
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -65,6 +66,9 @@ ZIP = Kind("application/zip", "ZIP archive")
 
 ALLOWED_DESCRIPTION = "images (PNG, JPEG, GIF, WebP), PDF, plain text, Word, Excel, PowerPoint"
 
+# Control characters that text files do not contain (tabs, newlines, form feeds and the
+# escape of coloured logs excepted); binaries are full of them.
+_CONTROL_CHARACTERS = re.compile(rb"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 # Text that a browser could be talked into running, whatever it is called.
 _ACTIVE_TEXT_MARKERS = (
     b"<html",
@@ -111,7 +115,7 @@ def _detect_zip(content: bytes) -> Kind | None:
 
 
 def _is_plain_text(head: bytes, *, complete: bool) -> bool:
-    if b"\x00" in head:
+    if _CONTROL_CHARACTERS.search(head):
         return False
     try:
         # Incremental, so a multi-byte character cut at the end of the sample is fine.
