@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Agent, Department, DepartmentMembership, User
@@ -42,6 +43,12 @@ def user_create(
     return user
 
 
+def _user_by_email(normalized: str) -> User | None:
+    # LOWER(email) is what the case-insensitive unique index holds, so this is an index
+    # lookup; email__iexact (UPPER(...)) would scan the table on every intake.
+    return User.objects.alias(email_lower=Lower("email")).filter(email_lower=normalized).first()
+
+
 def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
     """The user behind an email address, created as a guest (no usable password) if new.
 
@@ -49,7 +56,7 @@ def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
     must not be able to rename its owner.
     """
     normalized = _normalize_email(email)
-    existing = User.objects.filter(email__iexact=normalized).first()
+    existing = _user_by_email(normalized)
     if existing is not None:
         return existing
     try:
@@ -58,7 +65,7 @@ def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
         with transaction.atomic():
             return user_create(email=normalized, display_name=display_name)
     except (IntegrityError, ValidationError):
-        existing = User.objects.filter(email__iexact=normalized).first()
+        existing = _user_by_email(normalized)
         if existing is None:
             raise
         return existing
@@ -154,8 +161,8 @@ def user_request_signup(*, email: str, display_name: str = "") -> User:
 
 def user_request_password_reset(*, email: str) -> None:
     """A reset link for an address with a password; a guest gets the sign-up link instead."""
-    user = User.objects.filter(email__iexact=_normalize_email(email), is_active=True).first()
-    if user is None:
+    user = _user_by_email(_normalize_email(email))
+    if user is None or not user.is_active:
         return
     kind = "password_reset" if user.has_usable_password() else "signup_confirm"
     transaction.on_commit(lambda: _queue_account_email(user_id=user.pk, kind=kind))

@@ -86,9 +86,10 @@ class TicketForm(AttachmentsMixin, forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["help_topic"].queryset = HelpTopic.objects.filter(is_active=True).only(
-            "id", "name"
-        )
+        # Whole rows with department and plan: the service reads them all on submit.
+        self.fields["help_topic"].queryset = HelpTopic.objects.filter(
+            is_active=True
+        ).select_related("department", "sla_plan")
         if not self.is_bound:
             # One token per rendering of the form: a resubmission of this same form finds
             # the ticket it already created.

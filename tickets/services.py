@@ -251,6 +251,8 @@ def _create(
     *, requester, subject, body, help_topic, department, priority, source, by, files, intake_token
 ) -> Ticket:
     now = timezone.now()
+    plan = default_plan_for(help_topic=help_topic, department=department)
+    new_clocks = clocks.clocks_for_new_ticket(plan=plan, now=now)
     with files_removed_on_error() as written, transaction.atomic():
         ticket = Ticket.objects.create(
             number=next_ticket_number(),
@@ -260,10 +262,12 @@ def _create(
             help_topic=help_topic,
             priority=priority,
             status=Status.OPEN,
-            sla_plan=default_plan_for(help_topic=help_topic, department=department),
+            sla_plan=plan,
             source=source,
             created_at=now,
             updated_at=now,
+            next_due_at=new_clocks.next_due_at,
+            sla_state=new_clocks.sla_state,
             access_key=new_access_key(),
             intake_token=intake_token,
         )
@@ -272,7 +276,7 @@ def _create(
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         event = _record(ticket, EventKind.CREATED, by or requester, new=Status.OPEN)
-        clocks.clocks_start(ticket, now=now)
+        new_clocks.save_for(ticket)
         _notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
     return ticket
 

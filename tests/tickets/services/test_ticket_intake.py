@@ -60,7 +60,7 @@ def test_a_failed_create_leaves_no_files(desk, tmp_path, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("clock failure")
 
-    monkeypatch.setattr("tickets.clocks.clocks_start", explode)
+    monkeypatch.setattr("tickets.clocks.NewClocks.save_for", explode)
 
     with pytest.raises(RuntimeError):
         desk.ticket(attachments=[png()])
