@@ -84,6 +84,10 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        # Django's view names the site after the request's host; ours has a name.
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):

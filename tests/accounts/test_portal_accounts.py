@@ -165,6 +165,15 @@ def log_in(client, email, password, **extra):
     return client.post("/accounts/login/", {"username": email, "password": password}, **extra)
 
 
+def test_login_page_carries_the_site_name(client, db, settings):
+    settings.SITE_NAME = "Dunder Mifflin IT"
+
+    html = client.get("/accounts/login/").content.decode()
+
+    assert "<title>Log in · Dunder Mifflin IT</title>" in html
+    assert "testserver" not in html
+
+
 def test_login_is_case_insensitive_and_goes_to_my_tickets(client, jim):
     response = log_in(client, "JIM@example.com", PASSWORD)
 
