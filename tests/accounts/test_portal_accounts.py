@@ -21,26 +21,23 @@ def link_in(message, pattern=r"https?://\S+?(/accounts/\S+/)"):
     return re.search(pattern, message.body).group(1)
 
 
-_capture = None
+@pytest.fixture
+def client(client, django_capture_on_commit_callbacks):
+    """A client whose POSTs run their on-commit callbacks (the account emails), as the
+    commit at the end of a real request would."""
+    post = client.post
 
+    def committed_post(*args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return post(*args, **kwargs)
 
-@pytest.fixture(autouse=True)
-def _emails_go_out_after_commit(django_capture_on_commit_callbacks):
-    """Account emails are queued after commit; `committed(...)` runs them as a commit would."""
-    global _capture
-    _capture = django_capture_on_commit_callbacks
-    yield
-    _capture = None
-
-
-def committed(call, *args, **kwargs):
-    with _capture(execute=True):
-        return call(*args, **kwargs)
+    client.post = committed_post
+    return client
 
 
 def sign_up(client, email="pam@example.com", name="Pam Beesly"):
     mail.outbox.clear()
-    return committed(client.post, "/accounts/signup/", {"email": email, "display_name": name})
+    return client.post("/accounts/signup/", {"email": email, "display_name": name})
 
 
 def confirm(client, link, password=PASSWORD, name="Pam Beesly"):
@@ -245,7 +242,7 @@ def test_logout_is_a_post(client, jim):
 
 def test_password_reset_by_email(client, jim):
     mail.outbox.clear()
-    response = committed(client.post, "/accounts/password-reset/", {"email": "jim@example.com"})
+    response = client.post("/accounts/password-reset/", {"email": "jim@example.com"})
     assert response["Location"] == "/accounts/password-reset/done/"
     [message] = mail.outbox
     link = link_in(message)
@@ -263,7 +260,7 @@ def test_password_reset_by_email(client, jim):
 
 def test_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(client, db):
     mail.outbox.clear()
-    response = committed(client.post, "/accounts/password-reset/", {"email": "nobody@example.com"})
+    response = client.post("/accounts/password-reset/", {"email": "nobody@example.com"})
 
     assert response["Location"] == "/accounts/password-reset/done/"
     assert not mail.outbox
@@ -273,7 +270,7 @@ def test_reset_for_a_guest_sends_the_sign_up_link(client, db):
     guest_user_get_or_create(email="guest@example.com")
     mail.outbox.clear()
 
-    committed(client.post, "/accounts/password-reset/", {"email": "guest@example.com"})
+    client.post("/accounts/password-reset/", {"email": "guest@example.com"})
 
     [message] = mail.outbox
     assert "/accounts/confirm/" in message.body
