@@ -180,3 +180,59 @@ def test_every_portal_page_is_accessible_and_looks_finished(page, screenshot):
     page.goto("/tickets/999999/")
     check("not-found")
     print("axe-core minor/moderate findings per page:", minor)
+
+
+def test_a_guest_submits_a_ticket_with_the_keyboard_alone(page, screenshot):
+    demo_load()
+    page.goto("/tickets/new/")
+
+    def tab_to(element_id: str) -> None:
+        for _ in range(30):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.id") == element_id:
+                return
+        raise AssertionError(f"Tab never reached #{element_id}")
+
+    tab_to("id_name")
+    page.keyboard.type("Pam Beesly")
+    tab_to("id_email")
+    page.keyboard.type("pam@example.com")
+    tab_to("id_help_topic")
+    page.keyboard.press("ArrowDown")  # the first topic
+    tab_to("id_subject")
+    page.keyboard.type("Scanner jams")
+    tab_to("id_body")
+    page.keyboard.type("The scanner by reception jams on every page.")
+    # The honeypot is never reached: the next stop after the files is the button.
+    tab_to("id_attachments")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Submit ticket"
+    page.keyboard.press("Enter")
+
+    expect(page.get_by_role("heading", name="Thank you, we have your request")).to_be_visible()
+    assert Ticket.objects.get(requester__email="pam@example.com").subject == "Scanner jams"
+
+
+def test_requester_emails_look_right(page, screenshot):
+    """Not a check a machine can make: the HTML emails, photographed for a person."""
+    from tickets.notifications import render_notification
+    from tickets.services import ticket_reply, ticket_submit
+
+    demo_load()
+    from tickets.models import HelpTopic, Notification
+
+    topic = HelpTopic.objects.get(name=CRM_TOPIC)
+    cast_ticket = ticket_submit(
+        name="Pam Beesly",
+        email="pam@example.com",
+        help_topic=topic,
+        subject="CRM is down",
+        body=CRM_BODY,
+    )
+    agent = User.objects.get(email="kevin.benavides@theoffice.example")
+    ticket_reply(ticket=cast_ticket, body="Hi Pam,\n\nThe vendor is updating it.", by=agent)
+    for notification in Notification.objects.filter(ticket=cast_ticket):
+        html = render_notification(notification).alternatives[0][0]
+        page.set_content(html)
+        screenshot(f"email-{notification.kind}")
+        assert_accessible(page)
