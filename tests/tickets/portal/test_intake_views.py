@@ -218,3 +218,14 @@ def test_csrf_is_enforced(desk):
 
     assert client.post(reverse("portal:ticket_new"), data).status_code == 403
     assert not Ticket.objects.exists()
+
+
+def test_each_rendering_of_the_form_has_its_own_token_and_the_right_fields(client, desk):
+    first, second = token_from(client.get(URL)), token_from(client.get(URL))
+    assert first != second
+
+    client.force_login(desk.requester)
+    member = client.get(URL).content.decode()  # after the guest form was cached
+    assert 'name="email"' not in member and desk.requester.email in member
+    guest = Client().get(URL).content.decode()
+    assert 'name="email"' in guest and desk.requester.email not in guest
