@@ -6,6 +6,9 @@ form's intake token), POST the form, expect the 302 to the confirmation page. Ea
 lasts a fixed time; the script prints each run and the median over the runs:
 
     tickets/s       submissions completed per second (GET + POST each)
+    CPU per ticket  CPU seconds of gunicorn's workers, this database's PostgreSQL backends
+                    and the client, per ticket: the ceiling on an idle machine, which the
+                    measured rate approaches only when nothing else runs
     p50/p95 POST    latency of the POST that creates the ticket, in ms
     p50/p95 round   latency of the whole GET + POST, in ms
 
@@ -208,8 +211,54 @@ class Client(threading.Thread):
                 self.errors += 1
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return children
+
+
+def _database_backends(args) -> list[int]:
+    import psycopg2
+
+    name = urllib.parse.urlparse(args.database_url).path.lstrip("/")
+    connection = psycopg2.connect(args.database_url)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [name],
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    connection.close()
+    return pids
+
+
+def server_cpu_seconds(args) -> float:
+    """CPU used so far by gunicorn's workers and this database's PostgreSQL backends: what
+    the server side costs per ticket, whatever else the machine is busy with."""
+    pids = [*_children(args.server_pid), args.server_pid, *_database_backends(args)]
+    return sum(_cpu_seconds(pid) for pid in pids)
+
+
 def one_run(args, topic_id: int) -> dict:
     stop = threading.Event()
+    server_cpu_before = server_cpu_seconds(args)
+    client_cpu_before = time.process_time()
     clients = [Client(i, args, topic_id, stop) for i in range(args.clients)]
     started = time.perf_counter()
     for client in clients:
@@ -219,6 +268,8 @@ def one_run(args, topic_id: int) -> dict:
     for client in clients:
         client.join()
     elapsed = time.perf_counter() - started
+    server_cpu = server_cpu_seconds(args) - server_cpu_before
+    client_cpu = time.process_time() - client_cpu_before
     post_ms = [ms for c in clients for ms in c.post_ms]
     round_ms = [ms for c in clients for ms in c.round_ms]
     return {
@@ -229,6 +280,8 @@ def one_run(args, topic_id: int) -> dict:
         "p95_ms": percentile(post_ms, 95),
         "round_p50_ms": percentile(round_ms, 50),
         "round_p95_ms": percentile(round_ms, 95),
+        "server_cpu_ms_per_ticket": server_cpu * 1000 / max(1, len(round_ms)),
+        "client_cpu_ms_per_ticket": client_cpu * 1000 / max(1, len(round_ms)),
     }
 
 
@@ -269,6 +322,7 @@ def main() -> None:
     env = server_env(args, static_root)
     topic_id = prepare_database(args, env)
     server = start_server(args, env)
+    args.server_pid = server.pid
     try:
         print(
             f"parameters: clients={args.clients} gunicorn_workers={args.workers} "
@@ -283,7 +337,9 @@ def main() -> None:
                 f"run {run}: {result['tickets_per_s']:.1f} tickets/s, "
                 f"POST p50 {result['p50_ms']:.1f} ms p95 {result['p95_ms']:.1f} ms, "
                 f"GET+POST p50 {result['round_p50_ms']:.1f} ms "
-                f"p95 {result['round_p95_ms']:.1f} ms, errors {result['errors']}"
+                f"p95 {result['round_p95_ms']:.1f} ms, errors {result['errors']}; CPU per "
+                f"ticket: server {result['server_cpu_ms_per_ticket']:.1f} ms, "
+                f"client {result['client_cpu_ms_per_ticket']:.1f} ms"
             )
     finally:
         server.send_signal(signal.SIGTERM)
@@ -291,7 +347,15 @@ def main() -> None:
 
     summary = {
         key: round(statistics.median(r[key] for r in results), 1)
-        for key in ("tickets_per_s", "p50_ms", "p95_ms", "round_p50_ms", "round_p95_ms")
+        for key in (
+            "tickets_per_s",
+            "p50_ms",
+            "p95_ms",
+            "round_p50_ms",
+            "round_p95_ms",
+            "server_cpu_ms_per_ticket",
+            "client_cpu_ms_per_ticket",
+        )
     }
     summary["errors"] = sum(r["errors"] for r in results)
     tickets, queued, sent = outbox_counts(env)
@@ -301,6 +365,12 @@ def main() -> None:
     print(
         f"round_p50_ms: {summary['round_p50_ms']} ms, "
         f"round_p95_ms: {summary['round_p95_ms']} ms (GET + POST)"
+    )
+    cpu = summary["server_cpu_ms_per_ticket"] + summary["client_cpu_ms_per_ticket"]
+    print(
+        f"cpu_ms_per_ticket: {cpu:.1f} ms (server {summary['server_cpu_ms_per_ticket']}, "
+        f"client {summary['client_cpu_ms_per_ticket']}): at most "
+        f"{(os.cpu_count() or 1) * 1000 / cpu:.0f} tickets/s on {os.cpu_count()} idle cores"
     )
     print(f"outbox: {tickets} tickets, {queued} acknowledgements queued, {sent} sent in-request")
     print(json.dumps(summary))

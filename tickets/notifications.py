@@ -11,6 +11,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Q
@@ -24,6 +25,29 @@ logger = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
+
+
+# Set while a send task is queued or running, so a burst of changes queues one task, not
+# one each. The task clears it *before* it looks for unsent rows: a change committed
+# before the clear is found by that look; one committed after it queues a new task.
+WAKE_KEY = "tickets:notification-sender-woken"
+WAKE_TTL = 60  # if a queued task is lost, beat's next tick sends the mail anyway
+
+
+def notifications_wake_sender() -> None:
+    """Ask the worker to send the outbox now (called after commit)."""
+    from tickets.tasks import send_notifications  # tasks imports this module
+
+    # Only a cache shared with the worker can say a task is already on its way.
+    if settings.REDIS_URL and not cache.add(WAKE_KEY, 1, timeout=WAKE_TTL):
+        return
+    send_notifications.delay()
+
+
+def notifications_sender_awake() -> None:
+    """The send task has started: changes from now on must queue another."""
+    if settings.REDIS_URL:
+        cache.delete(WAKE_KEY)
 
 
 def _claim(limit: int) -> list[int]:

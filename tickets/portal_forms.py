@@ -89,7 +89,7 @@ class TicketForm(AttachmentsMixin, forms.Form):
         # Whole rows with department and plan: the service reads them all on submit.
         self.fields["help_topic"].queryset = HelpTopic.objects.filter(
             is_active=True
-        ).select_related("department", "sla_plan")
+        ).select_related("department__default_sla_plan", "sla_plan")
         if not self.is_bound:
             # One token per rendering of the form: a resubmission of this same form finds
             # the ticket it already created.

@@ -163,9 +163,9 @@ def _notify_requester(
     Notification.objects.create(
         kind=kind, ticket=ticket, recipient=requester, event=event, entry=entry
     )
-    from tickets.tasks import send_notifications  # tasks imports what imports this module
+    from tickets.notifications import notifications_wake_sender
 
-    transaction.on_commit(send_notifications.delay)
+    transaction.on_commit(notifications_wake_sender)
 
 
 # Intake -------------------------------------------------------------------------------
@@ -214,9 +214,6 @@ def ticket_create(
         intake_token = intake_token.strip()
         if not intake_token or len(intake_token) > INTAKE_TOKEN_MAX_LENGTH:
             raise InvalidInput("This form has expired; please reload the page.")
-        existing = Ticket.objects.filter(intake_token=intake_token).first()
-        if existing is not None:
-            return _same_submission(existing, requester)
     files = attachments_validate(attachments)
 
     try:
@@ -233,8 +230,9 @@ def ticket_create(
             intake_token=intake_token,
         )
     except IntegrityError:
-        # Two submissions of one form at once: the first committed, this one lost the race
-        # on the unique token.
+        # The form was submitted before (a double click, a refreshed POST, two at once):
+        # the unique token refused a second ticket; answer with the first. Asking first
+        # would cost every submission a query to catch the rare repeat.
         existing = intake_token and Ticket.objects.filter(intake_token=intake_token).first()
         if not existing:
             raise
@@ -542,19 +540,20 @@ def ticket_submit(
 ) -> Ticket:
     """A ticket from the portal's form: a signed-in user's own, or a guest's, who is known
     by the email they typed (a user without a password until they sign up)."""
-    with transaction.atomic():
-        if user is not None and user.is_authenticated:
-            requester = user
-        else:
-            if not (email or "").strip():
-                raise InvalidInput("Enter your email address.")
-            requester = guest_user_get_or_create(email=email, display_name=name)
-        return ticket_create(
-            requester=requester,
-            subject=subject,
-            body=body,
-            help_topic=help_topic,
-            source=Source.WEB,
-            attachments=attachments,
-            intake_token=intake_token,
-        )
+    # No transaction around both: a guest user left behind by a ticket that then failed
+    # is harmless (as if they had signed up), and intake saves a savepoint per ticket.
+    if user is not None and user.is_authenticated:
+        requester = user
+    else:
+        if not (email or "").strip():
+            raise InvalidInput("Enter your email address.")
+        requester = guest_user_get_or_create(email=email, display_name=name)
+    return ticket_create(
+        requester=requester,
+        subject=subject,
+        body=body,
+        help_topic=help_topic,
+        source=Source.WEB,
+        attachments=attachments,
+        intake_token=intake_token,
+    )

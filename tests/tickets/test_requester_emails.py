@@ -144,3 +144,19 @@ def test_the_inertness_check_itself_catches_the_raw_payloads(raw):
     from tests.inert import inert_problems
 
     assert inert_problems(f"<p>{raw}</p>")
+
+
+def test_a_burst_of_changes_queues_one_send_task_until_it_starts(monkeypatch, settings):
+    from tickets import notifications, tasks
+
+    settings.REDIS_URL = settings.REDIS_URL or "redis://shared"
+    queued = []
+    monkeypatch.setattr(tasks.send_notifications, "delay", lambda: queued.append(1))
+
+    notifications.notifications_wake_sender()
+    notifications.notifications_wake_sender()
+    assert len(queued) == 1
+
+    notifications.notifications_sender_awake()  # the task starts: later changes wake it again
+    notifications.notifications_wake_sender()
+    assert len(queued) == 2
