@@ -1,9 +1,14 @@
-"""Form pieces shared by the admin and, later, the profile pages."""
+"""Forms for people: the admin's time zone field, sign-up, login, profile, reset."""
 
 import functools
 import zoneinfo
 
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
+from django.core.exceptions import ValidationError
+
+from accounts.ratelimit import client_ip, login_failed, login_is_locked, login_succeeded
+from accounts.services import user_request_password_reset
 
 
 @functools.cache
@@ -18,3 +23,80 @@ class TimeZoneFormField(forms.TypedChoiceField):
         kwargs.setdefault("choices", time_zone_choices)
         kwargs.setdefault("initial", "UTC")
         super().__init__(**kwargs)
+
+
+class SignupForm(forms.Form):
+    display_name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="We'll send a link to this address to confirm it's yours.",
+    )
+
+
+class ConfirmSignupForm(SetPasswordForm):
+    """Choosing a password from the emailed sign-up link, with the name to show."""
+
+    display_name = forms.CharField(
+        label="Your name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    field_order = ["display_name", "new_password1", "new_password2"]
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.fields["display_name"].initial = user.display_name
+        self.fields["new_password1"].label = "Choose a password"
+        self.fields["new_password2"].label = "Type it again"
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(
+        label="Display name",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text="How agents and emails address you.",
+    )
+    time_zone = TimeZoneFormField(
+        label="Time zone", help_text="Times on these pages are shown in this zone."
+    )
+
+
+class ThrottledAuthenticationForm(AuthenticationForm):
+    """Django's login form, refusing an email from an address after repeated failures.
+
+    The counter is per email and client address, so someone guessing one account's
+    password is stopped without locking its owner out from everywhere else.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That email and password do not match an account. "
+        "Passwords are case-sensitive.",
+        "throttled": "Too many failed attempts. Please wait a few minutes, or reset your "
+        "password.",
+    }
+
+    def clean(self):
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        ip = client_ip(self.request) if self.request is not None else ""
+        if email and login_is_locked(email=email, ip=ip):
+            raise ValidationError(self.error_messages["throttled"], code="throttled")
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            if email:
+                login_failed(email=email, ip=ip)
+            raise
+        login_succeeded(email=email, ip=ip)
+        return cleaned
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Django's reset form, with the email made and sent by the worker (accounts/emails.py)."""
+
+    def save(self, **kwargs):
+        user_request_password_reset(email=self.cleaned_data["email"])

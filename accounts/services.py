@@ -2,6 +2,8 @@
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
 
 from accounts.models import Agent, Department, DepartmentMembership, User
 
@@ -41,6 +43,12 @@ def user_create(
     return user
 
 
+def _user_by_email(normalized: str) -> User | None:
+    # LOWER(email) is what the case-insensitive unique index holds, so this is an index
+    # lookup; email__iexact (UPPER(...)) would scan the table on every intake.
+    return User.objects.alias(email_lower=Lower("email")).filter(email_lower=normalized).first()
+
+
 def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
     """The user behind an email address, created as a guest (no usable password) if new.
 
@@ -48,7 +56,7 @@ def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
     must not be able to rename its owner.
     """
     normalized = _normalize_email(email)
-    existing = User.objects.filter(email__iexact=normalized).first()
+    existing = _user_by_email(normalized)
     if existing is not None:
         return existing
     try:
@@ -57,7 +65,7 @@ def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
         with transaction.atomic():
             return user_create(email=normalized, display_name=display_name)
     except (IntegrityError, ValidationError):
-        existing = User.objects.filter(email__iexact=normalized).first()
+        existing = _user_by_email(normalized)
         if existing is None:
             raise
         return existing
@@ -133,3 +141,59 @@ def department_set_manager(*, department: Department, manager: Agent | None) -> 
         department.manager = manager
         department.save(update_fields=["manager"])
     return department
+
+
+# Sign-up, confirmation and profile ----------------------------------------------------
+
+
+def user_request_signup(*, email: str, display_name: str = "") -> User:
+    """Someone asks for an account for an address; the address's owner gets an email.
+
+    Nothing is decided until the owner follows the emailed link: a new address becomes a
+    guest user (as if it had submitted a ticket), an address that already has a password is
+    told so, and the page answers the same either way, so sign-up reveals nobody's account.
+    """
+    user = guest_user_get_or_create(email=email, display_name=display_name)
+    kind = "account_exists" if user.has_usable_password() else "signup_confirm"
+    transaction.on_commit(lambda: _queue_account_email(user_id=user.pk, kind=kind))
+    return user
+
+
+def user_request_password_reset(*, email: str) -> None:
+    """A reset link for an address with a password; a guest gets the sign-up link instead."""
+    user = _user_by_email(_normalize_email(email))
+    if user is None or not user.is_active:
+        return
+    kind = "password_reset" if user.has_usable_password() else "signup_confirm"
+    transaction.on_commit(lambda: _queue_account_email(user_id=user.pk, kind=kind))
+
+
+def _queue_account_email(*, user_id: int, kind: str) -> None:
+    from accounts.tasks import send_account_email  # tasks import this module
+
+    send_account_email.delay(user_id, kind)
+
+
+@transaction.atomic
+def user_confirm_signup(*, user: User, display_name: str, password: str) -> User:
+    """The owner of the address followed the sign-up link: they choose a password and can
+    sign in from now on; tickets they submitted as a guest are already theirs."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(password)
+    user.display_name = display_name.strip() or user.display_name
+    fields = ["password", "display_name"]
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        fields.append("email_confirmed_at")
+    user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, display_name: str, time_zone: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.display_name = display_name.strip()
+    user.time_zone = time_zone
+    user.full_clean(exclude=["password", "email"])
+    user.save(update_fields=["display_name", "time_zone"])
+    return user

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "helpdesk.context_processors.site",
             ],
         },
     },
@@ -107,7 +109,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # AUTHENTICATION
 # ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portal:ticket_list"
+LOGOUT_REDIRECT_URL = "portal:home"
+# Sign-up confirmation and password reset links stay valid this long.
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
+# Failed logins for one email from one address, before logins for it are refused for the
+# rest of the window (accounts/forms.py).
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -170,6 +180,20 @@ CELERY_BEAT_SCHEDULE = {
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
     "resume-recomputations": {"task": "tickets.resume_recomputations", "schedule": 300.0},
 }
+
+# PORTAL: INTAKE, ATTACHMENTS, ABUSE
+# ------------------------------------------------------------------------------
+# Public forms (new ticket, sign up, password reset) accept this many submissions per
+# client address and per email address in each window; the rest get a polite refusal.
+RATE_LIMIT_PER_IP = env.int("RATE_LIMIT_PER_IP", default=60)
+RATE_LIMIT_PER_EMAIL = env.int("RATE_LIMIT_PER_EMAIL", default=10)
+RATE_LIMIT_WINDOW_SECONDS = env.int("RATE_LIMIT_WINDOW_SECONDS", default=60 * 60)
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 trusts none
+# and uses the connection's address. The client is the address that many hops from the end.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
+# Attachments: checked by content (tickets/attachments.py); limits per file and per message.
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+ATTACHMENT_MAX_COUNT = env.int("ATTACHMENT_MAX_COUNT", default=5)
 
 # EMAIL
 # ------------------------------------------------------------------------------

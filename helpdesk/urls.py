@@ -7,4 +7,6 @@ admin.site.site_title = "Help desk admin"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("tickets.agent_urls")),
+    path("accounts/", include("accounts.urls")),
+    path("", include("tickets.portal_urls")),
 ]

@@ -5,6 +5,10 @@ an agent assign its tickets to others; superusers may do everything. Requesters 
 own tickets and nothing else.
 """
 
+import hashlib
+import hmac
+from collections.abc import Mapping
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -162,3 +166,60 @@ def assignable_agents(department: Department) -> QuerySet[Agent]:
         .select_related("user")
         .distinct()
     )
+
+
+# Requesters and guests on the portal ---------------------------------------------------
+#
+# A guest proves they may see a ticket with its private link (/tickets/<number>/access/
+# <key>/), whose key is 256 random bits kept on the ticket. Following the link stores a
+# fingerprint of the key in the session, so the key leaves the address bar; the
+# fingerprint is checked against the ticket's current key on every request, so an agent
+# revoking the link (tickets.services.ticket_revoke_access_link) also ends those sessions.
+# See docs/decisions/0008.
+
+PORTAL_RELATED = ("department", "requester", "help_topic")
+
+
+def access_key_fingerprint(ticket: Ticket) -> str:
+    return hashlib.sha256(f"guest-access:{ticket.access_key}".encode()).hexdigest()
+
+
+def ticket_get_with_access_key(*, number, key: str) -> Ticket:
+    """The ticket whose private link this is; Http404 for a wrong, old or missing one."""
+    ticket = _ticket_by_number(number)
+    # Constant-time, so response times reveal nothing about how much of a guess was right.
+    if (
+        ticket is None
+        or not ticket.access_key
+        or not hmac.compare_digest(ticket.access_key.encode(), str(key).encode())
+    ):
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def ticket_get_for_requester(*, user, number, guest_grants: Mapping[str, str]) -> Ticket:
+    """A ticket on the portal: the signed-in user's own, or one this session holds a
+    valid private link for. Http404 otherwise, also for agents looking at others' tickets
+    (they work tickets in the agent workspace, not here)."""
+    try:
+        ticket = ticket_get_for_user(user=user, number=number)
+    except Http404:
+        ticket = None
+    if ticket is not None and is_requester(user, ticket):
+        return ticket
+    fingerprint = guest_grants.get(str(number))
+    if fingerprint:
+        ticket = ticket if ticket is not None else _ticket_by_number(number)
+        if ticket is not None and hmac.compare_digest(
+            fingerprint.encode(), access_key_fingerprint(ticket).encode()
+        ):
+            return ticket
+    raise Http404("No such ticket.")
+
+
+def _ticket_by_number(number) -> Ticket | None:
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        return None
+    return Ticket.objects.select_related(*PORTAL_RELATED).filter(number=number).first()

@@ -68,6 +68,7 @@ class EventKind(models.TextChoices):
     SLA_WARNING = "sla_warning", "SLA warning"
     SLA_BREACHED = "sla_breached", "SLA breached"
     ESCALATED = "escalated", "Escalated"
+    ACCESS_LINK_REVOKED = "access_link_revoked", "Access link revoked"
 
 
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must
@@ -166,6 +167,15 @@ class Ticket(models.Model):
     )
     next_due_at = models.DateTimeField(
         null=True, blank=True, help_text="The earliest due time of a running SLA clock."
+    )
+    # The secret in the requester's private link (tickets/guest_access.py): random, never
+    # derived from the number or the email, replaced when an agent revokes the link.
+    # Rows inserted around the services (bulk seeding with COPY) get none: no link works.
+    access_key = models.CharField(max_length=64, editable=False, blank=True, db_default="")
+    # The intake form's one-time token: a double click or a refreshed POST finds the ticket
+    # the first submission created instead of making a second one.
+    intake_token = models.CharField(
+        max_length=64, null=True, blank=True, unique=True, editable=False
     )
 
     class Meta:
@@ -495,6 +505,11 @@ class Notification(models.Model):
         NEW_TICKET = "new_ticket", "New ticket in your department"
         ASSIGNED = "assigned", "Ticket assigned to you"
         REQUESTER_REPLIED = "requester_replied", "Requester replied"
+        # To the requester (templates/emails/requester_*), with their link to the ticket.
+        REQUESTER_ACKNOWLEDGEMENT = "requester_acknowledgement", "Ticket received (requester)"
+        REQUESTER_REPLY = "requester_reply", "Agent reply (requester)"
+        REQUESTER_RESOLVED = "requester_resolved", "Ticket resolved (requester)"
+        REQUESTER_NEW_LINK = "requester_new_link", "New access link (requester)"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
@@ -511,6 +526,15 @@ class Notification(models.Model):
         db_constraint=False,
         related_name="+",
         db_index=False,  # the unique (event, recipient, kind) index serves lookups
+    )
+    # For a reply sent to the requester: the entry whose text the email carries.
+    entry = models.ForeignKey(
+        ThreadEntry,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # looked up only through the notification
     )
     created_at = models.DateTimeField(default=timezone.now)
     claimed_until = models.DateTimeField(null=True, blank=True)

@@ -9,10 +9,14 @@ transaction.on_commit, so nothing is sent for a change that rolled back.
 permission checks, which views never do.
 """
 
-from django.db import transaction
+import secrets
+from collections.abc import Sequence
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Agent, Department
+from accounts.services import guest_user_get_or_create
 from sla.models import SLAPlan
 from tickets import access, clocks
 from tickets.agent_notifications import (
@@ -20,6 +24,7 @@ from tickets.agent_notifications import (
     notify_new_ticket,
     notify_requester_replied,
 )
+from tickets.attachments import attachments_store, attachments_validate, files_removed_on_error
 from tickets.errors import (
     AlreadyClaimed,
     InvalidInput,
@@ -31,6 +36,7 @@ from tickets.models import (
     EntryKind,
     EventKind,
     HelpTopic,
+    Notification,
     Priority,
     Source,
     Status,
@@ -44,6 +50,7 @@ from tickets.transitions import can_transition
 
 SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
 BODY_MAX_LENGTH = 100_000
+INTAKE_TOKEN_MAX_LENGTH = Ticket._meta.get_field("intake_token").max_length
 EVENT_VALUE_MAX_LENGTH = TicketEvent._meta.get_field("old_value").max_length
 
 
@@ -118,6 +125,12 @@ def default_plan_for(*, help_topic: HelpTopic | None, department: Department) ->
 
 def _change_status(ticket: Ticket, target: str, by, *, kind=EventKind.STATUS_CHANGED) -> Ticket:
     """Move a locked ticket to `target`, or raise if the lifecycle does not allow it."""
+    _move_status(ticket, target, by, kind=kind)
+    return ticket
+
+
+def _move_status(ticket: Ticket, target: str, by, *, kind=EventKind.STATUS_CHANGED) -> TicketEvent:
+    """As _change_status, returning the event it recorded."""
     current = ticket.status
     if not can_transition(current, target):
         raise TransitionNotAllowed(
@@ -137,9 +150,29 @@ def _change_status(ticket: Ticket, target: str, by, *, kind=EventKind.STATUS_CHA
         ticket.resolved_at = None
         fields.append("resolved_at")
     _save(ticket, *fields)
-    _record(ticket, kind, by, old=current, new=target)
+    event = _record(ticket, kind, by, old=current, new=target)
     clocks.clocks_on_status_change(ticket, old=current, now=now)
-    return ticket
+    return event
+
+
+def new_access_key() -> str:
+    """The secret of a ticket's private link: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def _notify_requester(
+    ticket: Ticket, kind: str, *, event: TicketEvent | None = None, entry=None
+) -> None:
+    """Queue an email to the requester in the outbox, sent by the worker after commit."""
+    requester = ticket.requester
+    if not requester.is_active or not requester.email:
+        return
+    Notification.objects.create(
+        kind=kind, ticket=ticket, recipient=requester, event=event, entry=entry
+    )
+    from tickets.notifications import notifications_wake_sender
+
+    transaction.on_commit(notifications_wake_sender)
 
 
 # Intake -------------------------------------------------------------------------------
@@ -155,11 +188,16 @@ def ticket_create(
     priority: int | None = None,
     source: str = Source.WEB,
     by=None,
+    attachments: Sequence = (),
+    intake_token: str | None = None,
 ) -> Ticket:
-    """Open a ticket with the requester's first message.
+    """Open a ticket with the requester's first message, and acknowledge it by email.
 
     The help topic decides department, SLA plan and default priority; an explicit
     department or priority (an agent opening a ticket for someone) wins over it.
+    `attachments` are uploaded files, checked by content (tickets/attachments.py).
+    `intake_token` makes a submission idempotent: the same token returns the ticket the
+    first submission created, even when both arrive at once.
     """
     subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH)
     body = _clean_text(body, field="description", max_length=BODY_MAX_LENGTH)
@@ -179,9 +217,48 @@ def ticket_create(
         raise InvalidInput("Unknown ticket source.")
     if not requester.is_active:
         raise NotPermitted("This account is disabled.")
+    if intake_token is not None:
+        intake_token = intake_token.strip()
+        if not intake_token or len(intake_token) > INTAKE_TOKEN_MAX_LENGTH:
+            raise InvalidInput("This form has expired; please reload the page.")
+    files = attachments_validate(attachments)
 
+    try:
+        return _create(
+            requester=requester,
+            subject=subject,
+            body=body,
+            help_topic=help_topic,
+            department=department,
+            priority=priority,
+            source=source,
+            by=by,
+            files=files,
+            intake_token=intake_token,
+        )
+    except IntegrityError:
+        # The form was submitted before (a double click, a refreshed POST, two at once):
+        # the unique token refused a second ticket; answer with the first. Asking first
+        # would cost every submission a query to catch the rare repeat.
+        existing = intake_token and Ticket.objects.filter(intake_token=intake_token).first()
+        if not existing:
+            raise
+        return _same_submission(existing, requester)
+
+
+def _same_submission(ticket: Ticket, requester) -> Ticket:
+    if ticket.requester_id != requester.pk:
+        raise InvalidInput("This form was already used; please reload the page.")
+    return ticket
+
+
+def _create(
+    *, requester, subject, body, help_topic, department, priority, source, by, files, intake_token
+) -> Ticket:
     now = timezone.now()
-    with transaction.atomic():
+    plan = default_plan_for(help_topic=help_topic, department=department)
+    new_clocks = clocks.clocks_for_new_ticket(plan=plan, now=now)
+    with files_removed_on_error() as written, transaction.atomic():
         ticket = Ticket.objects.create(
             number=next_ticket_number(),
             subject=subject,
@@ -190,18 +267,24 @@ def ticket_create(
             help_topic=help_topic,
             priority=priority,
             status=Status.OPEN,
-            sla_plan=default_plan_for(help_topic=help_topic, department=department),
+            sla_plan=plan,
             source=source,
             created_at=now,
             updated_at=now,
+            next_warn_at=new_clocks.next_warn_at,
+            next_due_at=new_clocks.next_due_at,
+            access_key=new_access_key(),
+            intake_token=intake_token,
         )
-        ThreadEntry.objects.create(
+        entry = ThreadEntry.objects.create(
             ticket=ticket, kind=EntryKind.MESSAGE, author=requester, body=body, created_at=now
         )
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         search_document_create(ticket_id=ticket.pk, subject=subject, body=body)
         event = _record(ticket, EventKind.CREATED, by or requester, new=Status.OPEN)
-        clocks.clocks_start(ticket, now=now)
+        new_clocks.save_for(ticket)
         notify_new_ticket(ticket=ticket, event=event, by=by or requester)
+        _notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
     return ticket
 
 
@@ -334,10 +417,16 @@ def _add_entry(ticket: Ticket, kind: str, body: str, by) -> ThreadEntry:
 
 
 def ticket_reply(
-    *, ticket: Ticket, body: str, by, last_seen_entry_id: int | None = None
+    *,
+    ticket: Ticket,
+    body: str,
+    by,
+    last_seen_entry_id: int | None = None,
+    attachments: Sequence = (),
 ) -> ThreadEntry:
-    """An agent's answer to the requester.
+    """An agent's answer to the requester, emailed to them.
 
+    `attachments` are uploaded files, checked by content (tickets/attachments.py).
     `last_seen_entry_id` is the newest thread entry the agent had on screen while writing.
     If the requester has written since, the reply is held back (NewMessageArrived) so the
     agent reads the new message before answering, instead of replying blindly. The check
@@ -346,7 +435,8 @@ def ticket_reply(
     body = _clean_text(body, field="reply", max_length=BODY_MAX_LENGTH)
     if access.agent_of(by) is None and not (by and by.is_superuser):
         raise NotPermitted("Only agents can reply.")
-    with transaction.atomic():
+    files = attachments_validate(attachments)
+    with files_removed_on_error() as written, transaction.atomic():
         ticket = _lock(ticket)
         _require_agent(by, ticket)
         _require_open_for_work(ticket)
@@ -361,7 +451,9 @@ def ticket_reply(
                 "was not sent. Read the new message, then send your reply again."
             )
         entry = _add_entry(ticket, EntryKind.REPLY, body, by)
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         clocks.clocks_on_agent_reply(ticket, now=entry.created_at)
+        _notify_requester(ticket, Notification.Kind.REQUESTER_REPLY, entry=entry)
         return entry
 
 
@@ -376,10 +468,13 @@ def ticket_add_note(*, ticket: Ticket, body: str, by) -> ThreadEntry:
         return _add_entry(ticket, EntryKind.NOTE, body, by)
 
 
-def ticket_add_message(*, ticket: Ticket, body: str, by) -> ThreadEntry:
+def ticket_add_message(
+    *, ticket: Ticket, body: str, by, attachments: Sequence = ()
+) -> ThreadEntry:
     """The requester writes again. A resolved ticket reopens; a pending one is open again."""
     body = _clean_text(body, field="message", max_length=BODY_MAX_LENGTH)
-    with transaction.atomic():
+    files = attachments_validate(attachments)
+    with files_removed_on_error() as written, transaction.atomic():
         ticket = _lock(ticket)
         if not access.is_requester(by, ticket):
             raise NotPermitted("Only the requester can add messages to this ticket.")
@@ -388,6 +483,7 @@ def ticket_add_message(*, ticket: Ticket, body: str, by) -> ThreadEntry:
                 f"Ticket #{ticket.number} is closed; please open a new ticket."
             )
         entry = _add_entry(ticket, EntryKind.MESSAGE, body, by)
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         if ticket.status == Status.RESOLVED:
             _change_status(ticket, Status.OPEN, by, kind=EventKind.REOPENED)
         elif ticket.status == Status.PENDING:
@@ -419,11 +515,14 @@ def ticket_set_open(*, ticket: Ticket, by) -> Ticket:
 
 
 def ticket_resolve(*, ticket: Ticket, by) -> Ticket:
-    """Solved: by an agent, or by the requester marking it so."""
+    """Solved: by an agent (the requester is told by email), or by the requester marking it so."""
     with transaction.atomic():
         ticket = _lock(ticket)
         _require_requester_or_agent(by, ticket)
-        return _change_status(ticket, Status.RESOLVED, by)
+        event = _move_status(ticket, Status.RESOLVED, by)
+        if not access.is_requester(by, ticket):
+            _notify_requester(ticket, Notification.Kind.REQUESTER_RESOLVED, event=event)
+        return ticket
 
 
 def ticket_close(*, ticket: Ticket, by) -> Ticket:
@@ -444,3 +543,54 @@ def ticket_reopen(*, ticket: Ticket, by) -> Ticket:
                 f"Only a resolved ticket can be reopened; #{ticket.number} is {ticket.status}."
             )
         return _change_status(ticket, Status.OPEN, by, kind=EventKind.REOPENED)
+
+
+# Guest access -------------------------------------------------------------------------
+
+
+def ticket_revoke_access_link(*, ticket: Ticket, by) -> Ticket:
+    """Replace the ticket's private link: the old one stops working at once, sessions
+    opened with it included, and the requester is emailed the new one."""
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _require_agent(by, ticket)
+        ticket.access_key = new_access_key()
+        ticket.save(update_fields=["access_key"])
+        event = _record(ticket, EventKind.ACCESS_LINK_REVOKED, by)
+        _notify_requester(ticket, Notification.Kind.REQUESTER_NEW_LINK, event=event)
+    return ticket
+
+
+# The public web form ------------------------------------------------------------------
+
+
+def ticket_submit(
+    *,
+    user=None,
+    name: str = "",
+    email: str = "",
+    help_topic: HelpTopic,
+    subject: str,
+    body: str,
+    attachments: Sequence = (),
+    intake_token: str | None = None,
+) -> Ticket:
+    """A ticket from the portal's form: a signed-in user's own, or a guest's, who is known
+    by the email they typed (a user without a password until they sign up)."""
+    # No transaction around both: a guest user left behind by a ticket that then failed
+    # is harmless (as if they had signed up), and intake saves a savepoint per ticket.
+    if user is not None and user.is_authenticated:
+        requester = user
+    else:
+        if not (email or "").strip():
+            raise InvalidInput("Enter your email address.")
+        requester = guest_user_get_or_create(email=email, display_name=name)
+    return ticket_create(
+        requester=requester,
+        subject=subject,
+        body=body,
+        help_topic=help_topic,
+        source=Source.WEB,
+        attachments=attachments,
+        intake_token=intake_token,
+    )

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from tickets.notifications import notifications_send_pending
+from tickets.notifications import notifications_send_pending, notifications_sender_awake
 from tickets.recompute import deadlines_recompute_resume, deadlines_recompute_run
 from tickets.sweep import sla_backlog_exceeds, sla_sweep
 
@@ -24,6 +24,7 @@ def run_sla_sweep(helper: bool = False) -> int:
 
 @shared_task(name="tickets.send_notifications", ignore_result=True)
 def send_notifications() -> int:
+    notifications_sender_awake()
     sent = total = notifications_send_pending()
     while sent:  # drain what piled up, a batch at a time
         sent = notifications_send_pending()

@@ -1,0 +1,10 @@
+"""Celery tasks for accounts: thin, they take ids and call one function."""
+
+from celery import shared_task
+
+from accounts.emails import account_email_send
+
+
+@shared_task(name="accounts.send_account_email", ignore_result=True)
+def send_account_email(user_id: int, kind: str) -> bool:
+    return account_email_send(user_id=user_id, kind=kind)

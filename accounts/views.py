@@ -1,0 +1,141 @@
+"""Account pages: sign up, confirm, log in and out, reset a password, edit the profile.
+
+Thin: a form validates, one service runs, the view redirects. Login, logout and the reset
+pages are Django's own views with our forms and templates.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.encoding import force_str
+from django.utils.http import urlsafe_base64_decode
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import (
+    ConfirmSignupForm,
+    ProfileForm,
+    QueuedPasswordResetForm,
+    SignupForm,
+    ThrottledAuthenticationForm,
+)
+from accounts.models import User
+from accounts.ratelimit import public_form_allowed
+from accounts.services import user_confirm_signup, user_request_signup, user_update_profile
+from accounts.tokens import signup_token_generator
+
+TOO_MANY = "We received many requests from you in a short time. Please try again later."
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        if not public_form_allowed(request, scope="signup", email=email):
+            form.add_error(None, TOO_MANY)
+        else:
+            user_request_signup(email=email, display_name=form.cleaned_data["display_name"])
+            request.session["signup_email"] = email
+            return redirect("accounts:signup_done")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+def signup_done(request):
+    return render(
+        request, "accounts/signup_done.html", {"email": request.session.get("signup_email")}
+    )
+
+
+def _user_from_uid(uidb64: str) -> User | None:
+    try:
+        pk = int(force_str(urlsafe_base64_decode(uidb64)))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return User.objects.filter(pk=pk, is_active=True).first()
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, uidb64: str, token: str):
+    user = _user_from_uid(uidb64)
+    if user is None or not signup_token_generator.check_token(user, token):
+        return render(request, "accounts/signup_invalid.html", status=400)
+    form = ConfirmSignupForm(user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = user_confirm_signup(
+            user=user,
+            display_name=form.cleaned_data["display_name"],
+            password=form.cleaned_data["new_password1"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Your email address is confirmed. Welcome!")
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    return render(request, "accounts/signup_confirm.html", {"form": form, "email": user.email})
+
+
+class LoginView(auth_views.LoginView):
+    # Django's view: `next` is followed only to this site (url_has_allowed_host_and_scheme).
+    form_class = ThrottledAuthenticationForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        # Django's view names the site after the request's host; ours has a name.
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, "You are logged out.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = QueuedPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        if not public_form_allowed(self.request, scope="password-reset", email=email):
+            form.add_error(None, TOO_MANY)
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={"display_name": user.display_name, "time_zone": user.time_zone},
+    )
+    if request.method == "POST" and form.is_valid():
+        user_update_profile(
+            user=user,
+            display_name=form.cleaned_data["display_name"],
+            time_zone=form.cleaned_data["time_zone"],
+        )
+        messages.success(request, "Your profile is saved.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", {"form": form})
