@@ -343,6 +343,12 @@ ACTIONS = {
         lambda t, by, d: services.ticket_reopen(ticket=t, by=by),
         "Ticket reopened.",
     ),
+    "revoke-link": (
+        _no_form,
+        lambda t, by, d: services.ticket_revoke_access_link(ticket=t, by=by),
+        "Private link revoked: the old link no longer opens the ticket, and the requester "
+        "was emailed a new one.",
+    ),
 }
 
 
