@@ -111,6 +111,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:ticket_list"
+# Agents (and superusers) land in their workspace instead; see accounts.views.landing_url.
+AGENT_LOGIN_REDIRECT_URL = "agent:queue"
 LOGOUT_REDIRECT_URL = "portal:home"
 # Sign-up confirmation and password reset links stay valid this long.
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
