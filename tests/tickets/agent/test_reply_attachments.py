@@ -40,6 +40,7 @@ def test_the_reply_box_sends_files_as_multipart_on_both_paths(desk, ticket, clie
     assert 'enctype="multipart/form-data"' in form
     assert 'hx-encoding="multipart/form-data"' in form
     assert 'type="file" name="reply-attachments"' in form and " multiple" in form
+    assert "up to 5 files of 10\xa0MB each" in form
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["full-page", "htmx"])
