@@ -5,6 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tickets.models import Attachment, EntryKind, ThreadEntry
+from tickets.services import ticket_add_message
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -144,4 +145,22 @@ def test_end_users_and_anonymous_visitors_cannot_post_files(desk, ticket, client
     data["reply-attachments"] = upload("x.png", PNG)
     anonymous = client_for(None).post(reply_url(ticket), data)
     assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+    assert not Attachment.objects.filter(ticket=ticket).exists()
+
+
+def test_a_reply_held_back_by_a_new_message_stores_no_files_and_says_so(desk, ticket, client_for):
+    seen = ThreadEntry.objects.filter(ticket=ticket).latest("pk").pk
+    ticket_add_message(ticket=ticket, body="Never mind, it works", by=desk.requester)
+    response = client_for(desk.agent.user).post(
+        reply_url(ticket),
+        {
+            "reply-body": "Here is the fix.",
+            "reply-last_seen_entry": seen,
+            "reply-attachments": upload("fix.png", PNG),
+        },
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "your reply was not sent" in html and "Attach your files again." in html
+    assert "Here is the fix.</textarea>" in html
     assert not Attachment.objects.filter(ticket=ticket).exists()
