@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
@@ -24,16 +24,24 @@ from accounts.forms import (
 )
 from accounts.models import User
 from accounts.ratelimit import public_form_allowed
+from accounts.roles import is_agent
 from accounts.services import user_confirm_signup, user_request_signup, user_update_profile
 from accounts.tokens import signup_token_generator
 
 TOO_MANY = "We received many requests from you in a short time. Please try again later."
 
 
+def landing_url(user) -> str:
+    """Where someone goes after logging in without a `next`: agents to their workspace."""
+    if is_agent(user):
+        return resolve_url(settings.AGENT_LOGIN_REDIRECT_URL)
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
     if request.user.is_authenticated:
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect(landing_url(request.user))
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
@@ -74,7 +82,7 @@ def signup_confirm(request, uidb64: str, token: str):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Your email address is confirmed. Welcome!")
-        return redirect(settings.LOGIN_REDIRECT_URL)
+        return redirect(landing_url(user))
     return render(request, "accounts/signup_confirm.html", {"form": form, "email": user.email})
 
 
@@ -83,6 +91,10 @@ class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        # Only without a `next`: Django's get_success_url tries a safe `next` first.
+        return landing_url(self.request.user)
 
     def get_context_data(self, **kwargs):
         # Django's view names the site after the request's host; ours has a name.

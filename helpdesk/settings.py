@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.site",
+                "helpdesk.context_processors.roles",
             ],
         },
     },
@@ -111,6 +112,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:ticket_list"
+# Agents (and superusers) land in their workspace instead; see accounts.views.landing_url.
+AGENT_LOGIN_REDIRECT_URL = "agent:queue"
 LOGOUT_REDIRECT_URL = "portal:home"
 # Sign-up confirmation and password reset links stay valid this long.
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3

@@ -13,22 +13,8 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Agent, Department, DepartmentMembership
+from accounts.roles import agent_of, is_agent  # who is an agent: asked for here too
 from tickets.models import Ticket
-
-
-def agent_of(user) -> Agent | None:
-    """The user's active agent profile, or None for end users and anonymous visitors."""
-    if user is None or not user.is_authenticated:
-        return None
-    try:
-        agent = user.agent
-    except Agent.DoesNotExist:
-        return None
-    return agent if agent.is_active else None
-
-
-def is_agent(user) -> bool:
-    return bool(user and user.is_authenticated and (user.is_superuser or agent_of(user)))
 
 
 def department_ids_of(user) -> set[int] | None:

@@ -5,6 +5,7 @@ from django import forms
 from accounts.models import Agent, Department
 from sla.models import SLAPlan
 from tickets.models import Priority, SLAState, Status
+from tickets.portal_forms import MultipleFileField, attachments_help_text
 from tickets.selectors import DEFAULT_VIEW, SORTS, VIEWS, QueueFilters, QueueOptions
 from tickets.services import BODY_MAX_LENGTH
 from tickets.services_bulk import MAX_TICKETS
@@ -72,8 +73,15 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=BODY_MAX_LENGTH,
     )
+    # Checked by content in the service (tickets/attachments.py), whose InvalidInput the
+    # view shows as this field's error.
+    attachments = MultipleFileField(label="Attach files", required=False)
     # The newest thread entry on screen when the agent started writing.
     last_seen_entry = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachments_help_text()
 
 
 class NoteForm(forms.Form):

@@ -32,7 +32,7 @@ from tickets.agent_forms import (
     ReplyForm,
     TransferForm,
 )
-from tickets.errors import NewMessageArrived, TicketError
+from tickets.errors import InvalidInput, NewMessageArrived, TicketError
 from tickets.models import Attachment, Priority
 from tickets.services_bulk import ticket_bulk_apply
 
@@ -217,18 +217,24 @@ def ticket(request, number):
 @agent_required
 def reply(request, number):
     ticket = access.ticket_get_for_agent(user=request.user, number=number)
-    form = ReplyForm(request.POST)
+    form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
+        files = form.cleaned_data["attachments"]
         try:
             services.ticket_reply(
                 ticket=ticket,
                 body=form.cleaned_data["body"],
                 by=request.user,
                 last_seen_entry_id=form.cleaned_data["last_seen_entry"],
+                attachments=files,
             )
         except NewMessageArrived as error:
             # Keep what the agent wrote, show the new message, and let them send again.
-            messages.warning(request, error.message)
+            # Browsers cannot refill a file input, so chosen files must be chosen again.
+            warning = error.message
+            if files:
+                warning += " Attach your files again."
+            messages.warning(request, warning)
             page_entry = selectors.ticket_page_for_agent(user=request.user, number=number)
             held = ReplyForm(
                 initial={
@@ -239,13 +245,20 @@ def reply(request, number):
             return _render_ticket(
                 request, number, reply_form=held, status=409 if not _is_htmx(request) else 200
             )
+        except InvalidInput as error:
+            # A refused file (the message names it) or text: shown in the reply box, with
+            # the reply kept. Nothing was stored: every file is checked before any is written.
+            form.add_error(None, error.message)
         except TicketError as error:
             # Shown above the page (the reply box is gone from a closed ticket); the text
             # stays in the form.
             messages.error(request, error.message)
         else:
             presence.presence_touch(ticket_id=ticket.pk, user=request.user, writing=False)
-            messages.success(request, "Reply sent to the requester.")
+            sent = "Reply sent to the requester"
+            if files:
+                sent += f" with {len(files)} attachment{'s' if len(files) != 1 else ''}"
+            messages.success(request, sent + ".")
             return redirect(_ticket_url(ticket.number), permanent=False)
     return _render_ticket(
         request, number, reply_form=form, status=400 if not _is_htmx(request) else 200
@@ -329,6 +342,12 @@ ACTIONS = {
         _no_form,
         lambda t, by, d: services.ticket_reopen(ticket=t, by=by),
         "Ticket reopened.",
+    ),
+    "revoke-link": (
+        _no_form,
+        lambda t, by, d: services.ticket_revoke_access_link(ticket=t, by=by),
+        "Private link revoked: the old link no longer opens the ticket, and the requester "
+        "was emailed a new one.",
     ),
 }
 

@@ -31,10 +31,11 @@ class MultipleFileField(forms.FileField):
 
 
 def attachments_help_text() -> str:
+    # "10 MB", not filesizeformat's "10.0 MB".
+    size = filesizeformat(settings.ATTACHMENT_MAX_BYTES).replace(".0\xa0", "\xa0")
     return (
-        f"Optional: up to {settings.ATTACHMENT_MAX_COUNT} files of "
-        f"{filesizeformat(settings.ATTACHMENT_MAX_BYTES)} each: screenshots, PDFs, text or "
-        "log files, office documents."
+        f"Optional: up to {settings.ATTACHMENT_MAX_COUNT} files of {size} each: screenshots, "
+        "PDFs, text or log files, office documents."
     )
 
 

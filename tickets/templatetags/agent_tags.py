@@ -102,6 +102,8 @@ def event_text(event) -> str:
             return f"SLA breached: the {_clock(new)} target was missed"
         case EventKind.ESCALATED:
             return f"escalated: {new}"
+        case EventKind.ACCESS_LINK_REVOKED:
+            return "revoked the requester's private link (a new one was emailed)"
         case _:
             return event.get_kind_display()
 

@@ -30,6 +30,7 @@ def ticket_posts(desk, ticket) -> list[tuple[str, dict]]:
         (f"/agent/tickets/{n}/resolve/", {}),
         (f"/agent/tickets/{n}/close/", {}),
         (f"/agent/tickets/{n}/reopen/", {}),
+        (f"/agent/tickets/{n}/revoke-link/", {}),
         ("/agent/bulk/", {"tickets": [n], "action": "claim"}),
     ]
 
@@ -77,6 +78,8 @@ def snapshot(ticket):
         ticket.assignee_id,
         ticket.department_id,
         ticket.sla_plan_id,
+        ticket.access_key,
+        Attachment.objects.filter(ticket=ticket).count(),
         ThreadEntry.objects.filter(ticket=ticket).count(),
         TicketEvent.objects.filter(ticket=ticket).count(),
     )
