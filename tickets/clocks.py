@@ -245,7 +245,9 @@ def clocks_on_plan_change(ticket: Ticket, *, now: datetime) -> None:
     """A new plan (or an edited one): replace every live clock with one on the new terms.
 
     The replacement keeps the old clock's start and paused time, so the ticket is measured
-    as if it had always been on this plan. Old clocks are stopped rather than edited: each
+    as if it had always been on this plan. A clock paused while pending stays paused even if
+    the new plan does not pause when pending; it follows the new rule from the ticket's
+    next status change. Old clocks are stopped rather than edited: each
     clock warns and breaches at most once, and a new deadline deserves its own warning.
     """
     policy = policy_for(ticket.sla_plan_id)
