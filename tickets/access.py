@@ -106,21 +106,8 @@ def ticket_get_for_agent(*, user, number) -> Ticket:
     The agent workspace shows only what the user may work: an agent who is also the
     requester of another department's ticket sees that one in the portal, not here.
     """
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        raise Http404("No such ticket.") from None
     departments = agent_department_ids(user) if is_agent(user) else set()
-    ticket = (
-        Ticket.objects.select_related(
-            "department", "requester", "assignee__user", "help_topic", "sla_plan"
-        )
-        .filter(number=number, department_id__in=departments)
-        .first()
-    )
-    if ticket is None:
-        raise Http404("No such ticket.")
-    return ticket
+    return _get_or_404(Ticket.objects.filter(department_id__in=departments), number)
 
 
 def ticket_get_for_user(*, user, number) -> Ticket:
@@ -128,15 +115,25 @@ def ticket_get_for_user(*, user, number) -> Ticket:
 
     A missing ticket and a forbidden one look the same, so numbers reveal nothing.
     """
+    return _get_or_404(visible_tickets(user), number)
+
+
+TICKET_RELATED = ("department", "requester", "assignee__user", "help_topic", "sla_plan")
+
+
+def _parse_number(number) -> int | None:
     try:
-        number = int(number)
+        return int(number)
     except (TypeError, ValueError):
-        raise Http404("No such ticket.") from None
+        return None
+
+
+def _get_or_404(tickets: QuerySet[Ticket], number) -> Ticket:
+    number = _parse_number(number)
     ticket = (
-        visible_tickets(user)
-        .select_related("department", "requester", "assignee__user", "help_topic", "sla_plan")
-        .filter(number=number)
-        .first()
+        None
+        if number is None
+        else tickets.select_related(*TICKET_RELATED).filter(number=number).first()
     )
     if ticket is None:
         raise Http404("No such ticket.")
@@ -204,8 +201,7 @@ def ticket_get_for_requester(*, user, number, guest_grants: Mapping[str, str]) -
 
 
 def _ticket_by_number(number) -> Ticket | None:
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
+    number = _parse_number(number)
+    if number is None:
         return None
     return Ticket.objects.select_related(*PORTAL_RELATED).filter(number=number).first()

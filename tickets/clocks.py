@@ -51,11 +51,17 @@ class Policy:
 def policy_for(plan_id: int | None) -> Policy | None:
     if plan_id is None:
         return None
-    plan = SLAPlan.objects.select_related("calendar").get(pk=plan_id)
-    calendar = plan.calendar
-    if calendar is not None:
+    return policy_of(SLAPlan.objects.get(pk=plan_id))
+
+
+def policy_of(plan: SLAPlan | None) -> Policy | None:
+    """The plan with its calendar's hours and holidays loaded (two queries, or none)."""
+    if plan is None:
+        return None
+    calendar = None
+    if plan.calendar_id is not None:
         calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").get(
-            pk=calendar.pk
+            pk=plan.calendar_id
         )
     return Policy(plan=plan, calendar=calendar)
 
@@ -146,14 +152,7 @@ def clocks_for_new_ticket(*, plan: SLAPlan | None, now: datetime) -> NewClocks:
     """A new ticket's first-response and resolution clocks, worked out before the ticket row
     exists, so intake inserts the ticket with its deadlines and the clocks in one statement
     each (the hot path of the web form) instead of inserting, re-reading and updating."""
-    policy = None
-    if plan is not None:
-        calendar = None
-        if plan.calendar_id is not None:
-            calendar = BusinessCalendar.objects.prefetch_related("intervals", "holidays").get(
-                pk=plan.calendar_id
-            )
-        policy = Policy(plan=plan, calendar=calendar)
+    policy = policy_of(plan)
     clocks = []
     for kind in (ClockKind.FIRST_RESPONSE, ClockKind.RESOLUTION):
         target = policy.target(kind) if policy else None

@@ -123,14 +123,13 @@ def default_plan_for(*, help_topic: HelpTopic | None, department: Department) ->
     return SLAPlan.objects.filter(is_default=True, is_active=True).first()
 
 
-def _change_status(ticket: Ticket, target: str, by, *, kind=EventKind.STATUS_CHANGED) -> Ticket:
-    """Move a locked ticket to `target`, or raise if the lifecycle does not allow it."""
-    _move_status(ticket, target, by, kind=kind)
-    return ticket
+def _change_status(
+    ticket: Ticket, target: str, by, *, kind=EventKind.STATUS_CHANGED
+) -> TicketEvent:
+    """Move a locked ticket to `target`, or raise if the lifecycle does not allow it.
 
-
-def _move_status(ticket: Ticket, target: str, by, *, kind=EventKind.STATUS_CHANGED) -> TicketEvent:
-    """As _change_status, returning the event it recorded."""
+    Returns the event it recorded, for notifications that point at it.
+    """
     current = ticket.status
     if not can_transition(current, target):
         raise TransitionNotAllowed(
@@ -501,7 +500,8 @@ def ticket_set_pending(*, ticket: Ticket, by) -> Ticket:
     with transaction.atomic():
         ticket = _lock(ticket)
         _require_agent(by, ticket)
-        return _change_status(ticket, Status.PENDING, by)
+        _change_status(ticket, Status.PENDING, by)
+        return ticket
 
 
 def ticket_set_open(*, ticket: Ticket, by) -> Ticket:
@@ -511,7 +511,8 @@ def ticket_set_open(*, ticket: Ticket, by) -> Ticket:
         _require_agent(by, ticket)
         if ticket.status != Status.PENDING:
             raise TransitionNotAllowed(f"Ticket #{ticket.number} is not pending.")
-        return _change_status(ticket, Status.OPEN, by)
+        _change_status(ticket, Status.OPEN, by)
+        return ticket
 
 
 def ticket_resolve(*, ticket: Ticket, by) -> Ticket:
@@ -519,7 +520,7 @@ def ticket_resolve(*, ticket: Ticket, by) -> Ticket:
     with transaction.atomic():
         ticket = _lock(ticket)
         _require_requester_or_agent(by, ticket)
-        event = _move_status(ticket, Status.RESOLVED, by)
+        event = _change_status(ticket, Status.RESOLVED, by)
         if not access.is_requester(by, ticket):
             _notify_requester(ticket, Notification.Kind.REQUESTER_RESOLVED, event=event)
         return ticket
@@ -530,7 +531,8 @@ def ticket_close(*, ticket: Ticket, by) -> Ticket:
     with transaction.atomic():
         ticket = _lock(ticket)
         _require_agent(by, ticket)
-        return _change_status(ticket, Status.CLOSED, by)
+        _change_status(ticket, Status.CLOSED, by)
+        return ticket
 
 
 def ticket_reopen(*, ticket: Ticket, by) -> Ticket:
@@ -542,7 +544,8 @@ def ticket_reopen(*, ticket: Ticket, by) -> Ticket:
             raise TransitionNotAllowed(
                 f"Only a resolved ticket can be reopened; #{ticket.number} is {ticket.status}."
             )
-        return _change_status(ticket, Status.OPEN, by, kind=EventKind.REOPENED)
+        _change_status(ticket, Status.OPEN, by, kind=EventKind.REOPENED)
+        return ticket
 
 
 # Guest access -------------------------------------------------------------------------
