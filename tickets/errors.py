@@ -10,19 +10,19 @@ class TicketError(Exception):
 
 
 class InvalidInput(TicketError):
-    pass
+    """What was typed or chosen is not acceptable; the message says why."""
 
 
 class NotPermitted(TicketError):
-    pass
+    """The acting user may not make this change."""
 
 
 class TransitionNotAllowed(TicketError):
-    pass
+    """The ticket's status does not allow this change (tickets/transitions.py)."""
 
 
 class AlreadyClaimed(TicketError):
-    pass
+    """Another agent holds the ticket; the message names them."""
 
 
 class NewMessageArrived(TicketError):
