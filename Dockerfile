@@ -9,8 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 RUN useradd --create-home --uid 1000 helpdesk
 
-COPY requirements.txt .
-RUN pip install -r requirements.txt
+# What production runs, and nothing of the test tools (requirements/dev.txt).
+COPY requirements/base.txt requirements/base.txt
+RUN pip install -r requirements/base.txt
 
 COPY . .
 # Static files are collected into the image, and WhiteNoise serves them with far-future

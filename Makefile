@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 MANAGE := $(PY) manage.py
-# Rebuilt only when requirements.txt changes.
+# Rebuilt only when a requirements file changes.
 STAMP := $(VENV)/.requirements-installed
 
 # The embedded development mode unless the caller says otherwise: DEBUG on, and with
@@ -19,23 +19,17 @@ export DEBUG ?= 1
 help:
 	@echo "make run    create .venv, migrate, load demo data, start web + worker + beat on http://127.0.0.1:8000/"
 	@echo "make test   run the whole test suite (PostgreSQL and Redis on localhost; see README.md)"
-	@echo "make lint   ruff check, ruff format --check, makemigrations --check"
+	@echo "make lint   ruff check, ruff format --check, makemigrations --check, the layer contracts"
 	@echo "make fmt    ruff format and ruff check --fix"
 	@echo "make bench  run the benchmarks in bench/"
-	@echo "make venv   create .venv and install requirements.txt (only when it changed)"
+	@echo "make venv   create .venv and install requirements/dev.txt (only when it changed)"
 	@echo "make clean  remove var/ (SQLite database, broker folders, beat schedule), staticfiles/, test-artifacts/"
 
 venv: $(STAMP)
 
-# Browser-test tools from the npm registry (axe-core), pinned in package-lock.json.
-NODE_STAMP := node_modules/.installed
-$(NODE_STAMP): package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
-
-$(STAMP): requirements.txt
+$(STAMP): requirements/base.txt requirements/dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
 	touch $@
 
 var:
@@ -51,7 +45,7 @@ run: venv var
 PYTEST_ARGS ?= $(if $(CI),--create-db)
 
 # pytest's exit code 5 means it collected no tests: a failure too, said out loud.
-test: venv $(NODE_STAMP)
+test: venv
 	$(PY) -m pytest $(PYTEST_ARGS) || { status=$$?; \
 		[ $$status -ne 5 ] || echo "pytest collected no tests (exit 5): failing."; \
 		exit $$status; }
@@ -60,6 +54,7 @@ lint: venv var
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
+	$(BIN)/lint-imports
 
 fmt: venv
 	$(BIN)/ruff format .

@@ -6,6 +6,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Agent, Department, DepartmentMembership, User
+from common.enqueue import enqueue_on_commit
+
+# The task that makes and sends account emails (accounts/tasks.py registers it).
+ACCOUNT_EMAIL_TASK = "accounts.send_account_email"
 
 
 def _normalize_email(email: str) -> str:
@@ -155,7 +159,7 @@ def user_request_signup(*, email: str, display_name: str = "") -> User:
     """
     user = guest_user_get_or_create(email=email, display_name=display_name)
     kind = "account_exists" if user.has_usable_password() else "signup_confirm"
-    transaction.on_commit(lambda: _queue_account_email(user_id=user.pk, kind=kind))
+    enqueue_on_commit(ACCOUNT_EMAIL_TASK, user.pk, kind)
     return user
 
 
@@ -165,13 +169,7 @@ def user_request_password_reset(*, email: str) -> None:
     if user is None or not user.is_active:
         return
     kind = "password_reset" if user.has_usable_password() else "signup_confirm"
-    transaction.on_commit(lambda: _queue_account_email(user_id=user.pk, kind=kind))
-
-
-def _queue_account_email(*, user_id: int, kind: str) -> None:
-    from accounts.tasks import send_account_email  # tasks import this module
-
-    send_account_email.delay(user_id, kind)
+    enqueue_on_commit(ACCOUNT_EMAIL_TASK, user.pk, kind)
 
 
 @transaction.atomic

@@ -99,7 +99,7 @@ def prepare_database(args, env) -> int:
         [*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=BASE_DIR
     )
     script = (
-        "from tests.factories import DepartmentFactory, HelpTopicFactory, SLAPlanFactory\n"
+        "from tests.support.factories import DepartmentFactory, HelpTopicFactory, SLAPlanFactory\n"
         "plan = SLAPlanFactory(name='Standard', is_default=True)\n"
         "it = DepartmentFactory(name='IT', default_sla_plan=plan)\n"
         "print(HelpTopicFactory(name='Business applications (CRM)', department=it).pk)\n"

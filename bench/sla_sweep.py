@@ -77,7 +77,7 @@ def main() -> None:
     from accounts.models import Agent, Department, DepartmentMembership, User
     from bench.seeding import seed_open_tickets
     from sla.models import SLAPlan
-    from tickets import sweep as sweep_module
+    from tickets.clocks import sweep as sweep_module
     from tickets.models import EventKind, Notification, TicketEvent
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -167,7 +167,7 @@ def main() -> None:
 def _sweep_in_child(now, batch_size, results):
     from django.db import connection
 
-    from tickets.sweep import sla_sweep
+    from tickets.clocks import sla_sweep
 
     result = sla_sweep(now=now, batch_size=batch_size)
     connection.close()
@@ -178,7 +178,7 @@ def run_sweeps(workers: int, now, batch_size: int):
     """Run `workers` sweeps at once in forked processes; return their summed result."""
     import multiprocessing
 
-    from tickets.sweep import SweepResult, sla_sweep
+    from tickets.clocks import SweepResult, sla_sweep
 
     if workers == 1:
         return sla_sweep(now=now, batch_size=batch_size)

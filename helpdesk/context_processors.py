@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from tickets.access import is_agent
+from accounts.roles import is_agent
 
 
 def site(request):

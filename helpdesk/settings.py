@@ -48,9 +48,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    # The domain, lowest layer first (see pyproject.toml's import contracts) ...
     "accounts",
     "sla",
     "tickets",
+    # ... and the interfaces around it.
+    "portal",
+    "desk",
 ]
 
 MIDDLEWARE = [

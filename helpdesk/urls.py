@@ -6,7 +6,7 @@ admin.site.site_title = "Help desk admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("agent/", include("tickets.agent_urls")),
+    path("agent/", include("desk.urls")),
     path("accounts/", include("accounts.urls")),
-    path("", include("tickets.portal_urls")),
+    path("", include("portal.urls")),
 ]

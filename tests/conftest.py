@@ -1,6 +1,8 @@
 import pytest
 from django.core.cache import cache
 
+from tests.support.desks import desk  # noqa: F401  (the small help desk, for every test)
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):

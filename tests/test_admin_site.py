@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from accounts.models import Agent, Department, User
 from sla.models import BusinessCalendar, SLAPlan
-from tests.admin_helpers import admin_url
-from tests.factories import (
+from tests.support.admin_helpers import admin_url
+from tests.support.factories import (
     AgentFactory,
     BusinessCalendarFactory,
     CannedResponseFactory,
@@ -21,9 +21,9 @@ from tests.factories import (
     SLAPlanFactory,
     UserFactory,
 )
+from tickets.clocks import sla_sweep
 from tickets.models import CannedResponse, HelpTopic, Notification, Ticket
 from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
-from tickets.sweep import sla_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,10 @@ def make_instances() -> dict[type, object]:
     department.manager = agent
     department.save()
     topic = HelpTopicFactory(name="Printers", department=department, sla_plan=plan)
+    jim = UserFactory(display_name="Jim Halpert")
     ticket = ticket_create(
-        requester=UserFactory(display_name="Jim Halpert"),
+        requester=jim,
+        by=jim,
         subject="Printer on fire",
         body="Again.",
         help_topic=topic,

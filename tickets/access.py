@@ -2,7 +2,12 @@
 
 Agents work only the tickets of their departments; a manager role in a department lets
 an agent assign its tickets to others; superusers may do everything. Requesters see their
-own tickets and nothing else.
+own tickets (and the public entries and files of them) and nothing else. The system
+(accounts.roles.SYSTEM) may take every action it is handed, because a service was written
+to hand it one; it sees nothing through these pages.
+
+The `*_get_for_*` helpers fetch and check together and raise Http404 for a missing object
+and a forbidden one alike, so numbers and ids reveal nothing.
 """
 
 import hashlib
@@ -13,8 +18,9 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Agent, Department, DepartmentMembership
-from accounts.roles import agent_of, is_agent  # who is an agent: asked for here too
-from tickets.models import Ticket
+from accounts.roles import agent_of, is_agent, is_system  # asked for here too
+from tickets.models import Attachment, EntryKind, Ticket
+from tickets.transitions import ACTIONS, Action, Who
 
 
 def department_ids_of(user) -> set[int] | None:
@@ -57,6 +63,29 @@ def can_manage_department(user, department_id: int) -> bool:
 
 def is_requester(user, ticket: Ticket) -> bool:
     return user is not None and user.is_authenticated and ticket.requester_id == user.pk
+
+
+def may_take(action: Action, user, ticket: Ticket) -> bool:
+    """Whether `user` may take `action` on `ticket`, as the action table says who may."""
+    if is_system(user):
+        return True
+    if action.who is Who.MANAGER:
+        return can_manage_department(user, ticket.department_id)
+    if action.who is Who.PARTICIPANT and is_requester(user, ticket):
+        return True
+    return can_work_ticket(user, ticket)
+
+
+def actions_for_agent(ticket: Ticket, *, can_manage: bool) -> dict[str, Action]:
+    """The actions an agent who works `ticket` may take on it now, by name, in the table's
+    order: what the ticket page offers. Managers (`can_manage`) may also assign."""
+    return {
+        name: action
+        for name, action in ACTIONS.items()
+        if action.allows(ticket.status)
+        and (action.who is not Who.MANAGER or can_manage)
+        and not (action.only_unassigned and ticket.assignee_id is not None)
+    }
 
 
 def visible_tickets(user) -> QuerySet[Ticket]:
@@ -140,6 +169,19 @@ def _get_or_404(tickets: QuerySet[Ticket], number) -> Ticket:
     return ticket
 
 
+def attachment_get_for_agent(*, user, pk) -> Attachment:
+    """A file of a ticket the user works (notes' files included); Http404 otherwise."""
+    departments = agent_department_ids(user) if is_agent(user) else set()
+    attachment = (
+        Attachment.objects.filter(pk=pk, ticket__department_id__in=departments)
+        .only("id", "file", "filename", "content_type", "size")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such attachment.")
+    return attachment
+
+
 def assignable_agents(department: Department) -> QuerySet[Agent]:
     """Agents to whom a ticket of this department may be assigned."""
     return (
@@ -205,3 +247,20 @@ def _ticket_by_number(number) -> Ticket | None:
     if number is None:
         return None
     return Ticket.objects.select_related(*PORTAL_RELATED).filter(number=number).first()
+
+
+# Entries a requester sees: their messages and agents' replies, never internal notes.
+PUBLIC_ENTRY_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
+
+
+def attachment_get_for_requester(*, ticket: Ticket, token: str) -> Attachment:
+    """A file of a public entry of a ticket the requester holds (ticket_get_for_requester);
+    Http404 for a note's file and for anything else."""
+    attachment = (
+        Attachment.objects.filter(ticket=ticket, token=token, entry__kind__in=PUBLIC_ENTRY_KINDS)
+        .only("id", "file", "filename", "content_type", "size")
+        .first()
+    )
+    if attachment is None:
+        raise Http404("No such file.")
+    return attachment

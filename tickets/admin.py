@@ -1,7 +1,7 @@
 """Admin for help topics and canned responses, and a read-only view of tickets.
 
-Tickets are never written through the admin: every change goes through tickets/services.py
-so that it is validated against the transition table and leaves its TicketEvent. The admin
+Tickets are never written through the admin: every change goes through tickets.services
+so that it is validated against the action table and leaves its TicketEvent. The admin
 only shows them.
 """
 
@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from accounts.models import Agent
 from sla.admin import BusinessCalendarAdmin, SLAPlanAdmin, format_minutes
 from sla.models import BusinessCalendar, SLAPlan
+from tickets.clocks import deadlines_recompute_request
+from tickets.events import event_values
 from tickets.models import (
     Attachment,
     CannedResponse,
@@ -29,7 +31,6 @@ from tickets.models import (
     TicketEvent,
     sla_state_q,
 )
-from tickets.recompute import deadlines_recompute_request
 
 TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
 
@@ -112,6 +113,15 @@ class TicketEventInline(ReadOnlyInlineMixin, admin.TabularInline):
     @admin.display(description="By")
     def by(self, obj: TicketEvent) -> str:
         return str(obj.actor) if obj.actor else "System"
+
+    # Before and after, read from the event's structured data.
+    @admin.display(description="Old value")
+    def old_value(self, obj: TicketEvent) -> str:
+        return event_values(obj.kind, obj.data)[0]
+
+    @admin.display(description="New value")
+    def new_value(self, obj: TicketEvent) -> str:
+        return event_values(obj.kind, obj.data)[1]
 
 
 def _short_time(value: datetime.datetime | None) -> str:

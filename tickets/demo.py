@@ -248,6 +248,7 @@ def _crm_down(cast: Cast) -> Ticket:
     jim, kevin = cast.users[JIM_HALPERT], cast.kevin.user
     ticket = ticket_create(
         requester=jim,
+        by=jim,
         subject="CRM is down",
         body=(
             "The CRM system is down and nobody in Sales can work. If we can't make any "
@@ -289,6 +290,7 @@ def _computer_wont_boot(cast: Cast) -> Ticket:
     kevin, ryan = cast.kevin.user, cast.ryan.user
     ticket = ticket_create(
         requester=cast.users[KEVIN_MALONE],
+        by=cast.users[KEVIN_MALONE],
         subject="My computer won't boot",
         body="My computer won't turn on. I can't work without it!",
         help_topic=cast.topics["Computer or hardware problem"],
@@ -322,6 +324,7 @@ def _monitor_flickering(cast: Cast) -> Ticket:
     kevin, ryan = cast.kevin.user, cast.ryan.user
     ticket = ticket_create(
         requester=cast.users[ANGELA_MARTIN],
+        by=cast.users[ANGELA_MARTIN],
         subject="My monitor keeps flickering",
         body="My monitor keeps flickering and it's driving me crazy.",
         help_topic=cast.topics["Monitor and peripherals"],

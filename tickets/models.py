@@ -1,7 +1,7 @@
 """The ticket and everything that happens to it.
 
 Models are thin: fields, constraints and small derived properties. Every change goes
-through tickets/services.py; every list and page query through tickets/selectors.py.
+through tickets.services; every list and page query through tickets.selectors.
 """
 
 import datetime
@@ -19,6 +19,11 @@ class Status(models.TextChoices):
     PENDING = "pending", "Pending"
     RESOLVED = "resolved", "Resolved"
     CLOSED = "closed", "Closed"
+
+
+# Statuses in which a ticket still needs work: the open queues, claiming, SLA clocks that
+# can still be recomputed. The lifecycle's other sets are in tickets/transitions.py.
+ACTIVE_STATUSES = (Status.OPEN, Status.PENDING)
 
 
 class Priority(models.IntegerChoices):
@@ -226,7 +231,7 @@ class Ticket(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in (Status.OPEN, Status.PENDING)
+        return self.status in ACTIVE_STATUSES
 
     def sla_state_at(self, now) -> "SLAState":
         if self.next_due_at is None:
@@ -247,7 +252,11 @@ class Ticket(models.Model):
 
 
 def sla_state_q(state: str, now) -> Q:
-    """The tickets in an SLA state at `now`, as a filter on the indexed deadline columns."""
+    """The tickets in an SLA state at `now`, as a filter on the indexed deadline columns.
+
+    The same rule as Ticket.sla_state_at, for the database: the admin, the queue and the
+    reports filter with it (a test holds the two together).
+    """
     if state == SLAState.NONE:
         return Q(next_due_at__isnull=True)
     if state == SLAState.BREACHED:
@@ -257,6 +266,12 @@ def sla_state_q(state: str, now) -> Q:
     if state == SLAState.OK:
         return Q(next_due_at__gt=now) & (Q(next_warn_at__gt=now) | Q(next_warn_at__isnull=True))
     raise ValueError(f"Unknown SLA state {state!r}")
+
+
+def at_risk_q(now) -> Q:
+    """At risk or overdue at `now`: the earliest warning time has passed (a clock warns before
+    it is due), one range on the ticket_queue_warn index."""
+    return Q(next_warn_at__lte=now)
 
 
 class ThreadEntry(models.Model):
@@ -335,11 +350,13 @@ class TicketEvent(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="Empty: the system.",
+        help_text="Empty: the system (the SLA sweep, the mail channel, automation).",
         db_index=False,
     )
-    old_value = models.CharField(max_length=255, blank=True)
-    new_value = models.CharField(max_length=255, blank=True)
+    # What changed, as ids and labels (tickets/events.py has the vocabulary): a transfer is
+    # {"from": {"id": 2, "name": "IT"}, "to": {"id": 3, "name": "Sales"}}. Webhooks, reports
+    # and the timeline read it; labels keep the story readable after a rename or deletion.
+    data = models.JSONField(default=dict, blank=True)
     clock = models.ForeignKey(
         "tickets.SLAClock",
         null=True,
@@ -422,9 +439,14 @@ class CannedResponse(models.Model):
         return self.title
 
 
-# The running-clock condition the sweep's partial indexes are built on: a clock that is
-# neither met nor stopped nor paused can warn or breach.
-RUNNING_CLOCK = Q(met_at__isnull=True, stopped_at__isnull=True, paused_at__isnull=True)
+# A live clock is still being measured: neither met nor stopped (it may be paused). At most
+# one of each kind per ticket.
+LIVE_CLOCK_UNSET = ("met_at", "stopped_at")
+LIVE_CLOCK = Q(**{f"{name}__isnull": True for name in LIVE_CLOCK_UNSET})
+# A running clock is live and not paused: it can warn or breach. The sweep's partial
+# indexes are built on this condition, and the sweep's SQL spells it from the same names.
+RUNNING_CLOCK_UNSET = (*LIVE_CLOCK_UNSET, "paused_at")
+RUNNING_CLOCK = Q(**{f"{name}__isnull": True for name in RUNNING_CLOCK_UNSET})
 
 
 class SLAClock(models.Model):
@@ -463,7 +485,7 @@ class SLAClock(models.Model):
             # At most one live clock of each kind per ticket.
             models.UniqueConstraint(
                 fields=["ticket", "kind"],
-                condition=Q(met_at__isnull=True, stopped_at__isnull=True),
+                condition=LIVE_CLOCK,
                 name="tickets_clock_one_live_per_kind",
             ),
         ]

@@ -1,14 +1,26 @@
-"""Celery tasks: thin interfaces to the services, as views are. Schedules: settings.py."""
+"""Celery tasks: thin interfaces to the domain, as views are. Schedules: settings.py.
+
+The only module of tickets that knows Celery task objects. Everything below it queues a
+task by the name registered here (common.enqueue), so nothing imports this module back.
+"""
 
 from celery import shared_task
 from django.conf import settings
 
-from tickets.notifications import notifications_send_pending, notifications_sender_awake
-from tickets.recompute import deadlines_recompute_resume, deadlines_recompute_run
-from tickets.sweep import sla_backlog_exceeds, sla_sweep
+from common.enqueue import enqueue
+from tickets.clocks import (
+    RECOMPUTE_TASK,
+    deadlines_recompute_resume,
+    deadlines_recompute_run,
+    sla_backlog_exceeds,
+    sla_sweep,
+)
+from tickets.outbox import SEND_TASK, notifications_send_pending, outbox_sender_awake
+
+SWEEP_TASK = "tickets.sla_sweep"
 
 
-@shared_task(name="tickets.sla_sweep", ignore_result=True)
+@shared_task(name=SWEEP_TASK, ignore_result=True)
 def run_sla_sweep(helper: bool = False) -> int:
     """One pass. With more than a batch due, beat's pass calls in helpers on other workers.
 
@@ -18,13 +30,13 @@ def run_sla_sweep(helper: bool = False) -> int:
     batch_size = settings.SLA_SWEEP_BATCH_SIZE
     if not helper and settings.SLA_SWEEP_PARALLELISM > 1 and sla_backlog_exceeds(batch_size):
         for _ in range(settings.SLA_SWEEP_PARALLELISM - 1):
-            run_sla_sweep.delay(helper=True)
+            enqueue(SWEEP_TASK, True)
     return sla_sweep(batch_size=batch_size).transitions
 
 
-@shared_task(name="tickets.send_notifications", ignore_result=True)
+@shared_task(name=SEND_TASK, ignore_result=True)
 def send_notifications() -> int:
-    notifications_sender_awake()
+    outbox_sender_awake()
     sent = total = notifications_send_pending()
     while sent:  # drain what piled up, a batch at a time
         sent = notifications_send_pending()
@@ -32,7 +44,7 @@ def send_notifications() -> int:
     return total
 
 
-@shared_task(name="tickets.recompute_deadlines", ignore_result=True)
+@shared_task(name=RECOMPUTE_TASK, ignore_result=True)
 def recompute_deadlines(job_id: int) -> int:
     return deadlines_recompute_run(job_id=job_id)
 

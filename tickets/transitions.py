@@ -1,24 +1,173 @@
-"""The ticket lifecycle as data: which status may follow which.
+"""The ticket lifecycle and its actions as one table.
 
-Services validate every status change against this table, and pages ask it which
-buttons to show, so the two can never disagree.
+Each action says what it is called, how its button looks, from which statuses it may be
+taken, who may take it and, for a status change, where it leads. The services check every
+action against this table; the ticket page draws its buttons from it, the queue its bulk
+bar, and the allowed moves between statuses follow from it, so none of them can disagree.
 """
 
-from tickets.models import Status
+from __future__ import annotations
 
-# `closed` is final, as DESIGN.md says: a closed ticket is never reopened; the requester
-# opens a new one.
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.OPEN: frozenset({Status.PENDING, Status.RESOLVED, Status.CLOSED}),
-    Status.PENDING: frozenset({Status.OPEN, Status.RESOLVED, Status.CLOSED}),
-    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
-    Status.CLOSED: frozenset(),
-}
+import enum
+from dataclasses import dataclass
+
+from tickets.models import ACTIVE_STATUSES, EventKind, Status
 
 # Statuses in which SLA clocks that may pause are paused; see DESIGN.md, SLA semantics.
 PAUSING_STATUSES = frozenset({Status.PENDING, Status.RESOLVED})
-# Statuses in which the ticket still needs work and appears in the open queues.
-ACTIVE_STATUSES = frozenset({Status.OPEN, Status.PENDING})
+# Every status but closed, which is final: nothing more is done to a closed ticket.
+WORKABLE_STATUSES = frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED})
+ALL_STATUSES = frozenset(Status.values)
+
+
+class Who(enum.Enum):
+    """Who may take an action, besides the system (which may take every one it is given)."""
+
+    AGENT = "an agent of the ticket's department"
+    MANAGER = "a manager of the ticket's department"
+    PARTICIPANT = "the requester, or an agent of the ticket's department"
+
+
+# What the service says to someone the table does not allow.
+NOT_PERMITTED = {
+    Who.AGENT: "You do not work in this ticket's department.",
+    Who.MANAGER: "Only a manager of this department can assign its tickets.",
+    Who.PARTICIPANT: "You cannot change this ticket.",
+}
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str  # also the last part of its URL on the ticket page
+    label: str  # its button
+    style: str  # the button's Bootstrap class
+    allowed_from: frozenset[str]
+    who: Who
+    done: str  # what the page says once it is done
+    target: str | None = None  # for a status change: the status it leads to
+    event: str = EventKind.STATUS_CHANGED  # for a status change: the event it records
+    only_unassigned: bool = False
+    bulk_label: str = ""  # offered in the queue's bulk bar under this label
+
+    def allows(self, status: str) -> bool:
+        return status in self.allowed_from
+
+
+ACTIONS: dict[str, Action] = {
+    action.name: action
+    for action in [
+        Action(
+            "claim",
+            "Claim",
+            "btn-success",
+            frozenset(ACTIVE_STATUSES),
+            Who.AGENT,
+            "You claimed the ticket.",
+            only_unassigned=True,
+            bulk_label="Claim",
+        ),
+        Action(
+            "pending",
+            "Set pending",
+            "btn-outline-primary",
+            frozenset({Status.OPEN}),
+            Who.AGENT,
+            "Ticket set to pending.",
+            target=Status.PENDING,
+        ),
+        Action(
+            "open",
+            "Back to open",
+            "btn-outline-primary",
+            frozenset({Status.PENDING}),
+            Who.AGENT,
+            "Ticket is open again.",
+            target=Status.OPEN,
+        ),
+        Action(
+            "reopen",
+            "Reopen",
+            "btn-outline-primary",
+            frozenset({Status.RESOLVED}),
+            Who.AGENT,
+            "Ticket reopened.",
+            target=Status.OPEN,
+            event=EventKind.REOPENED,
+        ),
+        Action(
+            "resolve",
+            "Resolve",
+            "btn-success",
+            frozenset(ACTIVE_STATUSES),
+            Who.PARTICIPANT,
+            "Ticket resolved.",
+            target=Status.RESOLVED,
+        ),
+        Action(
+            "close",
+            "Close",
+            "btn-outline-dark",
+            WORKABLE_STATUSES,
+            Who.AGENT,
+            "Ticket closed.",
+            target=Status.CLOSED,
+        ),
+        Action(
+            "assign",
+            "Assign",
+            "btn-outline-primary",
+            WORKABLE_STATUSES,
+            Who.MANAGER,
+            "Assignment saved.",
+            bulk_label="Assign to…",
+        ),
+        Action(
+            "priority",
+            "Set priority",
+            "btn-outline-primary",
+            WORKABLE_STATUSES,
+            Who.AGENT,
+            "Priority changed.",
+            bulk_label="Set priority…",
+        ),
+        Action(
+            "plan",
+            "Set plan",
+            "btn-outline-primary",
+            WORKABLE_STATUSES,
+            Who.AGENT,
+            "SLA plan changed; deadlines recomputed.",
+        ),
+        Action(
+            "transfer",
+            "Transfer",
+            "btn-outline-primary",
+            WORKABLE_STATUSES,
+            Who.AGENT,
+            "Ticket transferred.",
+            bulk_label="Transfer to…",
+        ),
+        Action(
+            "revoke-link",
+            "Revoke private link",
+            "btn-outline-danger",
+            ALL_STATUSES,
+            Who.AGENT,
+            "Private link revoked: the old link no longer opens the ticket, and the requester "
+            "was emailed a new one.",
+        ),
+    ]
+}
+
+# The status changes, in the order the ticket page shows their buttons.
+STATUS_ACTIONS: tuple[Action, ...] = tuple(a for a in ACTIONS.values() if a.target is not None)
+
+# Which status may follow which, as the status actions allow. `closed` is final, as
+# DESIGN.md says: a closed ticket is never reopened; the requester opens a new one.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    status: frozenset(a.target for a in STATUS_ACTIONS if a.allows(status))
+    for status in Status.values
+}
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -29,3 +178,20 @@ def next_statuses(current: str) -> list[str]:
     """The statuses a ticket may move to next, in lifecycle order."""
     allowed = ALLOWED_TRANSITIONS.get(current, frozenset())
     return [status for status in Status.values if status in allowed]
+
+
+def status_action_for(current: str, target: str) -> Action | None:
+    """The action that moves a ticket from `current` to `target`, if any does."""
+    return next((a for a in STATUS_ACTIONS if a.target == target and a.allows(current)), None)
+
+
+def not_allowed_message(action: Action, *, number: int, status: str) -> str:
+    """Why `action` cannot be taken on ticket `number` in `status`."""
+    current = Status(status).label.lower()
+    if action.target is None:
+        return f"Ticket #{number} is {current}."
+    if action.target == status:
+        return f"Ticket #{number} is already {current}."
+    if can_transition(status, action.target):  # another action leads there
+        return f"{action.label} is not possible: ticket #{number} is {current}."
+    return f"Ticket #{number} cannot go from {current} to {Status(action.target).label.lower()}."

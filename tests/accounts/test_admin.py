@@ -5,8 +5,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Agent, Department, User
-from tests.admin_helpers import admin_url, form_errors, inline_data
-from tests.factories import AgentFactory, DepartmentFactory, SLAPlanFactory, UserFactory
+from tests.support.admin_helpers import admin_url, form_errors, inline_data
+from tests.support.factories import AgentFactory, DepartmentFactory, SLAPlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ tickets, anyone on a `next` of this site if they came with one."""
 
 import pytest
 
-from tests.factories import AgentFactory, DepartmentFactory, UserFactory
+from tests.support.factories import AgentFactory, DepartmentFactory, UserFactory
 
 PASSWORD = "a-long-enough-password-42"
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import guest_user_get_or_create
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from tickets.services import ticket_submit
 
 PASSWORD = "a-long-enough-password-42"

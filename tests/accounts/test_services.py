@@ -11,7 +11,7 @@ from accounts.services import (
     guest_user_get_or_create,
     user_create,
 )
-from tests.factories import AgentFactory, DepartmentFactory, SLAPlanFactory, UserFactory
+from tests.support.factories import AgentFactory, DepartmentFactory, SLAPlanFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

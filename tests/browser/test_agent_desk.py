@@ -9,7 +9,6 @@ step is clicked in the browser.
 """
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -20,8 +19,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
+from desk import presence
 from sla.models import SLAPlan
-from tickets import presence
+from tests.support.axe import BLOCKING_IMPACTS
+from tests.support.axe import axe_violations as all_axe_violations
+from tickets.clocks import sla_sweep
 from tickets.demo import demo_email, demo_load
 from tickets.models import EntryKind, HelpTopic, Status, Ticket
 from tickets.services import (
@@ -32,9 +34,6 @@ from tickets.services import (
     ticket_reply,
     ticket_set_plan,
 )
-from tickets.sweep import sla_sweep
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def login(page, live_server, user) -> None:
@@ -61,14 +60,7 @@ def person(name: str) -> User:
 
 def axe_violations(page) -> list[dict]:
     """Serious and critical axe-core violations on the page as it is now."""
-    assert AXE.exists(), "run `npm ci` (make test does) to install axe-core"
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    return [v for v in all_axe_violations(page) if v["impact"] in BLOCKING_IMPACTS]
 
 
 @pytest.fixture
@@ -79,18 +71,21 @@ def office(db):
     topics = {t.name: t for t in HelpTopic.objects.all()}
     crm = ticket_create(
         requester=person("Jim Halpert"),
+        by=person("Jim Halpert"),
         subject="CRM is down",
         body="The CRM system is down and nobody in Sales can work. Please help!",
         help_topic=topics["Business applications (CRM)"],
     )
     boot = ticket_create(
         requester=person("Kevin Malone"),
+        by=person("Kevin Malone"),
         subject="My computer won't boot",
         body="My computer won't turn on. I can't work without it!",
         help_topic=topics["Computer or hardware problem"],
     )
     monitor = ticket_create(
         requester=person("Angela Martin"),
+        by=person("Angela Martin"),
         subject="My monitor keeps flickering",
         body="My monitor keeps flickering and it's driving me crazy.",
         help_topic=topics["Monitor and peripherals"],
@@ -250,7 +245,7 @@ def test_the_seed_story(page, live_server, screenshot, office, browser):
 
 
 def screenshot_of(page, name: str) -> None:
-    from tests.browser_harness import save_screenshot
+    from tests.support.browser_harness import save_screenshot
 
     save_screenshot(page, f"test_the_seed_story-{name}")
 
@@ -268,6 +263,7 @@ def test_sla_colours_and_accessibility_of_a_busy_queue(page, live_server, screen
         with time_machine.travel(now - dt.timedelta(minutes=minutes_ago), tick=False):
             ticket = ticket_create(
                 requester=pam,
+                by=pam,
                 subject=subject,
                 body="Please help.",
                 help_topic=topics["Account access"],
@@ -283,6 +279,7 @@ def test_sla_colours_and_accessibility_of_a_busy_queue(page, live_server, screen
     with time_machine.travel(now - dt.timedelta(minutes=50), tick=False):
         crm = ticket_create(
             requester=jim,
+            by=jim,
             subject="CRM reports are empty",
             body="The weekly sales report in the CRM shows no rows.",
             help_topic=topics["Business applications (CRM)"],
@@ -362,7 +359,7 @@ def test_collisions_show_writers_and_hold_back_a_blind_reply(
 
 
 def screenshot_of_test(page, name: str) -> None:
-    from tests.browser_harness import save_screenshot
+    from tests.support.browser_harness import save_screenshot
 
     save_screenshot(page, f"test_collisions_show_writers_and_hold_back_a_blind_reply-{name}")
 

@@ -9,7 +9,7 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.browser.axe import assert_accessible
+from tests.support.axe import assert_accessible
 from tickets.demo import demo_load
 from tickets.models import Attachment, EntryKind, Status, Ticket
 
@@ -215,7 +215,7 @@ def test_a_guest_submits_a_ticket_with_the_keyboard_alone(page, screenshot):
 
 def test_requester_emails_look_right(page, screenshot):
     """Not a check a machine can make: the HTML emails, photographed for a person."""
-    from tickets.notifications import render_notification
+    from tickets.outbox import render_notification
     from tickets.services import ticket_reply, ticket_submit
 
     demo_load()

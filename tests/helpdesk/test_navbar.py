@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.factories import AgentFactory, DepartmentFactory, UserFactory
+from tests.support.factories import AgentFactory, DepartmentFactory, UserFactory
 
 LINK = '<a class="nav-link'
 LABEL = "Agent workspace</a>"

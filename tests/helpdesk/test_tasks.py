@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from helpdesk.tasks import PING_KEY, ping
-from tests.celery_harness import wait_for
+from tests.support.celery_harness import wait_for
 
 
 def _answer(token: str):

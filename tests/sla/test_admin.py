@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from sla.admin import format_minutes
 from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
-from tests.admin_helpers import admin_url, form_errors, inline_data
-from tests.factories import (
+from tests.support.admin_helpers import admin_url, form_errors, inline_data
+from tests.support.factories import (
     AgentFactory,
     BusinessCalendarFactory,
     DepartmentFactory,

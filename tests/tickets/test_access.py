@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 from tickets.access import (
     can_manage_department,
     can_work_ticket,

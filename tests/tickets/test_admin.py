@@ -10,9 +10,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
-from tests.admin_helpers import admin_url
-from tests.factories import AgentFactory, HelpTopicFactory, SLAPlanFactory, UserFactory
-from tests.hostile import PAYLOADS
+from tests.support.admin_helpers import admin_url
+from tests.support.factories import AgentFactory, HelpTopicFactory, SLAPlanFactory, UserFactory
+from tests.support.hostile import PAYLOADS
+from tickets.clocks import sla_sweep
 from tickets.models import (
     Attachment,
     CannedResponse,
@@ -29,7 +30,6 @@ from tickets.services import (
     ticket_resolve,
     ticket_set_plan,
 )
-from tickets.sweep import sla_sweep
 
 pytestmark = pytest.mark.django_db
 

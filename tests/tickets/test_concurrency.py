@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
-from tests.factories import AgentFactory
+from tests.support.factories import AgentFactory
 from tickets.errors import AlreadyClaimed
 from tickets.models import EventKind, Ticket, TicketEvent
 from tickets.services import ticket_claim

@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Agent, Department, User
 from sla.models import BusinessCalendar, SLAPlan
-from tests.admin_helpers import admin_url
-from tests.factories import SLAPlanFactory, UserFactory
+from tests.support.admin_helpers import admin_url
+from tests.support.factories import SLAPlanFactory, UserFactory
+from tickets.events import event_values
 from tickets.models import CannedResponse, EntryKind, HelpTopic, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -191,12 +192,12 @@ def story(subject: str) -> Ticket:
 
 
 def events(ticket: Ticket) -> list[tuple[str, str | None, str, str]]:
+    """(kind, actor, before, after) of each event, as the admin shows them."""
     return [
         (
             event.kind,
             event.actor.display_name if event.actor else None,
-            event.old_value,
-            event.new_value,
+            *event_values(event.kind, event.data),
         )
         for event in ticket.events.select_related("actor")
     ]

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import AgentFactory
+from tests.support.factories import AgentFactory
 from tickets.errors import InvalidInput, NotPermitted, TransitionNotAllowed
 from tickets.models import EventKind
 from tickets.services import ticket_assign, ticket_claim, ticket_close
@@ -14,10 +14,9 @@ def test_manager_assigns_to_an_agent_of_the_department(desk):
     ticket.refresh_from_db()
     assert ticket.assignee == desk.agent
     event = ticket.events.get(kind=EventKind.ASSIGNED)
-    assert (event.actor, event.old_value, event.new_value) == (
+    assert (event.actor, event.data) == (
         desk.manager.user,
-        "",
-        "Ryan Howard",
+        {"from": None, "to": {"id": desk.agent.pk, "name": "Ryan Howard"}},
     )
 
 
@@ -30,10 +29,10 @@ def test_reassign_and_unassign_record_old_and_new(desk):
 
     ticket.refresh_from_db()
     assert ticket.assignee is None
-    values = list(
-        ticket.events.filter(kind=EventKind.ASSIGNED).values_list("old_value", "new_value")
-    )
-    assert values == [("Ryan Howard", "Kevin Benavides"), ("Kevin Benavides", "")]
+    ryan = {"id": desk.agent.pk, "name": "Ryan Howard"}
+    kevin = {"id": desk.manager.pk, "name": "Kevin Benavides"}
+    values = list(ticket.events.filter(kind=EventKind.ASSIGNED).values_list("data", flat=True))
+    assert values == [{"from": ryan, "to": kevin}, {"from": kevin, "to": None}]
 
 
 def test_assigning_to_the_current_assignee_writes_nothing(desk):

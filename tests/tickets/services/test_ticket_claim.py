@@ -13,7 +13,10 @@ def test_agent_claims_an_unassigned_ticket(desk):
     ticket.refresh_from_db()
     assert ticket.assignee == desk.agent
     event = ticket.events.get(kind=EventKind.CLAIMED)
-    assert (event.actor, event.new_value) == (desk.agent.user, "Ryan Howard")
+    assert (event.actor, event.data) == (
+        desk.agent.user,
+        {"to": {"id": desk.agent.pk, "name": "Ryan Howard"}},
+    )
 
 
 def test_second_claim_gets_a_clear_message_and_changes_nothing(desk):

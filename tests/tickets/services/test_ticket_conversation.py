@@ -82,7 +82,10 @@ def test_requester_message_reopens_a_resolved_ticket(desk):
     assert ticket.status == Status.OPEN
     assert ticket.resolved_at is None
     event = ticket.events.get(kind=EventKind.REOPENED)
-    assert (event.actor, event.old_value, event.new_value) == (desk.requester, "resolved", "open")
+    assert (event.actor, event.data) == (
+        desk.requester,
+        {"from": {"id": "resolved", "name": "Resolved"}, "to": {"id": "open", "name": "Open"}},
+    )
 
 
 def test_requester_message_returns_a_pending_ticket_to_open(desk):
@@ -93,7 +96,7 @@ def test_requester_message_returns_a_pending_ticket_to_open(desk):
     ticket.refresh_from_db()
     assert ticket.status == Status.OPEN
     last = ticket.events.filter(kind=EventKind.STATUS_CHANGED).last()
-    assert (last.old_value, last.new_value) == ("pending", "open")
+    assert (last.data["from"]["id"], last.data["to"]["id"]) == ("pending", "open")
 
 
 def test_closed_ticket_takes_no_message_or_reply(desk):

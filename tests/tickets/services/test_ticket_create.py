@@ -1,7 +1,7 @@
 import pytest
 
-from tests.factories import DepartmentFactory, HelpTopicFactory, SLAPlanFactory
-from tests.hostile import PAYLOADS
+from tests.support.factories import DepartmentFactory, HelpTopicFactory, SLAPlanFactory
+from tests.support.hostile import PAYLOADS
 from tickets.errors import InvalidInput, NotPermitted
 from tickets.models import EntryKind, EventKind, Priority, Source, Status, Ticket
 from tickets.services import ticket_create
@@ -24,10 +24,10 @@ def test_create_uses_the_topic_for_department_plan_and_priority(desk):
         "We cannot log in to the CRM.",
     )
     [event] = ticket.events.all()
-    assert (event.kind, event.actor, event.new_value) == (
+    assert (event.kind, event.actor, event.data) == (
         EventKind.CREATED,
         desk.requester,
-        "open",
+        {"to": {"id": "open", "name": "Open"}},
     )
 
 

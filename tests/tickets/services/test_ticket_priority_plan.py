@@ -13,7 +13,10 @@ def test_set_priority_records_labels(desk):
     ticket.refresh_from_db()
     assert ticket.priority == Priority.URGENT
     event = ticket.events.get(kind=EventKind.PRIORITY_CHANGED)
-    assert (event.actor, event.old_value, event.new_value) == (desk.agent.user, "High", "Urgent")
+    assert (event.actor, event.data) == (
+        desk.agent.user,
+        {"from": {"id": 3, "name": "High"}, "to": {"id": 4, "name": "Urgent"}},
+    )
 
 
 def test_same_priority_writes_nothing(desk):
@@ -42,7 +45,10 @@ def test_set_plan_records_names(desk):
     ticket.refresh_from_db()
     assert ticket.sla_plan == desk.critical
     event = ticket.events.get(kind=EventKind.PLAN_CHANGED)
-    assert (event.old_value, event.new_value) == ("Standard", "Critical")
+    assert event.data == {
+        "from": {"id": desk.standard.pk, "name": "Standard"},
+        "to": {"id": desk.critical.pk, "name": "Critical"},
+    }
 
 
 def test_plan_can_be_removed_but_not_set_to_a_retired_one(desk):

@@ -13,11 +13,12 @@ from tickets.transitions import ALLOWED_TRANSITIONS, can_transition, next_status
 
 
 def _status_events(ticket):
-    return list(
-        ticket.events.filter(kind__in=[EventKind.STATUS_CHANGED, EventKind.REOPENED]).values_list(
-            "kind", "old_value", "new_value"
-        )
-    )
+    return [
+        (kind, data["from"]["id"], data["to"]["id"])
+        for kind, data in ticket.events.filter(
+            kind__in=[EventKind.STATUS_CHANGED, EventKind.REOPENED]
+        ).values_list("kind", "data")
+    ]
 
 
 def test_the_full_lifecycle_writes_an_event_for_each_move(desk):

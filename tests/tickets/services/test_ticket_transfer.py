@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import AgentFactory
+from tests.support.factories import AgentFactory
 from tickets.errors import InvalidInput, NotPermitted
 from tickets.models import EventKind
 from tickets.services import ticket_claim, ticket_transfer
@@ -15,9 +15,12 @@ def test_transfer_moves_the_ticket_and_lets_go_an_assignee_who_does_not_work_the
     ticket.refresh_from_db()
     assert (ticket.department, ticket.assignee) == (desk.sales, None)
     transferred = ticket.events.get(kind=EventKind.TRANSFERRED)
-    assert (transferred.old_value, transferred.new_value) == ("IT", "Sales")
+    assert transferred.data == {
+        "from": {"id": desk.it.pk, "name": "IT"},
+        "to": {"id": desk.sales.pk, "name": "Sales"},
+    }
     unassigned = ticket.events.get(kind=EventKind.ASSIGNED)
-    assert (unassigned.old_value, unassigned.new_value) == ("Ryan Howard", "")
+    assert unassigned.data == {"from": {"id": desk.agent.pk, "name": "Ryan Howard"}, "to": None}
 
 
 def test_assignee_who_works_in_both_departments_keeps_the_ticket(desk):

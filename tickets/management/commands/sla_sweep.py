@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tickets.sweep import sla_sweep
+from tickets.clocks import sla_sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,165 @@
+"""Forms of the agent workspace: they validate input; the views call one service each."""
+
+from django import forms
+
+from accounts.models import Agent, Department
+from sla.models import SLAPlan
+from tickets.models import Priority, SLAState, Status
+from tickets.selectors import DEFAULT_VIEW, SORTS, VIEWS, QueueFilters, QueueOptions
+from tickets.services import BODY_MAX_LENGTH, BULK_ACTIONS, MAX_TICKETS
+from web.uploads import MultipleFileField, attachments_help_text
+
+
+class QueueForm(forms.Form):
+    """The queue's view, sort, filters and cursor, from the query string."""
+
+    view = forms.ChoiceField(choices=[(k, v.label) for k, v in VIEWS.items()], required=False)
+    sort = forms.ChoiceField(
+        label="Sort by",
+        choices=[("", "Default")] + [(k, s.label) for k, s in SORTS.items()],
+        required=False,
+    )
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    status = forms.ChoiceField(choices=[("", "Any status"), *Status.choices], required=False)
+    priority = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "Any priority"), *[(v, label) for v, label in Priority.choices]],
+    )
+    assignee = forms.ChoiceField(required=False)
+    help_topic = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    sla_state = forms.ChoiceField(
+        label="SLA", choices=[("", "Any SLA state"), *SLAState.choices], required=False
+    )
+    after = forms.CharField(required=False, max_length=400)
+    before = forms.CharField(required=False, max_length=400)
+
+    def __init__(self, data, *, options: QueueOptions):
+        super().__init__(data)
+        self.fields["department"].choices = [("", "All my departments")] + [
+            (d.pk, d.name) for d in options.departments
+        ]
+        self.fields["assignee"].choices = [("", "Anyone"), ("none", "Nobody")] + [
+            (str(a.pk), str(a)) for a in options.agents
+        ]
+        self.fields["help_topic"].choices = [("", "Any help topic")] + [
+            (t.pk, t.name) for t in options.help_topics
+        ]
+
+    def cleaned(self) -> dict:
+        """Valid values; an invalid one is dropped rather than failing the whole page."""
+        self.is_valid()
+        data = {name: self.cleaned_data.get(name) for name in self.fields}
+        for name in self.errors:
+            data[name] = None
+        data["view"] = data["view"] or DEFAULT_VIEW
+        data["filters"] = QueueFilters(
+            department=data["department"],
+            status=data["status"] or None,
+            priority=data["priority"],
+            assignee=data["assignee"] or None,
+            help_topic=data["help_topic"],
+            sla_state=data["sla_state"] or None,
+        )
+        return data
+
+
+class ReplyForm(forms.Form):
+    prefix = "reply"  # the reply and the note box share a page: distinct field ids
+    body = forms.CharField(
+        label="Reply to the requester",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=BODY_MAX_LENGTH,
+    )
+    # Checked by content in the service (tickets/attachments.py), whose InvalidInput the
+    # view shows as this field's error.
+    attachments = MultipleFileField(label="Attach files", required=False)
+    # The newest thread entry on screen when the agent started writing.
+    last_seen_entry = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = attachments_help_text()
+
+
+class NoteForm(forms.Form):
+    prefix = "note"
+    body = forms.CharField(
+        label="Internal note",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=BODY_MAX_LENGTH,
+    )
+
+
+class AssignForm(forms.Form):
+    agent = forms.ModelChoiceField(
+        queryset=Agent.objects.none(), required=False, empty_label="Nobody (unassign)"
+    )
+
+    def __init__(self, data, *, agents):
+        super().__init__(data)
+        self.fields["agent"].queryset = agents
+
+
+class TransferForm(forms.Form):
+    department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
+
+
+class PriorityForm(forms.Form):
+    priority = forms.TypedChoiceField(coerce=int, choices=Priority.choices)
+
+
+class PlanForm(forms.Form):
+    plan = forms.ModelChoiceField(
+        queryset=SLAPlan.objects.filter(is_active=True), required=False, empty_label="No plan"
+    )
+
+
+class BulkForm(forms.Form):
+    """The queue's bulk bar: one action, with what it needs, for the selected tickets.
+
+    Its choices come from the action table (tickets.services.BULK_ACTIONS), and the queue
+    renders its selects from these fields, with the options the queue already loaded.
+    """
+
+    tickets = forms.TypedMultipleChoiceField(coerce=int)
+    action = forms.ChoiceField(label="With selected", choices=list(BULK_ACTIONS.items()))
+    agent = forms.ModelChoiceField(
+        queryset=Agent.objects.filter(is_active=True), required=False, empty_label="—"
+    )
+    status = forms.ChoiceField(choices=[("", "—"), *Status.choices], required=False)
+    priority = forms.TypedChoiceField(
+        coerce=int,
+        # Most urgent first, as people pick them.
+        choices=[("", "—"), *reversed(Priority.choices)],
+        required=False,
+        empty_value=None,
+    )
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.filter(is_active=True), required=False, empty_label="—"
+    )
+
+    def __init__(self, data, *, options: QueueOptions | None = None):
+        super().__init__(data, auto_id="bulk-%s")
+        # Any number is accepted here; the service checks each against the agent's access.
+        numbers = data.getlist("tickets") if hasattr(data, "getlist") else []
+        self.fields["tickets"].choices = [(n, n) for n in numbers[: MAX_TICKETS + 1]]
+        for name in ("action", "agent", "status", "priority", "department"):
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+        if options is not None:
+            self._offer(options)
+
+    def _offer(self, options: QueueOptions) -> None:
+        """Show what this agent may use, from rows the queue already fetched."""
+        if not options.can_assign:
+            del self.fields["agent"]
+            self.fields["action"].choices = [
+                choice for choice in self.fields["action"].choices if choice[0] != "assign"
+            ]
+        else:
+            self.fields["agent"].choices = [("", "—"), *((a.pk, str(a)) for a in options.agents)]
+        self.fields["department"].choices = [
+            ("", "—"),
+            *((d.pk, d.name) for d in options.transfer_departments),
+        ]

@@ -1,0 +1,136 @@
+"""Small display helpers for the agent workspace: time left, badges, event sentences."""
+
+import datetime
+
+from django import template
+from django.utils import timezone
+
+from tickets.events import escalation_text, ref_name
+from tickets.models import ClockKind, EventKind, Priority, Status
+from tickets.selectors import queue as queue_selectors
+
+register = template.Library()
+
+
+def _span(minutes: int) -> str:
+    days, rest = divmod(minutes, 60 * 24)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins}m"
+    return f"{mins}m"
+
+
+@register.filter
+def time_left(due: datetime.datetime | None) -> str:
+    """'2h 15m' until the deadline, '-35m' past it, '' without one."""
+    if due is None:
+        return ""
+    seconds = (due - timezone.now()).total_seconds()
+    minutes = int(abs(seconds) // 60)
+    return _span(minutes) if seconds >= 0 else f"\u2212{_span(minutes)}"
+
+
+@register.filter
+def minutes_span(minutes) -> str:
+    return "" if minutes is None else _span(round(minutes))
+
+
+@register.filter
+def sla_class(state: str) -> str:
+    return {"warning": "sla-warning", "breached": "sla-breached"}.get(state, "sla-ok")
+
+
+@register.filter
+def priority_class(priority: int) -> str:
+    return {
+        Priority.LOW: "text-bg-light border",
+        Priority.NORMAL: "text-bg-secondary",
+        Priority.HIGH: "text-bg-warning",
+        Priority.URGENT: "text-bg-danger",
+    }.get(priority, "text-bg-secondary")
+
+
+@register.filter
+def status_class(status: str) -> str:
+    return {
+        Status.OPEN: "text-bg-primary",
+        Status.PENDING: "text-bg-info",
+        Status.RESOLVED: "text-bg-success",
+        Status.CLOSED: "text-bg-dark",
+    }.get(status, "text-bg-secondary")
+
+
+@register.filter
+def status_label(status: str) -> str:
+    try:
+        return Status(status).label
+    except ValueError:
+        return status
+
+
+def _clock(kind: str) -> str:
+    try:
+        return ClockKind(kind).label.lower()
+    except ValueError:
+        return kind
+
+
+def _clock_of(data: dict) -> str:
+    return _clock(str((data.get("clock") or {}).get("kind", "")))
+
+
+def _status_of(value) -> str:
+    return status_label(str((value or {}).get("id", "")))
+
+
+@register.filter
+def event_text(event) -> str:
+    """What happened, as a sentence without its actor (autoescaped by the template)."""
+    data = event.data or {}
+    old, new = ref_name(data.get("from")), ref_name(data.get("to"))
+    match event.kind:
+        case EventKind.CLAIMED:
+            return "claimed the ticket"
+        case EventKind.ASSIGNED:
+            if new:
+                return f"assigned the ticket to {new}" + (f" (was {old})" if old else "")
+            return f"unassigned {old}" if old else "unassigned the ticket"
+        case EventKind.TRANSFERRED:
+            return f"transferred the ticket from {old} to {new}"
+        case EventKind.PRIORITY_CHANGED:
+            return f"changed the priority from {old} to {new}"
+        case EventKind.PLAN_CHANGED:
+            return f"changed the SLA plan from {old or 'none'} to {new or 'none'}"
+        case EventKind.STATUS_CHANGED:
+            return (
+                f"changed the status from {_status_of(data.get('from'))} "
+                f"to {_status_of(data.get('to'))}"
+            )
+        case EventKind.REOPENED:
+            return "reopened the ticket"
+        case EventKind.SLA_WARNING:
+            return f"SLA warning: the {_clock_of(data)} target is at risk"
+        case EventKind.SLA_BREACHED:
+            return f"SLA breached: the {_clock_of(data)} target was missed"
+        case EventKind.ESCALATED:
+            return f"escalated: {escalation_text(data)}"
+        case EventKind.ACCESS_LINK_REVOKED:
+            return "revoked the requester's private link (a new one was emailed)"
+        case _:
+            return event.get_kind_display()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
+
+
+@register.filter
+def capped(count) -> str:
+    """A capped count as people read it: '1000+' once past the cap."""
+    if count is None:
+        return ""
+    cap = queue_selectors.COUNT_CAP
+    return f"{cap}+" if count > cap else str(count)

@@ -1,0 +1,19 @@
+"""URLs of the agent workspace, mounted at /agent/ by helpdesk/urls.py."""
+
+from django.urls import path
+
+from desk import views
+
+app_name = "agent"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("search/", views.search, name="search"),
+    path("tickets/<int:number>/", views.ticket, name="ticket"),
+    path("tickets/<int:number>/reply/", views.reply, name="reply"),
+    path("tickets/<int:number>/note/", views.note, name="note"),
+    path("tickets/<int:number>/presence/", views.heartbeat, name="presence"),
+    path("tickets/<int:number>/<slug:name>/", views.action, name="action"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
+]

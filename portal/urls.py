@@ -1,0 +1,44 @@
+from django.urls import path, register_converter
+
+from portal import views
+
+
+class TicketNumberConverter:
+    """Ticket numbers as the database can hold them, so a huge number is a plain 404."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
+
+
+register_converter(TicketNumberConverter, "ticket_number")
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tickets/", views.ticket_list, name="ticket_list"),
+    path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("tickets/new/done/<str:token>/", views.ticket_submitted, name="ticket_submitted"),
+    path("tickets/<ticket_number:number>/", views.ticket_detail, name="ticket"),
+    path("tickets/<ticket_number:number>/reply/", views.ticket_reply, name="ticket_reply"),
+    path(
+        "tickets/<ticket_number:number>/solved/",
+        views.ticket_mark_solved,
+        name="ticket_mark_solved",
+    ),
+    path(
+        "tickets/<ticket_number:number>/access/<str:key>/",
+        views.ticket_access,
+        name="ticket_access",
+    ),
+    path(
+        "tickets/<ticket_number:number>/files/<str:token>/",
+        views.attachment_download,
+        name="attachment_download",
+    ),
+]

@@ -1,0 +1,195 @@
+"""The requester's portal: home, the new-ticket form, their tickets, one ticket's page.
+
+Views are thin: a form validates, one service runs, the view redirects. Every ticket and
+file is found through tickets.access (the signed-in requester's own, or one this session
+opened with the ticket's private link) and every list through tickets.selectors.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.ratelimit import public_form_allowed
+from portal.forms import ReplyForm, TicketForm
+from tickets.access import (
+    access_key_fingerprint,
+    attachment_get_for_requester,
+    ticket_get_for_requester,
+    ticket_get_with_access_key,
+)
+from tickets.errors import TicketError
+from tickets.models import Status
+from tickets.selectors import (
+    help_topic_list_for_portal,
+    ticket_list_for_requester,
+    ticket_timeline_for_requester,
+)
+from tickets.services import ticket_add_message, ticket_resolve, ticket_submit
+from tickets.transitions import can_transition
+
+GUEST_GRANTS = "guest_tickets"
+SUBMITTED_SALT = "tickets.portal.submitted"  # as before the move: old links still open
+SUBMITTED_MAX_AGE = 60 * 60
+TOO_MANY = "We received many requests from you in a short time. Please try again later."
+LOOKS_AUTOMATED = "We could not accept this submission. Please try again."
+
+
+@require_GET
+def home(request):
+    return render(request, "portal/home.html", {"topics": help_topic_list_for_portal()})
+
+
+@require_http_methods(["GET", "POST"])
+def ticket_new(request):
+    form = TicketForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        email = request.user.email if request.user.is_authenticated else data["email"]
+        if form.is_spam:
+            form.add_error(None, LOOKS_AUTOMATED)
+        elif not public_form_allowed(request, scope="intake", email=email):
+            form.add_error(None, TOO_MANY)
+        else:
+            try:
+                ticket = ticket_submit(
+                    user=request.user,
+                    name=data.get("name", ""),
+                    email=email,
+                    help_topic=data["help_topic"],
+                    subject=data["subject"],
+                    body=data["body"],
+                    attachments=data["attachments"],
+                    intake_token=data["intake_token"],
+                )
+            except TicketError as error:
+                form.add_error(None, error.message)
+            else:
+                token = signing.dumps(
+                    {"n": ticket.number, "e": ticket.requester.email}, salt=SUBMITTED_SALT
+                )
+                return redirect("portal:ticket_submitted", token=token)
+    return render(request, "portal/ticket_new.html", {"form": form})
+
+
+@require_GET
+def ticket_submitted(request, token: str):
+    """The confirmation page; the signed token proves this browser just sent the ticket."""
+    try:
+        data = signing.loads(token, salt=SUBMITTED_SALT, max_age=SUBMITTED_MAX_AGE)
+    except signing.BadSignature:
+        raise Http404("No such submission.") from None
+    return render(
+        request,
+        "portal/ticket_submitted.html",
+        {"number": data["n"], "email": data["e"], "signed_in": request.user.is_authenticated},
+    )
+
+
+@login_required
+@require_GET
+def ticket_list(request):
+    page = Paginator(ticket_list_for_requester(user=request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "portal/ticket_list.html", {"page": page})
+
+
+def _portal_ticket(request, number):
+    return ticket_get_for_requester(
+        user=request.user, number=number, guest_grants=request.session.get(GUEST_GRANTS, {})
+    )
+
+
+def _render_ticket(request, ticket, reply_form, *, status=200):
+    context = {
+        "ticket": ticket,
+        "timeline": ticket_timeline_for_requester(ticket=ticket),
+        "reply_form": reply_form,
+        "can_reply": ticket.status != Status.CLOSED,
+        "can_mark_solved": can_transition(ticket.status, Status.RESOLVED),
+        "as_guest": not (request.user.is_authenticated and request.user.pk == ticket.requester_id),
+    }
+    return render(request, "portal/ticket_detail.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def ticket_detail(request, number):
+    ticket = _portal_ticket(request, number)
+    return _render_ticket(request, ticket, ReplyForm())
+
+
+@require_POST
+def ticket_reply(request, number):
+    ticket = _portal_ticket(request, number)
+    form = ReplyForm(request.POST, request.FILES)
+    if form.is_valid():
+        was_resolved = ticket.status == Status.RESOLVED
+        try:
+            ticket_add_message(
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                attachments=form.cleaned_data["attachments"],
+                # The requester, whether signed in or holding the ticket's private link.
+                by=ticket.requester,
+            )
+        except TicketError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(
+                request,
+                "Your reply was added and the ticket is open again."
+                if was_resolved
+                else "Your reply was added.",
+            )
+            return redirect(reverse("portal:ticket", kwargs={"number": number}) + "#latest")
+    return _render_ticket(request, ticket, form)
+
+
+@require_POST
+def ticket_mark_solved(request, number):
+    ticket = _portal_ticket(request, number)
+    try:
+        ticket_resolve(ticket=ticket, by=ticket.requester)
+    except TicketError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Thanks! The ticket is marked as solved.")
+    return redirect("portal:ticket", number=number)
+
+
+@never_cache
+@require_GET
+def ticket_access(request, number, key: str):
+    """A private link from an email: remember it in this session, then drop the key from
+    the address bar (and so from history, screenshots and Referer headers)."""
+    ticket = ticket_get_with_access_key(number=number, key=key)
+    grants = dict(request.session.get(GUEST_GRANTS, {}))
+    grants[str(ticket.number)] = access_key_fingerprint(ticket)
+    request.session[GUEST_GRANTS] = grants
+    response = redirect("portal:ticket", number=ticket.number)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@never_cache
+@require_GET
+def attachment_download(request, number, token: str):
+    ticket = _portal_ticket(request, number)
+    attachment = attachment_get_for_requester(ticket=ticket, token=token)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser were talked into rendering it, it could run nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

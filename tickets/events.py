@@ -1,0 +1,94 @@
+"""The structured data of ticket events: one vocabulary, whoever causes the change.
+
+Every TicketEvent carries `data`, a small JSON object of references, each an id with the
+label it had at the time (`{"id": 4, "name": "Ryan Howard"}`), so webhooks and reports can
+join on ids while the timeline still reads well after a rename or a deletion:
+
+    created            {"to": status}
+    claimed            {"to": agent}
+    assigned           {"from": agent | null, "to": agent | null}
+    transferred        {"from": department, "to": department}
+    priority_changed   {"from": priority, "to": priority}
+    plan_changed       {"from": plan | null, "to": plan | null}
+    status_changed     {"from": status, "to": status}
+    reopened           {"from": status, "to": status}
+    sla_warning        {"clock": clock}
+    sla_breached       {"clock": clock}
+    escalated          {"clock": clock, "action": "transferred" | "assigned" |
+                        "priority_raised" | "notified", "from"?, "to", "role"?}
+    access_link_revoked {}
+
+A status or priority reference has the stored value as its id ("pending", 3); a clock
+reference has the clock's id, its kind and the kind's label. An escalation that changes
+the ticket is recorded twice on purpose: as the change itself (`transferred` by the
+system, say), which is what webhooks and reports count, and as an `escalated` marker that
+says why it happened.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tickets.models import ClockKind, EventKind, Priority, Status
+
+Ref = dict[str, Any]
+
+
+def ref(obj) -> Ref | None:
+    """A model instance as {"id", "name"}; None stays None (nobody, no plan)."""
+    if obj is None:
+        return None
+    return {"id": obj.pk, "name": str(obj)}
+
+
+def status_ref(value: str) -> Ref:
+    return {"id": value, "name": Status(value).label}
+
+
+def priority_ref(value: int) -> Ref:
+    return {"id": value, "name": Priority(value).label}
+
+
+def clock_ref(clock_id: int | None, kind: str) -> Ref:
+    return {"id": clock_id, "kind": kind, "name": ClockKind(kind).label}
+
+
+def change(old: Ref | None, new: Ref | None) -> dict:
+    return {"from": old, "to": new}
+
+
+# Reading -------------------------------------------------------------------------------
+
+
+def ref_name(value: Ref | None) -> str:
+    return "" if not value else str(value.get("name") or "")
+
+
+def escalation_text(data: dict) -> str:
+    """What an escalation did, as a short sentence: "Transferred to IT"."""
+    action, to = data.get("action"), ref_name(data.get("to"))
+    if action == "transferred":
+        return f"Transferred to {to}"
+    if action == "assigned":
+        return f"Reassigned to {to}"
+    if action == "priority_raised":
+        return f"Priority raised from {ref_name(data.get('from'))} to {to}"
+    if action == "notified":
+        return f"Notified {to} ({data.get('role', '')})"
+    return str(data.get("text", ""))
+
+
+def event_values(kind: str, data: dict) -> tuple[str, str]:
+    """The event's before and after as short text, for the admin's From and To columns."""
+    if kind in (EventKind.CREATED, EventKind.STATUS_CHANGED, EventKind.REOPENED):
+        # Statuses as stored, as the admin has always shown them.
+        return _ref_id(data.get("from")), _ref_id(data.get("to"))
+    if kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED):
+        return "", str((data.get("clock") or {}).get("kind", ""))
+    if kind == EventKind.ESCALATED:
+        return str((data.get("clock") or {}).get("kind", "")), escalation_text(data)
+    return ref_name(data.get("from")), ref_name(data.get("to"))
+
+
+def _ref_id(value: Ref | None) -> str:
+    return "" if not value else str(value.get("id", ""))

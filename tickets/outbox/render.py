@@ -1,0 +1,75 @@
+"""Rendering an outbox row into an email: subject, text and HTML from templates/emails/."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from tickets.models import Notification
+
+REQUESTER_KINDS = frozenset(
+    {
+        Notification.Kind.REQUESTER_ACKNOWLEDGEMENT,
+        Notification.Kind.REQUESTER_REPLY,
+        Notification.Kind.REQUESTER_RESOLVED,
+        Notification.Kind.REQUESTER_NEW_LINK,
+    }
+)
+
+
+def ticket_thread_id(ticket) -> str:
+    """The Message-ID every mail about a ticket refers to, so mail clients thread them."""
+    return f"<ticket-{ticket.number}@{_domain()}>"
+
+
+def requester_ticket_url(ticket) -> str:
+    """Where the requester follows the ticket: the portal page for someone with an account,
+    the private access link for a guest (who has no password to sign in with)."""
+    if ticket.requester.has_usable_password():
+        path = reverse("portal:ticket", kwargs={"number": ticket.number})
+    else:
+        path = reverse(
+            "portal:ticket_access", kwargs={"number": ticket.number, "key": ticket.access_key}
+        )
+    return f"{settings.SITE_URL}{path}"
+
+
+def render_notification(notification: Notification) -> EmailMultiAlternatives:
+    """The email for one notification: subject, text and HTML from templates/emails/."""
+    ticket = notification.ticket
+    context = {
+        "notification": notification,
+        "ticket": ticket,
+        "recipient": notification.recipient,
+        "event": notification.event,
+        "site_name": settings.SITE_NAME,
+        "ticket_url": f"{settings.SITE_URL}{reverse('agent:ticket', args=[ticket.number])}",
+    }
+    headers = {"Message-ID": f"<notification-{notification.pk}@{_domain()}>"}
+    if notification.kind in REQUESTER_KINDS:
+        context["ticket_url"] = requester_ticket_url(ticket)
+        entry = notification.entry
+        # Internal notes never reach a requester, whatever row asked for it.
+        entry = entry if entry is not None and entry.is_public else None
+        context["entry"] = entry
+        context["attachments"] = list(entry.attachments.all()) if entry is not None else []
+        thread_id = ticket_thread_id(ticket)
+        if notification.kind == Notification.Kind.REQUESTER_ACKNOWLEDGEMENT:
+            headers["Message-ID"] = thread_id
+        else:
+            headers["In-Reply-To"] = thread_id
+            headers["References"] = thread_id
+    name = f"emails/{notification.kind}"
+    subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"{name}.txt", context),
+        to=[notification.recipient.email],
+        headers=headers,
+    )
+    message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
+    return message
+
+
+def _domain() -> str:
+    return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0] or "localhost"

@@ -1,0 +1,76 @@
+"""Sending the outbox.
+
+The worker claims a batch of unsent rows (SKIP LOCKED, with a lease, so a worker killed
+mid-send only delays its batch), sends each email, and marks it sent. It runs after each
+commit that queued mail and on a beat schedule, so a lost Celery message is caught up by
+the next tick.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tickets.models import Notification
+from tickets.outbox.render import render_notification
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 8
+
+
+def _claim(limit: int) -> list[int]:
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .order_by("created_at", "id")
+            .values_list("id", flat=True)[:limit]
+        )
+        Notification.objects.filter(id__in=ids).update(claimed_until=now + LEASE)
+    return ids
+
+
+def notifications_send_pending(*, limit: int = 200) -> int:
+    """Send up to `limit` unsent notifications over one connection; return how many went out.
+
+    Each is marked sent right after its own send, so a crash mid-batch re-sends at most
+    the one email that was in flight when it happened.
+    """
+    ids = _claim(limit)
+    if not ids:
+        return 0
+    notifications = Notification.objects.select_related(
+        "ticket__department",
+        "ticket__assignee__user",
+        "ticket__requester",
+        "recipient",
+        "event",
+        "entry__author",
+    ).filter(pk__in=ids, sent_at__isnull=True)
+    sent = 0
+    with get_connection() as email_connection:
+        for notification in notifications:
+            try:
+                message = render_notification(notification)
+                message.connection = email_connection
+                message.send()
+            except Exception as error:  # one bad address must not stop the rest of the batch
+                logger.warning("Notification %s failed: %s", notification.pk, error)
+                Notification.objects.filter(pk=notification.pk).update(
+                    attempts=notification.attempts + 1,
+                    last_error=str(error)[:1000],
+                    claimed_until=timezone.now() + LEASE * (notification.attempts + 1),
+                )
+                continue
+            Notification.objects.filter(pk=notification.pk).update(
+                sent_at=timezone.now(), attempts=notification.attempts + 1, last_error=""
+            )
+            sent += 1
+    return sent

@@ -1,0 +1,79 @@
+"""Every read a page or an endpoint makes, one module per concern.
+
+Each selector fetches what its page shows, with its own select_related/prefetch_related,
+and only what the person may see (through tickets.access); templates never walk relations
+the selector did not fetch. Callers import from here.
+"""
+
+from tickets.selectors.portal import (
+    PUBLIC_EVENT_KINDS,
+    help_topic_list_for_portal,
+    ticket_list_for_requester,
+    ticket_timeline_for_requester,
+)
+from tickets.selectors.queue import (
+    COUNT_CACHE_SECONDS,
+    COUNT_CAP,
+    DEFAULT_VIEW,
+    PAGE_SIZE,
+    SORTS,
+    VIEWS,
+    QueueFilters,
+    QueueOptions,
+    QueuePage,
+    QueueView,
+    Sort,
+    queue_count,
+    queue_counts_forget,
+    queue_options_for_agent,
+    queue_view_counts,
+    ticket_list_for_agent,
+)
+from tickets.selectors.search import (
+    SEARCH_CANDIDATES,
+    SEARCH_PAGE_SIZE,
+    SearchResult,
+    SearchResults,
+    ticket_search_for_agent,
+)
+from tickets.selectors.ticket_page import (
+    OTHER_TICKETS_SHOWN,
+    TicketPage,
+    new_messages_since,
+    ticket_page_for_agent,
+)
+from tickets.selectors.timeline import TimelineItem, timeline_merge
+
+__all__ = [
+    "COUNT_CACHE_SECONDS",
+    "COUNT_CAP",
+    "DEFAULT_VIEW",
+    "OTHER_TICKETS_SHOWN",
+    "PAGE_SIZE",
+    "PUBLIC_EVENT_KINDS",
+    "SEARCH_CANDIDATES",
+    "SEARCH_PAGE_SIZE",
+    "SORTS",
+    "VIEWS",
+    "QueueFilters",
+    "QueueOptions",
+    "QueuePage",
+    "QueueView",
+    "SearchResult",
+    "SearchResults",
+    "Sort",
+    "TicketPage",
+    "TimelineItem",
+    "help_topic_list_for_portal",
+    "new_messages_since",
+    "queue_count",
+    "queue_counts_forget",
+    "queue_options_for_agent",
+    "queue_view_counts",
+    "ticket_list_for_agent",
+    "ticket_list_for_requester",
+    "ticket_page_for_agent",
+    "ticket_search_for_agent",
+    "ticket_timeline_for_requester",
+    "timeline_merge",
+]

@@ -1,0 +1,463 @@
+"""The agent queue: its views, sorts and filters, one keyset page, capped counts, options.
+
+The queue is keyset-paginated over one index per sort order (tickets.models, Ticket.Meta),
+one small seek per department and status, merged: a page costs the same at the top of the
+list and four thousand pages down. Counts are capped and cached. See
+docs/decisions/0010-agent-queue.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import json
+from dataclasses import dataclass
+from itertools import chain
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Agent, Department
+from tickets import access
+from tickets.models import (
+    ACTIVE_STATUSES,
+    NO_DEADLINE,
+    HelpTopic,
+    Status,
+    Ticket,
+    at_risk_q,
+    sla_state_q,
+)
+
+PAGE_SIZE = 25
+COUNT_CAP = 1000
+COUNT_CACHE_SECONDS = 30
+
+
+# Views, filters and sorts -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueView:
+    key: str
+    label: str
+    statuses: tuple[str, ...]
+    default_sort: str = "due"
+    mine: bool = False
+    unassigned: bool = False
+    at_risk: bool = False
+
+
+VIEWS: dict[str, QueueView] = {
+    view.key: view
+    for view in [
+        QueueView("open", "Open", (Status.OPEN,)),
+        QueueView("mine", "Mine", ACTIVE_STATUSES, mine=True),
+        QueueView("unassigned", "Unassigned", (Status.OPEN,), unassigned=True),
+        QueueView("at_risk", "Overdue and at risk", ACTIVE_STATUSES, at_risk=True),
+        QueueView("pending", "Pending", (Status.PENDING,)),
+        QueueView(
+            "done", "Resolved and closed", (Status.RESOLVED, Status.CLOSED), default_sort="updated"
+        ),
+    ]
+}
+DEFAULT_VIEW = "open"
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: str
+    label: str
+    # SQL for each key column over alias t, as the index spells it; the last is the id.
+    columns: tuple[str, ...]
+    descending: bool
+    kinds: tuple[str, ...]  # how to read each cursor value back: "dt" or "int"
+
+
+_DUE_SQL = "COALESCE(t.next_due_at, %(no_deadline)s)"
+SORTS: dict[str, Sort] = {
+    "due": Sort("due", "Next deadline", (_DUE_SQL, "t.id"), False, ("dt", "int")),
+    "priority": Sort(
+        "priority",
+        "Priority",
+        ("(t.priority * -1)", _DUE_SQL, "t.id"),
+        False,
+        ("int", "dt", "int"),
+    ),
+    "updated": Sort("updated", "Last update", ("t.updated_at", "t.id"), True, ("dt", "int")),
+    "created": Sort("created", "Created", ("t.created_at", "t.id"), True, ("dt", "int")),
+}
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    department: int | None = None
+    status: str | None = None
+    priority: int | None = None
+    assignee: str | None = None  # an agent id, "none" (unassigned) or None (anyone)
+    help_topic: int | None = None
+    sla_state: str | None = None
+
+    def is_empty(self) -> bool:
+        return self == QueueFilters()
+
+
+@dataclass
+class QueuePage:
+    view: QueueView
+    sort: Sort
+    filters: QueueFilters
+    tickets: list[Ticket]
+    next_cursor: str | None
+    prev_cursor: str | None
+    count: int | None = None  # capped; None when not asked
+
+    @property
+    def count_capped(self) -> bool:
+        return self.count is not None and self.count > COUNT_CAP
+
+
+# Cursors ------------------------------------------------------------------------------
+
+
+def _encode_cursor(values: list) -> str:
+    plain = [v.isoformat() if isinstance(v, datetime.datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(token: str | None, sort: Sort) -> list | None:
+    """The key values in a cursor, or None for anything malformed (page 1 then)."""
+    if not token:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        if not isinstance(raw, list) or len(raw) != len(sort.kinds):
+            return None
+        values = []
+        for kind, value in zip(sort.kinds, raw, strict=True):
+            if kind == "int":
+                if not isinstance(value, int) or isinstance(value, bool):
+                    return None
+                values.append(value)
+            else:
+                parsed = datetime.datetime.fromisoformat(value)
+                if parsed.tzinfo is None:
+                    return None
+                values.append(parsed)
+        return values
+    except (ValueError, TypeError, json.JSONDecodeError):
+        return None
+
+
+def _db_value(value):
+    if isinstance(value, datetime.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    return value
+
+
+def _from_db(value, kind: str):
+    if kind == "dt" and not isinstance(value, datetime.datetime):
+        # SQLite returns text from a raw query.
+        parsed = datetime.datetime.fromisoformat(str(value))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
+    return value
+
+
+# Scope: which departments and statuses a list covers ------------------------------------
+
+
+def _department_ids(user, wanted: int | None) -> list[int]:
+    ids = access.agent_department_ids(user)
+    if wanted is not None:
+        ids = ids & {wanted}
+    return sorted(ids)
+
+
+def _statuses(view: QueueView, wanted: str | None) -> list[str]:
+    if wanted is None:
+        return list(view.statuses)
+    return [s for s in view.statuses if s == wanted]
+
+
+def _filter_q(*, user, view: QueueView, filters: QueueFilters) -> Q:
+    """What a view and its filters ask of tickets, besides department and status."""
+    now = timezone.now()
+    q = Q()
+    if view.mine:
+        agent = access.agent_of(user)
+        q &= Q(assignee_id=agent.pk if agent else -1)
+    if view.unassigned:
+        q &= Q(assignee__isnull=True)
+    if filters.assignee == "none":
+        q &= Q(assignee__isnull=True)
+    elif filters.assignee is not None:
+        q &= Q(assignee_id=int(filters.assignee))
+    if view.at_risk:
+        q &= at_risk_q(now)
+    if filters.priority is not None:
+        q &= Q(priority=filters.priority)
+    if filters.help_topic is not None:
+        q &= Q(help_topic_id=filters.help_topic)
+    if filters.sla_state is not None:
+        q &= sla_state_q(filters.sla_state, now)
+    return q
+
+
+def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[str], list]:
+    """The view's and filters' conditions as SQL over the raw queries' ticket alias `t`.
+
+    Written as ORM filters (with the models' own SLA-state rules) and compiled, so the
+    queue's hand-written keyset SQL and every other reader filter by the same definitions.
+    """
+    q = _filter_q(user=user, view=view, filters=filters)
+    if not q:
+        return [], []
+    query = Ticket.objects.filter(q).query
+    query.change_aliases({Ticket._meta.db_table: "t"})
+    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    return [sql], list(params)
+
+
+# The queue -----------------------------------------------------------------------------
+
+
+def ticket_list_for_agent(
+    *,
+    user,
+    view: str = DEFAULT_VIEW,
+    filters: QueueFilters | None = None,
+    sort: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
+    page_size: int = PAGE_SIZE,
+    with_count: bool = True,
+) -> QueuePage:
+    """One page of a queue view for an agent: only tickets of the agent's departments.
+
+    `after` and `before` are cursors from a previous page (next and previous links).
+    Two queries: the page's ids by keyset, then the rows with what the columns show.
+    """
+    queue_view = VIEWS.get(view, VIEWS[DEFAULT_VIEW])
+    filters = filters or QueueFilters()
+    order = SORTS.get(sort or queue_view.default_sort, SORTS[queue_view.default_sort])
+    backwards = before is not None and after is None
+    cursor_values = _decode_cursor(before if backwards else after, order)
+
+    rows, more = _page_rows(
+        user=user,
+        view=queue_view,
+        filters=filters,
+        order=order,
+        cursor_values=cursor_values,
+        backwards=backwards,
+        page_size=page_size,
+    )
+    # Going back, "more" lies before the page, and a next page exists because we came
+    # from it; going forwards, the other way round.
+    came_from_cursor = cursor_values is not None
+    has_next, has_prev = (came_from_cursor, more) if backwards else (more, came_from_cursor)
+    page = QueuePage(
+        view=queue_view,
+        sort=order,
+        filters=filters,
+        tickets=_tickets_in_order([row[0] for row in rows]),
+        next_cursor=_cursor_of(rows[-1], order) if rows and has_next else None,
+        prev_cursor=_cursor_of(rows[0], order) if rows and has_prev else None,
+    )
+    if with_count:
+        page.count = queue_count(user=user, view=queue_view.key, filters=filters)
+    return page
+
+
+def _page_rows(
+    *, user, view, filters, order, cursor_values, backwards, page_size
+) -> tuple[list[tuple], bool]:
+    """The page's (id, key values...) rows in display order, and whether more lie beyond."""
+    departments = _department_ids(user, filters.department)
+    statuses = _statuses(view, filters.status)
+    if not departments or not statuses:
+        return [], False
+    rows = _page_keys(
+        view=view,
+        filters=filters,
+        user=user,
+        order=order,
+        departments=departments,
+        statuses=statuses,
+        cursor_values=cursor_values,
+        backwards=backwards,
+        limit=page_size + 1,
+    )
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    if backwards:
+        rows.reverse()
+    return rows, more
+
+
+def _tickets_in_order(ids: list[int]) -> list[Ticket]:
+    """The rows the queue's columns show, in the order of `ids`."""
+    by_id = Ticket.objects.select_related(
+        "requester", "department", "assignee__user", "help_topic"
+    ).in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _cursor_of(row: tuple, order: Sort) -> str:
+    keys = [_from_db(v, k) for v, k in zip(row[1:], order.kinds, strict=True)]
+    return _encode_cursor(keys)
+
+
+def _page_keys(
+    *, view, filters, user, order: Sort, departments, statuses, cursor_values, backwards, limit
+) -> list[tuple]:
+    """(id, key values...) of the next `limit` rows, merged from one seek per branch.
+
+    Each (department, status) branch reads at most `limit` entries of its index range, so
+    the cost is branches x limit index entries, whatever the depth of the page.
+    """
+    no_deadline = _db_value(NO_DEADLINE)
+    columns = [c.replace("%(no_deadline)s", "%s") for c in order.columns]
+    column_params = [[no_deadline] if "%(no_deadline)s" in c else [] for c in order.columns]
+    descending = order.descending != backwards
+    direction = "DESC" if descending else "ASC"
+    compare = "<" if descending else ">"
+    where, where_params = _conditions(user=user, view=view, filters=filters)
+    select_sql = ", ".join(f"{c} AS k{i}" for i, c in enumerate(columns))
+    select_params = list(chain.from_iterable(column_params))
+    order_sql = ", ".join(f"{c} {direction}" for c in columns)
+    seek_sql, seek_params = "", []
+    if cursor_values is not None:
+        seek_sql = f" AND ({', '.join(columns)}) {compare} ({', '.join(['%s'] * len(columns))})"
+        seek_params = [*select_params, *(_db_value(v) for v in cursor_values)]
+
+    branches, params = [], []
+    for department_id in departments:
+        for status in statuses:
+            conditions = " AND ".join(["t.department_id = %s", "t.status = %s", *where])
+            branches.append(
+                f"SELECT * FROM (SELECT t.id, {select_sql} FROM tickets_ticket t "
+                f"WHERE {conditions}{seek_sql} ORDER BY {order_sql} LIMIT %s) b"
+            )
+            params += [
+                *select_params,
+                department_id,
+                status,
+                *where_params,
+                *seek_params,
+                *select_params,
+                limit,
+            ]
+    outer_order = ", ".join(f"k{i} {direction}" for i in range(len(columns)))
+    sql = f"SELECT * FROM ({' UNION ALL '.join(branches)}) u ORDER BY {outer_order} LIMIT %s"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit])
+        return [tuple(row) for row in cursor]
+
+
+def _capped_count_sql(*, user, view: QueueView, filters: QueueFilters) -> tuple[str, list]:
+    departments = _department_ids(user, filters.department)
+    statuses = _statuses(view, filters.status)
+    if not departments or not statuses:
+        return "SELECT 0", []
+    where, params = _conditions(user=user, view=view, filters=filters)
+    conditions = " AND ".join(
+        [
+            f"t.department_id IN ({', '.join(['%s'] * len(departments))})",
+            f"t.status IN ({', '.join(['%s'] * len(statuses))})",
+            *where,
+        ]
+    )
+    sql = (
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM tickets_ticket t WHERE {conditions} "
+        f"LIMIT {COUNT_CAP + 1}) c"
+    )
+    return sql, [*departments, *statuses, *params]
+
+
+def _generation(user) -> int:
+    return cache.get(f"agent-queue-generation:{user.pk}", 0)
+
+
+def queue_counts_forget(*, user) -> None:
+    """Drop the user's cached counts: after their own change they must see it counted."""
+    key = f"agent-queue-generation:{user.pk}"
+    cache.set(key, _generation(user) + 1, None)
+
+
+def _count_cache_key(user, view: str, filters: QueueFilters) -> str:
+    digest = hashlib.sha256(repr((view, filters)).encode()).hexdigest()[:16]
+    return f"agent-queue-count:{user.pk}:{_generation(user)}:{digest}"
+
+
+def queue_count(*, user, view: str, filters: QueueFilters | None = None) -> int:
+    """How many tickets a view (with filters) holds, up to COUNT_CAP + 1 ("1000+").
+
+    Counting stops at the cap, so a view of half a million tickets costs a thousand
+    index entries, and the answer is cached for COUNT_CACHE_SECONDS.
+    """
+    filters = filters or QueueFilters()
+    if filters.is_empty():
+        return queue_view_counts(user=user)[view]
+    key = _count_cache_key(user, view, filters)
+    count = cache.get(key)
+    if count is None:
+        sql, params = _capped_count_sql(user=user, view=VIEWS[view], filters=filters)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            count = cursor.fetchone()[0]
+        cache.set(key, count, COUNT_CACHE_SECONDS)
+    return count
+
+
+def queue_view_counts(*, user) -> dict[str, int]:
+    """Capped counts of every view, for the sidebar: one query, cached."""
+    key = f"agent-queue-view-counts:{user.pk}:{_generation(user)}"
+    counts = cache.get(key)
+    if counts is None:
+        parts, params = [], []
+        for view in VIEWS.values():
+            sql, view_params = _capped_count_sql(user=user, view=view, filters=QueueFilters())
+            parts.append(f"({sql})")
+            params += view_params
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(parts)}", params)
+            counts = dict(zip(VIEWS, cursor.fetchone(), strict=True))
+        cache.set(key, counts, COUNT_CACHE_SECONDS)
+    return counts
+
+
+@dataclass
+class QueueOptions:
+    """What the filter and bulk-action controls offer."""
+
+    departments: list[Department]
+    agents: list[Agent]
+    help_topics: list[HelpTopic]
+    transfer_departments: list[Department]
+    can_assign: bool
+
+
+def queue_options_for_agent(*, user) -> QueueOptions:
+    ids = access.agent_department_ids(user)
+    all_departments = list(Department.objects.order_by("name"))
+    mine = [d for d in all_departments if d.pk in ids]
+    mine_ids = [d.pk for d in mine]
+    agents = list(
+        Agent.objects.filter(is_active=True, memberships__department_id__in=mine_ids)
+        .select_related("user")
+        .distinct()
+        .order_by("user__display_name", "user__email")
+    )
+    topics = list(HelpTopic.objects.filter(department_id__in=mine_ids).order_by("name"))
+    managed = access.managed_department_ids(user)
+    return QueueOptions(
+        departments=mine,
+        agents=agents,
+        help_topics=topics,
+        transfer_departments=[d for d in all_departments if d.is_active],
+        can_assign=managed is None or bool(managed),
+    )

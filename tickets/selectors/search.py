@@ -1,0 +1,161 @@
+"""Search in the agent workspace: ticket numbers, requesters' emails, words, subject parts.
+
+See docs/decisions/0011-search.md for why candidates are capped before ranking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from tickets import access
+from tickets.models import Ticket
+from tickets.search_index import CONFIG, prefix_tsquery, search_words
+
+SEARCH_CANDIDATES = 2000
+SEARCH_PAGE_SIZE = 25
+QUERY_MAX_LENGTH = 200
+
+
+@dataclass
+class SearchResult:
+    ticket: Ticket
+    reason: str  # "number", "email", "text" or "subject"
+
+
+@dataclass
+class SearchResults:
+    query: str
+    results: list[SearchResult]
+    total: int  # of candidates, at most SEARCH_CANDIDATES (+ exact hits)
+    capped: bool
+    page: int
+    has_next: bool
+
+
+class _Ranking:
+    """Candidates with their best score and the reason they matched."""
+
+    def __init__(self):
+        self.scores: dict[int, tuple[float, str]] = {}
+        self.capped = False
+
+    def add(self, ticket_id: int, score: float, reason: str) -> None:
+        if ticket_id not in self.scores or self.scores[ticket_id][0] < score:
+            self.scores[ticket_id] = (score, reason)
+
+    def best_first(self) -> list[tuple[int, tuple[float, str]]]:
+        return sorted(self.scores.items(), key=lambda item: (-item[1][0], -item[0]))
+
+
+def ticket_search_for_agent(*, user, query: str, page: int = 1) -> SearchResults:
+    """Tickets of the agent's departments matching `query`, best first.
+
+    An exact ticket number ("1042" or "#1042") comes first, then tickets of a requester
+    whose email is the query, then full-text matches over subject and thread ranked by
+    ts_rank (subject words weigh more), with each word matched as a prefix so "flick"
+    finds "flickering"; substrings of the subject ("board" in "keyboard") come last, by
+    trigram similarity. On SQLite only numbers, emails and subject substrings are searched.
+    """
+    text = (query or "").strip()[:QUERY_MAX_LENGTH]
+    departments = sorted(access.agent_department_ids(user))
+    page = max(1, page)
+    if not text or not departments:
+        return SearchResults(text, [], 0, False, page, False)
+
+    ranking = _Ranking()
+    visible = Ticket.objects.filter(department_id__in=departments)
+    _rank_exact(ranking, visible, text)
+    words = search_words(text)
+    if words and connection.vendor == "postgresql":
+        _rank_words(ranking, text, words, departments)
+    elif words:
+        hits = visible.filter(subject__icontains=text).order_by("-updated_at")
+        for position, pk in enumerate(hits.values_list("id", flat=True)[:SEARCH_CANDIDATES]):
+            ranking.add(pk, 5.0 - position / 10_000, "subject")
+    return _results_page(ranking, text, page)
+
+
+def _email_like(text: str) -> bool:
+    return "@" in text and " " not in text.strip()
+
+
+def _rank_exact(ranking: _Ranking, visible: QuerySet[Ticket], text: str) -> None:
+    """A ticket number, and a requester's email address."""
+    number = text.lstrip("#")
+    if number.isdigit() and len(number) <= 18:
+        for pk in visible.filter(number=int(number)).values_list("id", flat=True):
+            ranking.add(pk, 1000.0, "number")
+    if _email_like(text):
+        email_hits = visible.filter(requester__email__iexact=text).order_by("-created_at")
+        for position, pk in enumerate(email_hits.values_list("id", flat=True)[:SEARCH_CANDIDATES]):
+            ranking.add(pk, 500.0 - position / 10_000, "email")
+
+
+def _rank_words(ranking: _Ranking, text: str, words: list[str], departments: list[int]) -> None:
+    """Full-text matches ranked by ts_rank, then substrings of the subject (PostgreSQL)."""
+    placeholders = ", ".join(["%s"] * len(departments))
+    with connection.cursor() as cursor:
+        # Candidates are capped before ranking: a word in half the tickets would
+        # otherwise rank them all. See docs/decisions/0011.
+        cursor.execute(
+            f"""
+            WITH q AS (SELECT to_tsquery(%s, %s) AS q)
+            SELECT c.ticket_id, ts_rank(c.document, q.q) AS rank
+            FROM q, (
+                SELECT d.ticket_id, d.document
+                FROM tickets_ticketsearchdocument d
+                JOIN tickets_ticket t ON t.id = d.ticket_id, q
+                WHERE d.document @@ q.q AND t.department_id IN ({placeholders})
+                LIMIT %s
+            ) c
+            """,
+            [CONFIG, prefix_tsquery(words), *departments, SEARCH_CANDIDATES + 1],
+        )
+        rows = cursor.fetchall()
+        ranking.capped = len(rows) > SEARCH_CANDIDATES
+        for pk, rank in rows[:SEARCH_CANDIDATES]:
+            ranking.add(pk, 10.0 + rank, "text")
+        # Substrings only when the words were not already plentiful: a search that
+        # filled its candidates has nothing to gain from them, and they cost a scan.
+        if len(text) < 3 or ranking.capped:
+            return
+        cursor.execute(
+            f"""
+            SELECT t.id, similarity(t.subject, %s)
+            FROM tickets_ticket t
+            WHERE t.subject ILIKE %s AND t.department_id IN ({placeholders})
+            LIMIT %s
+            """,
+            [text, f"%{_escape_like(text)}%", *departments, SEARCH_CANDIDATES],
+        )
+        for pk, similarity in cursor.fetchall():
+            ranking.add(pk, 5.0 + similarity, "subject")
+
+
+def _results_page(ranking: _Ranking, text: str, page: int) -> SearchResults:
+    order = ranking.best_first()
+    start = (page - 1) * SEARCH_PAGE_SIZE
+    window = order[start : start + SEARCH_PAGE_SIZE]
+    by_id = Ticket.objects.select_related(
+        "requester", "department", "assignee__user", "help_topic"
+    ).in_bulk([pk for pk, _ in window])
+    results = [
+        SearchResult(ticket=by_id[pk], reason=reason)
+        for pk, (_score, reason) in window
+        if pk in by_id
+    ]
+    return SearchResults(
+        query=text,
+        results=results,
+        total=len(order),
+        capped=ranking.capped,
+        page=page,
+        has_next=start + SEARCH_PAGE_SIZE < len(order),
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,76 @@
+"""Every change to a ticket happens here, one module per concern.
+
+Each service runs in one transaction, locks the ticket row it changes, checks the move
+against the action table (tickets/transitions.py) and the person against tickets.access,
+saves only the fields it changed, writes its TicketEvent (with structured data,
+tickets/events.py) in the same transaction, and queues side effects (email) as outbox rows
+in that transaction, so nothing is sent for a change that rolled back.
+
+`by` is who acts: a user, or accounts.roles.SYSTEM for the help desk itself (the sweep,
+the mail channel, automation). Nobody (`None`) may do anything.
+
+Callers import from here: `from tickets.services import ticket_assign`.
+"""
+
+from tickets.services.assignment import ticket_assign, ticket_claim, ticket_transfer
+from tickets.services.bulk import (
+    BULK_ACTIONS,
+    MAX_TICKETS,
+    STATUS_CHANGE,
+    BulkOutcome,
+    ticket_bulk_apply,
+)
+from tickets.services.common import BODY_MAX_LENGTH
+from tickets.services.conversation import (
+    NEW_MESSAGE_ARRIVED,
+    ticket_add_message,
+    ticket_add_note,
+    ticket_reply,
+)
+from tickets.services.guest_access import ticket_revoke_access_link
+from tickets.services.intake import (
+    SUBJECT_MAX_LENGTH,
+    default_plan_for,
+    new_access_key,
+    ticket_create,
+    ticket_submit,
+)
+from tickets.services.lifecycle import (
+    ticket_change_status,
+    ticket_close,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_set_open,
+    ticket_set_pending,
+)
+from tickets.services.triage import ticket_set_plan, ticket_set_priority
+
+__all__ = [
+    "BODY_MAX_LENGTH",
+    "BULK_ACTIONS",
+    "MAX_TICKETS",
+    "NEW_MESSAGE_ARRIVED",
+    "STATUS_CHANGE",
+    "SUBJECT_MAX_LENGTH",
+    "BulkOutcome",
+    "default_plan_for",
+    "new_access_key",
+    "ticket_add_message",
+    "ticket_add_note",
+    "ticket_assign",
+    "ticket_bulk_apply",
+    "ticket_change_status",
+    "ticket_claim",
+    "ticket_close",
+    "ticket_create",
+    "ticket_reopen",
+    "ticket_reply",
+    "ticket_resolve",
+    "ticket_revoke_access_link",
+    "ticket_set_open",
+    "ticket_set_pending",
+    "ticket_set_plan",
+    "ticket_set_priority",
+    "ticket_submit",
+    "ticket_transfer",
+]

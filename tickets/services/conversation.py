@@ -1,0 +1,118 @@
+"""The conversation: agents' replies, internal notes, and the requester's messages."""
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+
+from tickets import access
+from tickets.attachments import attachments_store, attachments_validate, files_removed_on_error
+from tickets.clocks import clocks_on_agent_reply, clocks_on_requester_message
+from tickets.errors import NewMessageArrived, NotPermitted, TransitionNotAllowed
+from tickets.models import EntryKind, Notification, Status, ThreadEntry, Ticket
+from tickets.search_index import search_document_append
+from tickets.services.common import (
+    BODY_MAX_LENGTH,
+    clean_text,
+    lock_ticket,
+    require_agent,
+    save_ticket,
+)
+from tickets.services.lifecycle import apply_status_action
+from tickets.services.notifications import notify_requester, notify_requester_replied
+from tickets.transitions import WORKABLE_STATUSES, status_action_for
+
+NEW_MESSAGE_ARRIVED = (
+    "The requester wrote a new message while you were writing, so your reply was not sent. "
+    "Read the new message, then send your reply again."
+)
+
+
+def _add_entry(ticket: Ticket, kind: str, body: str, by) -> ThreadEntry:
+    now = timezone.now()
+    entry = ThreadEntry.objects.create(
+        ticket=ticket, kind=kind, author=by, body=body, created_at=now
+    )
+    search_document_append(ticket_id=ticket.pk, body=body)
+    save_ticket(ticket)
+    return entry
+
+
+def _require_person_agent(by, what: str) -> None:
+    # Replies and notes are written by people: they carry a name.
+    if access.agent_of(by) is None and not (by and by.is_superuser):
+        raise NotPermitted(f"Only agents can {what}.")
+
+
+def ticket_reply(
+    *,
+    ticket: Ticket,
+    body: str,
+    by,
+    last_seen_entry_id: int | None = None,
+    attachments: Sequence = (),
+) -> ThreadEntry:
+    """An agent's answer to the requester, emailed to them.
+
+    `attachments` are uploaded files, checked by content (tickets/attachments.py).
+    `last_seen_entry_id` is the newest thread entry the agent had on screen while writing.
+    If the requester has written since, the reply is held back (NewMessageArrived) so the
+    agent reads the new message before answering, instead of replying blindly. The check
+    runs under the ticket's lock, so a message cannot slip in between check and send.
+    """
+    body = clean_text(body, field="reply", max_length=BODY_MAX_LENGTH)
+    _require_person_agent(by, "reply")
+    files = attachments_validate(attachments)
+    with files_removed_on_error() as written, transaction.atomic():
+        ticket = lock_ticket(ticket)
+        require_agent(by, ticket)
+        if ticket.status not in WORKABLE_STATUSES:
+            raise TransitionNotAllowed(f"Ticket #{ticket.number} is closed.")
+        if (
+            last_seen_entry_id is not None
+            and ThreadEntry.objects.filter(
+                ticket=ticket, kind=EntryKind.MESSAGE, pk__gt=last_seen_entry_id
+            ).exists()
+        ):
+            raise NewMessageArrived(NEW_MESSAGE_ARRIVED)
+        entry = _add_entry(ticket, EntryKind.REPLY, body, by)
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
+        clocks_on_agent_reply(ticket, now=entry.created_at)
+        notify_requester(ticket, Notification.Kind.REQUESTER_REPLY, entry=entry)
+        return entry
+
+
+def ticket_add_note(*, ticket: Ticket, body: str, by) -> ThreadEntry:
+    """An internal note: agents only, never shown or sent to the requester."""
+    body = clean_text(body, field="note", max_length=BODY_MAX_LENGTH)
+    _require_person_agent(by, "write internal notes")
+    with transaction.atomic():
+        ticket = lock_ticket(ticket)
+        require_agent(by, ticket)
+        return _add_entry(ticket, EntryKind.NOTE, body, by)
+
+
+def ticket_add_message(
+    *, ticket: Ticket, body: str, by, attachments: Sequence = ()
+) -> ThreadEntry:
+    """The requester writes again. A resolved ticket reopens; a pending one is open again."""
+    body = clean_text(body, field="message", max_length=BODY_MAX_LENGTH)
+    files = attachments_validate(attachments)
+    with files_removed_on_error() as written, transaction.atomic():
+        ticket = lock_ticket(ticket)
+        if not access.is_requester(by, ticket):
+            raise NotPermitted("Only the requester can add messages to this ticket.")
+        if ticket.status == Status.CLOSED:
+            raise TransitionNotAllowed(
+                f"Ticket #{ticket.number} is closed; please open a new ticket."
+            )
+        entry = _add_entry(ticket, EntryKind.MESSAGE, body, by)
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
+        # Resolved: the requester reopens it; pending: it is back to work. The same moves,
+        # and events, as the agents' Reopen and Back to open.
+        back_to_work = status_action_for(ticket.status, Status.OPEN)
+        if back_to_work is not None:
+            apply_status_action(ticket, back_to_work, by)
+        clocks_on_requester_message(ticket, now=entry.created_at)
+        notify_requester_replied(ticket=ticket, by=by)
+        return entry

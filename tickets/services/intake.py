@@ -1,0 +1,236 @@
+"""Intake: a new ticket, from the web form, an agent, and soon the mail channel and the API."""
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Department
+from accounts.roles import is_agent, is_system
+from accounts.services import guest_user_get_or_create
+from sla.models import SLAPlan
+from tickets.attachments import attachments_store, attachments_validate, files_removed_on_error
+from tickets.clocks import clocks_for_new_ticket
+from tickets.errors import InvalidInput, NotPermitted
+from tickets.events import status_ref
+from tickets.models import (
+    EntryKind,
+    EventKind,
+    HelpTopic,
+    Notification,
+    Priority,
+    Source,
+    Status,
+    ThreadEntry,
+    Ticket,
+)
+from tickets.numbering import next_ticket_number
+from tickets.search_index import search_document_create
+from tickets.services.common import BODY_MAX_LENGTH, clean_text, record_event
+from tickets.services.notifications import notify_new_ticket, notify_requester
+
+SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
+INTAKE_TOKEN_MAX_LENGTH = Ticket._meta.get_field("intake_token").max_length
+
+
+def default_plan_for(*, help_topic: HelpTopic | None, department: Department) -> SLAPlan | None:
+    """The help topic's plan, else the department's, else the system default."""
+    if help_topic is not None and help_topic.sla_plan_id:
+        return help_topic.sla_plan
+    if department.default_sla_plan_id:
+        return department.default_sla_plan
+    return SLAPlan.objects.filter(is_default=True, is_active=True).first()
+
+
+def new_access_key() -> str:
+    """The secret of a ticket's private link: 256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class _Intake:
+    """A new ticket's values, checked and completed from its help topic."""
+
+    requester: object
+    subject: str
+    body: str
+    help_topic: HelpTopic | None
+    department: Department
+    priority: int
+    source: str
+    intake_token: str | None
+
+
+def ticket_create(
+    *,
+    requester,
+    subject: str,
+    body: str,
+    by,
+    help_topic: HelpTopic | None = None,
+    department: Department | None = None,
+    priority: int | None = None,
+    source: str = Source.WEB,
+    attachments: Sequence = (),
+    intake_token: str | None = None,
+) -> Ticket:
+    """Open a ticket with the requester's first message, and acknowledge it by email.
+
+    `by` is who opens it: the requester themselves, an agent opening a ticket for someone,
+    or the system (the mail channel, the API). The help topic decides department, SLA plan
+    and default priority; an explicit department or priority wins over it. `attachments`
+    are uploaded files, checked by content (tickets/attachments.py). `intake_token` makes a
+    submission idempotent: the same token returns the ticket the first submission created,
+    even when both arrive at once.
+    """
+    intake = _checked_intake(
+        requester=requester,
+        subject=subject,
+        body=body,
+        by=by,
+        help_topic=help_topic,
+        department=department,
+        priority=priority,
+        source=source,
+        intake_token=intake_token,
+    )
+    files = attachments_validate(attachments)
+    try:
+        return _create(intake, by=by, files=files)
+    except IntegrityError:
+        # The form was submitted before (a double click, a refreshed POST, two at once):
+        # the unique token refused a second ticket; answer with the first. Asking first
+        # would cost every submission a query to catch the rare repeat.
+        token = intake.intake_token
+        existing = token and Ticket.objects.filter(intake_token=token).first()
+        if not existing:
+            raise
+        return _same_submission(existing, requester)
+
+
+def _checked_intake(
+    *, requester, subject, body, by, help_topic, department, priority, source, intake_token
+) -> _Intake:
+    if not (by == requester or is_system(by) or is_agent(by)):
+        raise NotPermitted("Only the requester or an agent can open a ticket for them.")
+    subject = clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH)
+    body = clean_text(body, field="description", max_length=BODY_MAX_LENGTH)
+    department = _department_for(help_topic, department)
+    if priority is None:
+        priority = help_topic.default_priority if help_topic else Priority.NORMAL
+    if priority not in Priority.values:
+        raise InvalidInput("Choose a valid priority.")
+    if source not in Source.values:
+        raise InvalidInput("Unknown ticket source.")
+    if not requester.is_active:
+        raise NotPermitted("This account is disabled.")
+    return _Intake(
+        requester=requester,
+        subject=subject,
+        body=body,
+        help_topic=help_topic,
+        department=department,
+        priority=priority,
+        source=source,
+        intake_token=_checked_token(intake_token),
+    )
+
+
+def _department_for(help_topic: HelpTopic | None, department: Department | None) -> Department:
+    if help_topic is not None and not help_topic.is_active:
+        raise InvalidInput("This help topic is no longer offered.")
+    if department is None and help_topic is not None:
+        department = help_topic.department
+    if department is None:
+        raise InvalidInput("Choose a help topic or a department.")
+    if not department.is_active:
+        raise InvalidInput("This department does not take new tickets.")
+    return department
+
+
+def _checked_token(intake_token: str | None) -> str | None:
+    if intake_token is None:
+        return None
+    intake_token = intake_token.strip()
+    if not intake_token or len(intake_token) > INTAKE_TOKEN_MAX_LENGTH:
+        raise InvalidInput("This form has expired; please reload the page.")
+    return intake_token
+
+
+def _same_submission(ticket: Ticket, requester) -> Ticket:
+    if ticket.requester_id != requester.pk:
+        raise InvalidInput("This form was already used; please reload the page.")
+    return ticket
+
+
+def _create(intake: _Intake, *, by, files) -> Ticket:
+    now = timezone.now()
+    plan = default_plan_for(help_topic=intake.help_topic, department=intake.department)
+    new_clocks = clocks_for_new_ticket(plan=plan, now=now)
+    with files_removed_on_error() as written, transaction.atomic():
+        ticket = Ticket.objects.create(
+            number=next_ticket_number(),
+            subject=intake.subject,
+            requester=intake.requester,
+            department=intake.department,
+            help_topic=intake.help_topic,
+            priority=intake.priority,
+            status=Status.OPEN,
+            sla_plan=plan,
+            source=intake.source,
+            created_at=now,
+            updated_at=now,
+            next_warn_at=new_clocks.next_warn_at,
+            next_due_at=new_clocks.next_due_at,
+            access_key=new_access_key(),
+            intake_token=intake.intake_token,
+        )
+        entry = ThreadEntry.objects.create(
+            ticket=ticket,
+            kind=EntryKind.MESSAGE,
+            author=intake.requester,
+            body=intake.body,
+            created_at=now,
+        )
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
+        search_document_create(ticket_id=ticket.pk, subject=intake.subject, body=intake.body)
+        event = record_event(ticket, EventKind.CREATED, by, {"to": status_ref(Status.OPEN)})
+        new_clocks.save_for(ticket)
+        notify_new_ticket(ticket=ticket, event=event, by=by)
+        notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
+    return ticket
+
+
+def ticket_submit(
+    *,
+    user=None,
+    name: str = "",
+    email: str = "",
+    help_topic: HelpTopic,
+    subject: str,
+    body: str,
+    attachments: Sequence = (),
+    intake_token: str | None = None,
+) -> Ticket:
+    """A ticket from the portal's form: a signed-in user's own, or a guest's, who is known
+    by the email they typed (a user without a password until they sign up)."""
+    # No transaction around both: a guest user left behind by a ticket that then failed
+    # is harmless (as if they had signed up), and intake saves a savepoint per ticket.
+    if user is not None and user.is_authenticated:
+        requester = user
+    else:
+        if not (email or "").strip():
+            raise InvalidInput("Enter your email address.")
+        requester = guest_user_get_or_create(email=email, display_name=name)
+    return ticket_create(
+        requester=requester,
+        by=requester,
+        subject=subject,
+        body=body,
+        help_topic=help_topic,
+        source=Source.WEB,
+        attachments=attachments,
+        intake_token=intake_token,
+    )
