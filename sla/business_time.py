@@ -96,6 +96,22 @@ def _us_to_time(us: int) -> dt.time:
     return dt.time(hour, minute, second, micro)
 
 
+def _spend(segments: Iterable[Segment], target: int, *, after: int | None = None):
+    """Spend `target` microseconds of working time over `segments` (those after `after`).
+
+    Returns the moment it runs out, or None with what is left when the segments end first.
+    """
+    for s, e in segments:
+        if after is not None:
+            if e <= after:
+                continue
+            s = max(s, after)
+        if e - s >= target:
+            return s + target, 0
+        target -= e - s
+    return None, target
+
+
 @functools.lru_cache(maxsize=2048)
 def _offset_change_dates(
     time_zone: str, year: int
@@ -312,13 +328,9 @@ class CalendarSpec:
         # The start belongs to the span of its local date or, right after a fall-back across
         # midnight, of the next one; later days lie wholly after it.
         for current in (day, day + _DAY):
-            for s, e in self._segments(current):
-                if e <= start:
-                    continue
-                s = max(s, start)
-                if e - s >= target:
-                    return s + target
-                target -= e - s
+            due, target = _spend(self._segments(current), target, after=start)
+            if due is not None:
+                return due
         day += 2 * _DAY
         week, nominal, holidays = self._week, self._nominal, self.holidays
         while True:
@@ -334,10 +346,9 @@ class CalendarSpec:
                 if target <= today or self._is_transition_day(day):
                     # Walk the real periods: the due time falls today, or today is a DST
                     # day whose working time may differ from the nominal.
-                    for s, e in self._segments(day):
-                        if e - s >= target:
-                            return s + target
-                        target -= e - s
+                    due, target = _spend(self._segments(day), target)
+                    if due is not None:
+                        return due
                 else:
                     target -= today
             day += _DAY

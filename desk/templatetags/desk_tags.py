@@ -85,41 +85,46 @@ def _status_of(value) -> str:
     return status_label(str((value or {}).get("id", "")))
 
 
+def _assigned(old: str, new: str) -> str:
+    if new:
+        return f"assigned the ticket to {new}" + (f" (was {old})" if old else "")
+    return f"unassigned {old}" if old else "unassigned the ticket"
+
+
+# Each kind's sentence, from the event's data and its before and after names.
+_SENTENCES = {
+    EventKind.CLAIMED: lambda data, old, new: "claimed the ticket",
+    EventKind.ASSIGNED: lambda data, old, new: _assigned(old, new),
+    EventKind.TRANSFERRED: lambda data, old, new: f"transferred the ticket from {old} to {new}",
+    EventKind.PRIORITY_CHANGED: lambda data, old, new: f"changed the priority from {old} to {new}",
+    EventKind.PLAN_CHANGED: lambda data, old, new: (
+        f"changed the SLA plan from {old or 'none'} to {new or 'none'}"
+    ),
+    EventKind.STATUS_CHANGED: lambda data, old, new: (
+        f"changed the status from {_status_of(data.get('from'))} to {_status_of(data.get('to'))}"
+    ),
+    EventKind.REOPENED: lambda data, old, new: "reopened the ticket",
+    EventKind.SLA_WARNING: lambda data, old, new: (
+        f"SLA warning: the {_clock_of(data)} target is at risk"
+    ),
+    EventKind.SLA_BREACHED: lambda data, old, new: (
+        f"SLA breached: the {_clock_of(data)} target was missed"
+    ),
+    EventKind.ESCALATED: lambda data, old, new: f"escalated: {escalation_text(data)}",
+    EventKind.ACCESS_LINK_REVOKED: lambda data, old, new: (
+        "revoked the requester's private link (a new one was emailed)"
+    ),
+}
+
+
 @register.filter
 def event_text(event) -> str:
     """What happened, as a sentence without its actor (autoescaped by the template)."""
+    sentence = _SENTENCES.get(event.kind)
+    if sentence is None:
+        return event.get_kind_display()
     data = event.data or {}
-    old, new = ref_name(data.get("from")), ref_name(data.get("to"))
-    match event.kind:
-        case EventKind.CLAIMED:
-            return "claimed the ticket"
-        case EventKind.ASSIGNED:
-            if new:
-                return f"assigned the ticket to {new}" + (f" (was {old})" if old else "")
-            return f"unassigned {old}" if old else "unassigned the ticket"
-        case EventKind.TRANSFERRED:
-            return f"transferred the ticket from {old} to {new}"
-        case EventKind.PRIORITY_CHANGED:
-            return f"changed the priority from {old} to {new}"
-        case EventKind.PLAN_CHANGED:
-            return f"changed the SLA plan from {old or 'none'} to {new or 'none'}"
-        case EventKind.STATUS_CHANGED:
-            return (
-                f"changed the status from {_status_of(data.get('from'))} "
-                f"to {_status_of(data.get('to'))}"
-            )
-        case EventKind.REOPENED:
-            return "reopened the ticket"
-        case EventKind.SLA_WARNING:
-            return f"SLA warning: the {_clock_of(data)} target is at risk"
-        case EventKind.SLA_BREACHED:
-            return f"SLA breached: the {_clock_of(data)} target was missed"
-        case EventKind.ESCALATED:
-            return f"escalated: {escalation_text(data)}"
-        case EventKind.ACCESS_LINK_REVOKED:
-            return "revoked the requester's private link (a new one was emailed)"
-        case _:
-            return event.get_kind_display()
+    return sentence(data, ref_name(data.get("from")), ref_name(data.get("to")))
 
 
 @register.filter

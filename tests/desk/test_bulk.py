@@ -1,5 +1,7 @@
 """Bulk actions: each ticket through its single-ticket service, failures reported per ticket."""
 
+import re
+
 import pytest
 
 from tickets.errors import InvalidInput
@@ -100,3 +102,30 @@ def test_bulk_over_htmx_answers_with_the_refreshed_results(desk, three, client_f
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="queue-results"')
     assert "1 ticket updated" in html
+
+
+def _options(html: str, select_id: str) -> list[str]:
+    select = re.search(rf'<select[^>]*id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, f"no #{select_id} in the bulk bar"
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+
+def test_the_bulk_bar_is_drawn_from_its_form(desk, three, client_for):
+    """Actions from the action table, only what the agent may use, options from the queue."""
+    html = client_for(desk.manager.user).get("/agent/").content.decode()
+    assert _options(html, "bulk-action") == [
+        "Claim",
+        "Assign to…",
+        "Set status…",
+        "Set priority…",
+        "Transfer to…",
+    ]
+    assert _options(html, "bulk-agent") == ["—", "Kevin Benavides", "Ryan Howard"]
+    assert _options(html, "bulk-status") == ["—", "Open", "Pending", "Resolved", "Closed"]
+    assert _options(html, "bulk-priority") == ["—", "Urgent", "High", "Normal", "Low"]
+    assert _options(html, "bulk-department") == ["—", "IT", "Sales"]
+
+    # An agent who manages nothing is not offered assignment at all.
+    html = client_for(desk.agent.user).get("/agent/").content.decode()
+    assert "Assign to…" not in _options(html, "bulk-action")
+    assert 'id="bulk-agent"' not in html
