@@ -345,7 +345,7 @@ KINDS = ("reply", "note", "message")
 
 
 def build_search_documents() -> None:
-    """Every ticket's search document, as tickets/search.py would have built it."""
+    """Every ticket's search document, as tickets/search_index.py would have built it."""
     with connection.cursor() as cursor:
         cursor.execute("DROP INDEX IF EXISTS ticket_search_document")
         cursor.execute("TRUNCATE tickets_ticketsearchdocument")
