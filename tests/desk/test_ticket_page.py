@@ -263,3 +263,69 @@ def test_notifications_reach_agents_from_the_pages(desk, client_for):
         ]
     )
     assert desk.sales_agent.user.email not in {m.to[0] for m in mail.outbox}
+
+
+def test_every_kind_of_event_reads_as_a_sentence_from_its_data(desk, client_for):
+    """The timeline reads TicketEvent.data: the sentences are the ones it always showed."""
+    from tests.support.factories import DepartmentFactory
+    from tickets.services import (
+        ticket_assign,
+        ticket_close,
+        ticket_reopen,
+        ticket_resolve,
+        ticket_revoke_access_link,
+        ticket_set_open,
+        ticket_set_pending,
+        ticket_set_plan,
+        ticket_set_priority,
+        ticket_transfer,
+    )
+
+    escalations = DepartmentFactory(name="Escalations")
+    desk.standard.escalate_to_department = escalations
+    desk.standard.escalate_notify_assignee = True
+    desk.standard.save()
+    kevin, ryan = desk.manager.user, desk.agent.user
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        ticket = desk.ticket()
+        ticket_claim(ticket=ticket, by=ryan)
+        ticket_assign(ticket=ticket, agent=desk.manager, by=kevin)
+        ticket_set_priority(ticket=ticket, priority=Priority.URGENT, by=kevin)
+        ticket_set_pending(ticket=ticket, by=kevin)
+        ticket_set_open(ticket=ticket, by=kevin)
+        ticket_revoke_access_link(ticket=ticket, by=kevin)
+    sla_sweep(now=start + dt.timedelta(hours=2))  # Standard's first response: 60 minutes
+    kevin.agent.memberships.create(department=escalations)
+    with time_machine.travel(start + dt.timedelta(hours=3), tick=False):
+        ticket_transfer(ticket=ticket, department=desk.it, by=kevin)
+        ticket_set_plan(ticket=ticket, plan=desk.critical, by=kevin)
+        ticket_resolve(ticket=ticket, by=kevin)
+        ticket_reopen(ticket=ticket, by=kevin)
+        ticket_close(ticket=ticket, by=kevin)
+
+    html = page(client_for(kevin), ticket)
+
+    expected = [
+        "Ryan Howard</strong> claimed the ticket",
+        "Kevin Benavides</strong> assigned the ticket to Kevin Benavides (was Ryan Howard)",
+        "Kevin Benavides</strong> changed the priority from High to Urgent",
+        "Kevin Benavides</strong> changed the status from Open to Pending",
+        "Kevin Benavides</strong> changed the status from Pending to Open",
+        "Kevin Benavides</strong> revoked the requester&#x27;s private link",
+        "System</strong> SLA warning: the first response target is at risk",
+        "System</strong> SLA breached: the first response target was missed",
+        # Kevin does not work in Escalations: the transfer lets him go, so there is no
+        # assignee left to notify.
+        "System</strong> unassigned Kevin Benavides",
+        "System</strong> transferred the ticket from IT to Escalations",
+        "System</strong> escalated: Transferred to Escalations",
+        "Kevin Benavides</strong> transferred the ticket from Escalations to IT",
+        "Kevin Benavides</strong> changed the SLA plan from Standard to Critical",
+        "Kevin Benavides</strong> changed the status from Open to Resolved",
+        "Kevin Benavides</strong> reopened the ticket",
+        "Kevin Benavides</strong> changed the status from Open to Closed",
+    ]
+    positions = [html.find(sentence) for sentence in expected]
+    assert -1 not in positions, [s for s, p in zip(expected, positions, strict=True) if p < 0]
+    assert positions == sorted(positions)  # in the order they happened

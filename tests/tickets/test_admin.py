@@ -21,6 +21,7 @@ from tickets.models import (
     Notification,
     SLAClock,
     Ticket,
+    TicketEvent,
 )
 from tickets.services import (
     ticket_add_note,
@@ -67,6 +68,32 @@ class TestTicketPage:
             assert kind in content, kind
         assert "Critical" in content
         assert "Kevin Benavides" in content
+
+    def test_events_show_their_old_and_new_values_from_the_data(self, admin_client, worked_ticket):
+        response = admin_client.get(admin_url(Ticket, "change", worked_ticket.pk))
+
+        events = next(
+            formset
+            for formset in response.context["inline_admin_formsets"]
+            if formset.opts.model is TicketEvent
+        )
+        shown = [
+            (
+                form.original.kind,
+                events.opts.old_value(form.original),
+                events.opts.new_value(form.original),
+            )
+            for form in events
+        ]
+        assert shown == [
+            ("created", "", "open"),
+            ("claimed", "", "Kevin Benavides"),
+            ("plan_changed", "Standard", "Critical"),
+            ("status_changed", "open", "resolved"),
+        ]
+        content = " ".join(response.content.decode().split())
+        assert '<td class="field-old_value"> <p>Standard</p> </td>' in content
+        assert '<td class="field-new_value"> <p>Critical</p> </td>' in content
 
     def test_shows_sla_clocks(self, admin_client, worked_ticket):
         response = admin_client.get(admin_url(Ticket, "change", worked_ticket.pk))
