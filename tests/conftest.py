@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.support.desks import desk  # noqa: F401  (the small help desk, for every test)
+from tests.support.queue_spread import spread  # noqa: F401  (tickets in every queue view)
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,77 @@
+"""Search: exact number, requester email, ranked full text with partial words, substrings."""
+
+import pytest
+
+from tests.support.factories import UserFactory
+from tickets.selectors import ticket_search_for_agent
+from tickets.services import ticket_add_note, ticket_reply
+
+pytestmark = pytest.mark.postgres
+
+
+def found(desk, query, user=None) -> list[int]:
+    results = ticket_search_for_agent(user=user or desk.agent.user, query=query)
+    return [r.ticket.number for r in results.results]
+
+
+def test_exact_number_with_or_without_hash(desk):
+    ticket = desk.ticket()
+    desk.ticket(subject=f"Mentions {ticket.number} in the subject")
+    assert found(desk, str(ticket.number))[0] == ticket.number
+    assert found(desk, f"#{ticket.number}")[0] == ticket.number
+
+
+def test_requester_email_case_insensitively(desk):
+    angela = desk.ticket(requester=desk.other_requester, subject="Monitor")
+    desk.ticket(subject="Jim's")
+    assert found(desk, desk.other_requester.email.upper()) == [angela.number]
+
+
+def test_words_in_subject_rank_above_words_in_the_thread(desk):
+    in_thread = desk.ticket(subject="Laptop problem", body="The printer next to me is loud.")
+    in_subject = desk.ticket(subject="Printer jams", body="Every page.")
+    desk.ticket(subject="Unrelated", body="Nothing to see.")
+    assert found(desk, "printer") == [in_subject.number, in_thread.number]
+
+
+def test_notes_and_replies_are_searched_too(desk):
+    ticket = desk.ticket(subject="Slow computer")
+    ticket_add_note(ticket=ticket, body="Replaced the thermal paste.", by=desk.agent.user)
+    ticket_reply(ticket=ticket, body="Your docking station is on its way.", by=desk.agent.user)
+    assert found(desk, "thermal") == [ticket.number]
+    assert found(desk, "docking station") == [ticket.number]
+
+
+def test_partial_words_and_word_forms(desk):
+    ticket = desk.ticket(subject="My monitor keeps flickering", body="Since Monday.")
+    assert found(desk, "flicker") == [ticket.number]
+    assert found(desk, "flick") == [ticket.number]
+    assert found(desk, "monit flick") == [ticket.number]
+    assert found(desk, "flickers") == [ticket.number]
+
+
+def test_substrings_of_the_subject(desk):
+    ticket = desk.ticket(subject="Wireless keyboard HP4050X stopped working")
+    assert found(desk, "board") == [ticket.number]
+    assert found(desk, "4050") == [ticket.number]
+
+
+def test_every_word_must_match(desk):
+    desk.ticket(subject="Printer jams")
+    assert found(desk, "printer monitor") == []
+
+
+def test_query_syntax_is_not_interpreted(desk):
+    desk.ticket(subject="Printer jams")
+    for query in ["printer & !", "printer:* | (", "'", "\\", "%", "_", "!!!", "a" * 500, "<>"]:
+        ticket_search_for_agent(user=desk.agent.user, query=query)  # no error
+    assert found(desk, "printer)(") == found(desk, "printer")
+
+
+def test_only_the_agents_departments(desk):
+    sales = desk.ticket(subject="Quarterly printer budget", help_topic=None, department=desk.sales)
+    it = desk.ticket(subject="Printer jams")
+    assert found(desk, "printer") == [it.number]
+    assert found(desk, str(sales.number)) == []
+    assert found(desk, "printer", user=desk.sales_agent.user) == [sales.number]
+    assert found(desk, "printer", user=UserFactory()) == []
