@@ -1,10 +1,13 @@
 """Forms of the agent workspace: they validate input; the views call one service each."""
 
+import json
+
 from django import forms
+from django.db.models import Q
 
 from accounts.models import Agent, Department
 from sla.models import SLAPlan
-from tickets.models import Priority, SLAState, Status
+from tickets.models import CannedResponse, Priority, SLAState, Status
 from tickets.selectors import DEFAULT_VIEW, SORTS, VIEWS, QueueFilters, QueueOptions
 from tickets.services import BODY_MAX_LENGTH, BULK_ACTIONS, MAX_TICKETS
 from web.uploads import MultipleFileField, attachments_help_text
@@ -90,6 +93,44 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=BODY_MAX_LENGTH,
     )
+
+
+class DraftForm(forms.Form):
+    """What the autosave sends: the box's text as typed, the canned response chosen, and the
+    names of the files chosen (browsers cannot refill a file input; the draft names them)."""
+
+    # Kept exactly as typed, whitespace and all; the service checks its length.
+    body = forms.CharField(required=False, strip=False)
+    canned = forms.ModelChoiceField(queryset=CannedResponse.objects.none(), required=False)
+    attachment_names = forms.CharField(required=False, max_length=20_000)
+
+    def __init__(self, data, *, box: str, ticket):
+        # The reply and note boxes prefix their fields; the draft reads the box's own.
+        data = data.copy()
+        data.setdefault("body", data.get(f"{box}-body", ""))
+        super().__init__(data)
+        self.box = box
+        self.fields["canned"].queryset = CannedResponse.objects.filter(is_active=True).filter(
+            Q(department__isnull=True) | Q(department_id=ticket.department_id)
+        )
+
+    def clean_attachment_names(self) -> list[str]:
+        raw = self.cleaned_data["attachment_names"]
+        try:
+            names = json.loads(raw) if raw else []
+        except ValueError:
+            return []
+        return [name for name in names if isinstance(name, str)] if isinstance(names, list) else []
+
+    def saved(self) -> dict:
+        """The keyword arguments of draft_save."""
+        data = self.cleaned_data
+        return {
+            "box": self.box,
+            "body": data["body"],
+            "canned_response": data["canned"] if self.box == "reply" else None,
+            "attachment_names": data["attachment_names"] if self.box == "reply" else [],
+        }
 
 
 class AssignForm(forms.Form):

@@ -14,6 +14,12 @@ urlpatterns = [
     path("tickets/<int:number>/reply/", views.reply, name="reply"),
     path("tickets/<int:number>/note/", views.note, name="note"),
     path("tickets/<int:number>/presence/", views.heartbeat, name="presence"),
+    path("tickets/<int:number>/draft/<slug:box>/", views.draft_save, name="draft"),
+    path(
+        "tickets/<int:number>/draft/<slug:box>/discard/",
+        views.draft_discard,
+        name="draft_discard",
+    ),
     path("tickets/<int:number>/<slug:name>/", views.action, name="action"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -186,6 +186,8 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
     "resume-recomputations": {"task": "tickets.resume_recomputations", "schedule": 300.0},
+    # Drafts of tickets closed over 30 days ago (tickets.services.drafts_prune).
+    "prune-drafts": {"task": "tickets.prune_drafts", "schedule": 24 * 60 * 60.0},
 }
 
 # PORTAL: INTAKE, ATTACHMENTS, ABUSE

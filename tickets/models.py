@@ -439,6 +439,49 @@ class CannedResponse(models.Model):
         return self.title
 
 
+class Draft(models.Model):
+    """What an agent has written in a ticket's reply or note box and not sent yet.
+
+    One per agent, ticket and box, saved as they type (tickets.services.draft_save) so that
+    a reload, another tab or a new login gives it back; sending the reply or the note
+    removes it. Private to its author: not part of the ticket's history, so no event.
+    """
+
+    class Box(models.TextChoices):
+        REPLY = "reply", "Reply"
+        NOTE = "note", "Internal note"
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="drafts", db_index=False
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ticket_drafts"
+    )
+    box = models.CharField(max_length=8, choices=Box.choices)
+    body = models.TextField(blank=True)
+    canned_response = models.ForeignKey(
+        CannedResponse, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Files the agent had chosen: browsers cannot refill a file input, so the draft names
+    # them for the agent to choose again (docs/decisions/0015).
+    attachment_names = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["ticket", "author", "box"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "author", "box"], name="tickets_draft_one_per_box"
+            ),
+            models.CheckConstraint(
+                condition=Q(box__in=["reply", "note"]), name="tickets_draft_box_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_box_display()} draft by {self.author_id} on ticket {self.ticket_id}"
+
+
 # A live clock is still being measured: neither met nor stopped (it may be paused). At most
 # one of each kind per ticket.
 LIVE_CLOCK_UNSET = ("met_at", "stopped_at")

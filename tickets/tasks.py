@@ -16,6 +16,7 @@ from tickets.clocks import (
     sla_sweep,
 )
 from tickets.outbox import SEND_TASK, notifications_send_pending, outbox_sender_awake
+from tickets.services import drafts_prune
 
 SWEEP_TASK = "tickets.sla_sweep"
 
@@ -52,3 +53,8 @@ def recompute_deadlines(job_id: int) -> int:
 @shared_task(name="tickets.resume_recomputations", ignore_result=True)
 def resume_recomputations() -> int:
     return deadlines_recompute_resume()
+
+
+@shared_task(name="tickets.prune_drafts", ignore_result=True)
+def prune_drafts() -> int:
+    return drafts_prune()

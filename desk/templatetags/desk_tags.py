@@ -1,6 +1,7 @@
 """Small display helpers for the agent workspace: time left, badges, event sentences."""
 
 import datetime
+import json
 
 from django import template
 from django.utils import timezone
@@ -125,6 +126,12 @@ def event_text(event) -> str:
         return event.get_kind_display()
     data = event.data or {}
     return sentence(data, ref_name(data.get("from")), ref_name(data.get("to")))
+
+
+@register.filter
+def json_list(value) -> str:
+    """A list as JSON, for a hidden input (autoescaped by the template); '[]' for nothing."""
+    return json.dumps(list(value) if isinstance(value, list | tuple) else [])
 
 
 @register.filter

@@ -10,8 +10,8 @@
     const select = document.getElementById(button.dataset.cannedInsert);
     const target = document.getElementById(button.dataset.target);
     const option = select && select.selectedOptions[0];
-    if (!target || !option || !option.dataset.body) return;
     event.preventDefault();
+    if (!target || !option || !option.dataset.body) return;
     const start = target.selectionStart ?? target.value.length;
     const end = target.selectionEnd ?? target.value.length;
     const before = target.value.slice(0, start);
@@ -33,6 +33,20 @@
   });
 
   // Bulk selection: "select all" and the count of selected tickets.
+  // The names of the files chosen for a reply go into the draft (browsers cannot refill a
+  // file input after a reload). Capture phase: the hidden field is filled before htmx,
+  // listening on the form, sends the draft.
+  document.addEventListener(
+    "change",
+    function (event) {
+      const input = event.target;
+      if (!input.matches("input[type=file][data-names-into]")) return;
+      const names = document.getElementById(input.dataset.namesInto);
+      if (names) names.value = JSON.stringify(Array.from(input.files, (file) => file.name));
+    },
+    true
+  );
+
   function refreshSelection() {
     const boxes = document.querySelectorAll("input[name=tickets]");
     const chosen = Array.from(boxes).filter((box) => box.checked).length;

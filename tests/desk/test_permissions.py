@@ -8,7 +8,15 @@ for a ticket that does not exist, with nothing changed.
 import pytest
 
 from tests.support.factories import UserFactory
-from tickets.models import Attachment, EntryKind, Priority, Status, ThreadEntry, TicketEvent
+from tickets.models import (
+    Attachment,
+    Draft,
+    EntryKind,
+    Priority,
+    Status,
+    ThreadEntry,
+    TicketEvent,
+)
 from tickets.services import ticket_claim
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -31,6 +39,9 @@ def ticket_posts(desk, ticket) -> list[tuple[str, dict]]:
         (f"/agent/tickets/{n}/close/", {}),
         (f"/agent/tickets/{n}/reopen/", {}),
         (f"/agent/tickets/{n}/revoke-link/", {}),
+        (f"/agent/tickets/{n}/draft/reply/", {"reply-body": "typed"}),
+        (f"/agent/tickets/{n}/draft/note/", {"note-body": "typed"}),
+        (f"/agent/tickets/{n}/draft/reply/discard/", {}),
         ("/agent/bulk/", {"tickets": [n], "action": "claim"}),
     ]
 
@@ -82,6 +93,7 @@ def snapshot(ticket):
         Attachment.objects.filter(ticket=ticket).count(),
         ThreadEntry.objects.filter(ticket=ticket).count(),
         TicketEvent.objects.filter(ticket=ticket).count(),
+        Draft.objects.filter(ticket=ticket).count(),
     )
 
 

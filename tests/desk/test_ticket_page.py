@@ -1,6 +1,7 @@
 """The ticket page: header and clocks, one timeline, reply and note boxes, every action."""
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -198,14 +199,38 @@ def test_an_action_refused_by_the_service_says_why(desk, ticket, client_for):
     assert "already claimed by Kevin Benavides" in response.content.decode()
 
 
-def test_htmx_actions_answer_with_the_ticket_body_only(desk, ticket, client_for):
+def _regions(html: str) -> set[str]:
+    """The ids an htmx answer swaps, out of band."""
+    return set(re.findall(r'id="([\w-]+)"[^>]*hx-swap-oob="true"', html))
+
+
+CHANGED = {"ticket-messages", "ticket-header", "ticket-timeline", "ticket-aside", "presence-seen"}
+
+
+def test_htmx_actions_answer_with_the_changed_regions_never_the_compose_boxes(
+    desk, ticket, client_for
+):
     client = client_for(desk.agent.user)
-    response = client.post(
-        f"/agent/tickets/{ticket.number}/claim/", HTTP_HX_REQUEST="true", follow=True
-    )
-    html = response.content.decode()
-    assert html.lstrip().startswith('<div id="ticket-body"')
-    assert "You claimed the ticket." in html
+    n = ticket.number
+    html = client.post(f"/agent/tickets/{n}/claim/", HTTP_HX_REQUEST="true").content.decode()
+    assert _regions(html) == CHANGED
+    assert 'id="ticket-body"' not in html and "You claimed the ticket." in html
+    assert 'id="reply-box"' not in html and 'id="note-box"' not in html
+
+    html = client.post(
+        f"/agent/tickets/{n}/note/", {"note-body": "Checked"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert _regions(html) == CHANGED | {"note-box"}  # emptied; the reply box is left alone
+
+    html = client.post(
+        f"/agent/tickets/{n}/reply/", {"reply-body": "On it"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert _regions(html) == CHANGED | {"reply-box"}
+
+    # Closing takes the reply box away: nothing can be answered any more.
+    html = client.post(f"/agent/tickets/{n}/close/", HTTP_HX_REQUEST="true").content.decode()
+    assert _regions(html) == CHANGED | {"reply-box"}
+    assert "Send reply to requester" not in html
 
 
 def test_requester_side_panel_lists_their_other_tickets(desk, ticket, client_for):
@@ -232,8 +257,9 @@ def _ticket_page_queries(desk, client_for, django_assert_num_queries, rounds, ex
 
 
 # Session, user, agent, memberships, ticket, entries, attachments, events, clocks, canned
-# responses, other tickets, manager check, assignable agents, departments, plans.
-TICKET_PAGE_QUERIES = 15
+# responses, other tickets, manager check, the agent's drafts, assignable agents,
+# departments, plans.
+TICKET_PAGE_QUERIES = 16
 
 
 @pytest.mark.parametrize("rounds", [1, 8])

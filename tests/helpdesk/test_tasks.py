@@ -46,3 +46,14 @@ def test_beat_sends_a_short_schedule_to_the_worker(celery_worker, celery_beat):
 
     answer = wait_for(lambda: _answer(token), timeout=30, message="beat's ping never ran")
     assert answer["hostname"] == celery_worker.nodename
+
+
+def test_every_task_on_the_beat_schedule_is_registered():
+    from django.conf import settings
+
+    from helpdesk.celery import app
+
+    app.loader.import_default_modules()
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, name
+    assert settings.CELERY_BEAT_SCHEDULE["prune-drafts"]["task"] == "tickets.prune_drafts"

@@ -342,3 +342,34 @@ def test_everything_people_write_renders_inert(client, desk, payload):
         {"subject": payload, "body": payload, "help_topic": "x", "intake_token": "t"},
     )
     assert_inert(response.content.decode(), where="new-ticket form with errors")
+
+
+def test_a_refused_file_keeps_what_the_requester_typed(client, desk):
+    ticket = desk.ticket()
+    client.force_login(desk.requester)
+    page_html = SimpleUploadedFile("page.html", b"<html><script>alert(1)</script>", "text/html")
+
+    response = client.post(
+        f"{page(ticket)}reply/",
+        {"body": "Here is what I see on screen.", "attachments": [page_html]},
+    )
+
+    html = response.content.decode()
+    assert "not a kind of file we accept" in html
+    assert "Here is what I see on screen.</textarea>" in html
+    assert ticket.entries.count() == 1
+
+
+def test_a_reply_to_a_ticket_closed_meanwhile_stays_on_screen(client, desk):
+    ticket = desk.ticket()
+    client.force_login(desk.requester)
+    html = client.get(page(ticket)).content.decode()
+    assert "Send reply" in html
+    ticket_close(ticket=ticket, by=desk.agent.user)  # while Jim was typing
+
+    response = client.post(f"{page(ticket)}reply/", {"body": "One more thing: the printer."})
+
+    html = response.content.decode()
+    assert "closed; please open a new ticket" in html
+    assert "What you wrote (not sent)" in html
+    assert "One more thing: the printer.</textarea>" in html

@@ -12,6 +12,7 @@ from tickets import access
 from tickets.models import (
     Attachment,
     CannedResponse,
+    Draft,
     EntryKind,
     EventKind,
     SLAClock,
@@ -40,6 +41,8 @@ class TicketPage:
     transfer_departments: list[Department] = field(default_factory=list)
     plans: list[SLAPlan] = field(default_factory=list)
     is_assignee: bool = False
+    # The user's unsent reply and note, by box (Draft.Box).
+    drafts: dict[str, Draft] = field(default_factory=dict)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -67,6 +70,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         actions=access.actions_for_agent(ticket, can_manage=can_manage),
         can_manage=can_manage,
         is_assignee=agent is not None and ticket.assignee_id == agent.pk,
+        drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
     )
     _add_choices(page)
     return page

@@ -27,6 +27,13 @@ from tickets.services.conversation import (
     ticket_add_note,
     ticket_reply,
 )
+from tickets.services.drafts import (
+    DRAFT_TOO_LONG,
+    KEEP_AFTER_CLOSE,
+    draft_discard,
+    draft_save,
+    drafts_prune,
+)
 from tickets.services.guest_access import ticket_revoke_access_link
 from tickets.services.intake import (
     SUBJECT_MAX_LENGTH,
@@ -48,12 +55,17 @@ from tickets.services.triage import ticket_set_plan, ticket_set_priority
 __all__ = [
     "BODY_MAX_LENGTH",
     "BULK_ACTIONS",
+    "DRAFT_TOO_LONG",
+    "KEEP_AFTER_CLOSE",
     "MAX_TICKETS",
     "NEW_MESSAGE_ARRIVED",
     "STATUS_CHANGE",
     "SUBJECT_MAX_LENGTH",
     "BulkOutcome",
     "default_plan_for",
+    "draft_discard",
+    "draft_save",
+    "drafts_prune",
     "new_access_key",
     "ticket_add_message",
     "ticket_add_note",

@@ -9,7 +9,7 @@ from tickets import access
 from tickets.attachments import attachments_store, attachments_validate, files_removed_on_error
 from tickets.clocks import clocks_on_agent_reply, clocks_on_requester_message
 from tickets.errors import NewMessageArrived, NotPermitted, TransitionNotAllowed
-from tickets.models import EntryKind, Notification, Status, ThreadEntry, Ticket
+from tickets.models import Draft, EntryKind, Notification, Status, ThreadEntry, Ticket
 from tickets.search_index import search_document_append
 from tickets.services.common import (
     BODY_MAX_LENGTH,
@@ -18,6 +18,7 @@ from tickets.services.common import (
     require_agent,
     save_ticket,
 )
+from tickets.services.drafts import draft_discard
 from tickets.services.lifecycle import apply_status_action
 from tickets.services.notifications import notify_requester, notify_requester_replied
 from tickets.transitions import WORKABLE_STATUSES, status_action_for
@@ -79,6 +80,7 @@ def ticket_reply(
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         clocks_on_agent_reply(ticket, now=entry.created_at)
         notify_requester(ticket, Notification.Kind.REQUESTER_REPLY, entry=entry)
+        draft_discard(ticket=ticket, by=by, box=Draft.Box.REPLY)  # sent: nothing left to keep
         return entry
 
 
@@ -89,7 +91,9 @@ def ticket_add_note(*, ticket: Ticket, body: str, by) -> ThreadEntry:
     with transaction.atomic():
         ticket = lock_ticket(ticket)
         require_agent(by, ticket)
-        return _add_entry(ticket, EntryKind.NOTE, body, by)
+        entry = _add_entry(ticket, EntryKind.NOTE, body, by)
+        draft_discard(ticket=ticket, by=by, box=Draft.Box.NOTE)
+        return entry
 
 
 def ticket_add_message(

@@ -1,0 +1,25 @@
+"""The agent workspace at /agent/: the queue and search, the ticket page, drafts.
+
+Every view requires an active agent (or a superuser); tickets are fetched through
+tickets.access, which answers 404 for a ticket outside the agent's departments. Views are
+thin: a form validates, one service is called, and the page (or, for htmx, the part of it
+that changed) answers.
+"""
+
+from desk.views.drafts import draft_discard, draft_save
+from desk.views.queue import bulk, queue, search
+from desk.views.ticket import action, attachment, heartbeat, note, reply, ticket
+
+__all__ = [
+    "action",
+    "attachment",
+    "bulk",
+    "draft_discard",
+    "draft_save",
+    "heartbeat",
+    "note",
+    "queue",
+    "reply",
+    "search",
+    "ticket",
+]

@@ -1,0 +1,127 @@
+"""The queue, its bulk actions, and search."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from desk.forms import BulkForm, QueueForm
+from desk.views.common import agent_required, form_errors, is_htmx
+from tickets import selectors, services
+from tickets.errors import TicketError
+
+QUEUE_FILTER_FIELDS = (
+    "department",
+    "status",
+    "priority",
+    "assignee",
+    "help_topic",
+    "sla_state",
+    "sort",
+)
+
+
+def _ticket_url(number) -> str:
+    return reverse("agent:ticket", args=[number])
+
+
+# The queue ----------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def queue(request):
+    options = selectors.queue_options_for_agent(user=request.user)
+    form = QueueForm(request.GET, options=options)
+    data = form.cleaned()
+    page = selectors.ticket_list_for_agent(
+        user=request.user,
+        view=data["view"],
+        filters=data["filters"],
+        sort=data["sort"] or None,
+        after=data["after"] or None,
+        before=data["before"] or None,
+    )
+    # The query string without the cursor: for page links, bulk redirects and refreshes.
+    base_query = {
+        k: v
+        for k, v in request.GET.items()
+        if k not in ("after", "before") and v and k in form.fields
+    }
+    context = {
+        "form": form,
+        "filter_fields": [form[name] for name in QUEUE_FILTER_FIELDS],
+        "page": page,
+        "partial": is_htmx(request),
+        "options": options,
+        "views": selectors.VIEWS,
+        "counts": selectors.queue_view_counts(user=request.user),
+        "base_query": urlencode(base_query),
+        "current_url": request.get_full_path(),
+        "bulk_form": BulkForm(None, options=options),
+    }
+    template = "desk/partials/queue_results.html" if is_htmx(request) else "desk/queue.html"
+    return render(request, template, context)
+
+
+@require_POST
+@agent_required
+def bulk(request):
+    form = BulkForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}) or not back.startswith(
+        "/agent/"
+    ):
+        back = reverse("agent:queue")
+    if not form.is_valid():
+        messages.error(request, "Select tickets and a complete action: " + form_errors(form))
+        return redirect(back, permanent=False)
+    data = form.cleaned_data
+    try:
+        outcome = services.ticket_bulk_apply(
+            numbers=data["tickets"],
+            action=data["action"],
+            by=request.user,
+            agent=data["agent"],
+            status=data["status"] or None,
+            priority=data["priority"],
+            department=data["department"],
+        )
+    except TicketError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    selectors.queue_counts_forget(user=request.user)
+    if outcome.done:
+        messages.success(
+            request,
+            f"{len(outcome.done)} ticket{'s' if len(outcome.done) != 1 else ''} updated: "
+            + ", ".join(f"#{n}" for n in outcome.done)
+            + ".",
+        )
+    for number, reason in outcome.failed:
+        messages.warning(request, f"#{number} not changed: {reason}")
+    return redirect(back)
+
+
+@require_GET
+@agent_required
+def search(request):
+    query = request.GET.get("q", "")
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    results = selectors.ticket_search_for_agent(user=request.user, query=query, page=page)
+    return render(
+        request,
+        "desk/search.html",
+        {
+            "results": results,
+            "query": query,
+            "counts": selectors.queue_view_counts(user=request.user),
+            "views": selectors.VIEWS,
+        },
+    )

@@ -1,0 +1,271 @@
+"""The ticket page and what is done on it: replies, notes, actions, presence, files.
+
+A plain form post gets a redirect (303) back to the page, with a flash message. An htmx
+request gets, instead, only the regions of the page that the change touched (header,
+timeline, actions panel, messages), swapped out of band: never a reply or note box that
+the request did not submit, so nothing half-typed is ever lost (docs/decisions/0015).
+"""
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from desk import presence
+from desk.forms import AssignForm, NoteForm, PlanForm, PriorityForm, ReplyForm, TransferForm
+from desk.views.common import agent_required, form_errors, is_htmx
+from tickets import access, selectors, services
+from tickets.errors import InvalidInput, NewMessageArrived, TicketError
+from tickets.models import Draft, Priority, Status
+from tickets.transitions import ACTIONS as TICKET_ACTIONS
+
+REPLY, NOTE = Draft.Box.REPLY, Draft.Box.NOTE
+
+
+def ticket_url(number) -> str:
+    return reverse("agent:ticket", args=[number])
+
+
+def _reply_form(request, page) -> ReplyForm:
+    """A reply box as the agent left it: their draft, else a canned response asked for."""
+    initial = {"last_seen_entry": page.last_entry_id}
+    draft = page.drafts.get(REPLY)
+    canned_id = request.GET.get("canned", "")
+    if draft is not None:
+        initial["body"] = draft.body
+    elif canned_id.isdigit():
+        canned = next((c for c in page.canned_responses if c.pk == int(canned_id)), None)
+        if canned is not None:
+            initial["body"] = canned.body
+    return ReplyForm(initial=initial)
+
+
+def _note_form(page) -> NoteForm:
+    draft = page.drafts.get(NOTE)
+    return NoteForm(initial={"body": draft.body} if draft is not None else None)
+
+
+def page_context(request, page, *, reply_form=None, note_form=None) -> dict:
+    return {
+        "tp": page,
+        "ticket": page.ticket,
+        "reply_form": reply_form or _reply_form(request, page),
+        "note_form": note_form or _note_form(page),
+        "reply_draft": page.drafts.get(REPLY),
+        "note_draft": page.drafts.get(NOTE),
+        "others": presence.presence_others(ticket_id=page.ticket.pk, user=request.user),
+        "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
+        "priorities": Priority.choices,
+    }
+
+
+def _render_ticket(request, number, *, reply_form=None, note_form=None, boxes=(), status=200):
+    """The page, or for htmx its changed regions plus the compose `boxes` the request sent.
+
+    The reply box also goes when the ticket closes: nothing can be replied to any more
+    (the draft stays on the server).
+    """
+    page = selectors.ticket_page_for_agent(user=request.user, number=number)
+    presence.presence_touch(ticket_id=page.ticket.pk, user=request.user)
+    context = page_context(request, page, reply_form=reply_form, note_form=note_form)
+    if not is_htmx(request):
+        return render(request, "desk/ticket.html", context, status=status)
+    context["with_reply"] = REPLY in boxes or page.ticket.status == Status.CLOSED
+    context["with_note"] = NOTE in boxes
+    return render(request, "desk/partials/ticket_updates.html", context, status=status)
+
+
+def _done(request, number, *, boxes=()):
+    """After a change that worked: the page again (plain post) or its updates (htmx)."""
+    if is_htmx(request):
+        return _render_ticket(request, number, boxes=boxes)
+    return redirect(ticket_url(number), permanent=False)
+
+
+@require_GET
+@agent_required
+def ticket(request, number):
+    return _render_ticket(request, number)
+
+
+@require_POST
+@agent_required
+def reply(request, number):
+    ticket = access.ticket_get_for_agent(user=request.user, number=number)
+    form = ReplyForm(request.POST, request.FILES)
+    status = 200 if is_htmx(request) else 400
+    if form.is_valid():
+        files = form.cleaned_data["attachments"]
+        try:
+            services.ticket_reply(
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                by=request.user,
+                last_seen_entry_id=form.cleaned_data["last_seen_entry"],
+                attachments=files,
+            )
+        except NewMessageArrived as error:
+            return _held_back(request, number, form, error, files)
+        except InvalidInput as error:
+            # A refused file (the message names it) or text: shown in the reply box, with
+            # the reply kept. Nothing was stored: every file is checked before any is written.
+            form.add_error(None, error.message)
+        except TicketError as error:
+            # Shown above the page (the reply box is gone from a closed ticket); the text
+            # stays in the form.
+            messages.error(request, error.message)
+        else:
+            presence.presence_touch(ticket_id=ticket.pk, user=request.user, writing=False)
+            sent = "Reply sent to the requester"
+            if files:
+                sent += f" with {len(files)} attachment{'s' if len(files) != 1 else ''}"
+            messages.success(request, sent + ".")
+            return _done(request, ticket.number, boxes=(REPLY,))
+    return _render_ticket(request, number, reply_form=form, boxes=(REPLY,), status=status)
+
+
+def _held_back(request, number, form, error, files):
+    """Keep what the agent wrote (and its draft), show the new message, let them send again.
+
+    Browsers cannot refill a file input, so chosen files must be chosen again.
+    """
+    warning = error.message + (" Attach your files again." if files else "")
+    messages.warning(request, warning)
+    page = selectors.ticket_page_for_agent(user=request.user, number=number)
+    held = ReplyForm(
+        initial={"body": form.cleaned_data["body"], "last_seen_entry": page.last_entry_id}
+    )
+    status = 200 if is_htmx(request) else 409
+    return _render_ticket(request, number, reply_form=held, boxes=(REPLY,), status=status)
+
+
+@require_POST
+@agent_required
+def note(request, number):
+    ticket = access.ticket_get_for_agent(user=request.user, number=number)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.ticket_add_note(
+                ticket=ticket, body=form.cleaned_data["body"], by=request.user
+            )
+        except TicketError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Internal note added. The requester does not see it.")
+            return _done(request, ticket.number, boxes=(NOTE,))
+    status = 200 if is_htmx(request) else 400
+    return _render_ticket(request, number, note_form=form, boxes=(NOTE,), status=status)
+
+
+# Actions: each is a row of the action table (its label, who may, from which statuses,
+# what the page says when done), a form (or none) and one service call.
+
+
+def _no_form(request, ticket):
+    return None
+
+
+def _assign_form(request, ticket):
+    return AssignForm(request.POST, agents=access.assignable_agents(ticket.department))
+
+
+ACTION_CALLS = {
+    "claim": (_no_form, lambda t, by, d: services.ticket_claim(ticket=t, by=by)),
+    "assign": (
+        _assign_form,
+        lambda t, by, d: services.ticket_assign(ticket=t, agent=d["agent"], by=by),
+    ),
+    "transfer": (
+        lambda r, t: TransferForm(r.POST),
+        lambda t, by, d: services.ticket_transfer(ticket=t, department=d["department"], by=by),
+    ),
+    "priority": (
+        lambda r, t: PriorityForm(r.POST),
+        lambda t, by, d: services.ticket_set_priority(ticket=t, priority=d["priority"], by=by),
+    ),
+    "plan": (
+        lambda r, t: PlanForm(r.POST),
+        lambda t, by, d: services.ticket_set_plan(ticket=t, plan=d["plan"], by=by),
+    ),
+    "revoke-link": (
+        _no_form,
+        lambda t, by, d: services.ticket_revoke_access_link(ticket=t, by=by),
+    ),
+    **{
+        action.name: (
+            _no_form,
+            lambda t, by, d, name=action.name: services.ticket_change_status(
+                ticket=t, action=name, by=by
+            ),
+        )
+        for action in TICKET_ACTIONS.values()
+        if action.target is not None
+    },
+}
+
+
+@require_POST
+@agent_required
+def action(request, number, name):
+    if name not in ACTION_CALLS:
+        raise Http404("No such action.")
+    make_form, call = ACTION_CALLS[name]
+    ticket = access.ticket_get_for_agent(user=request.user, number=number)
+    form = make_form(request, ticket)
+    if form is not None and not form.is_valid():
+        messages.error(request, form_errors(form))
+        return _done(request, ticket.number)
+    try:
+        call(ticket, request.user, form.cleaned_data if form is not None else {})
+    except TicketError as error:
+        messages.error(request, error.message)
+    else:
+        selectors.queue_counts_forget(user=request.user)
+        messages.success(request, TICKET_ACTIONS[name].done)
+    return _done(request, ticket.number)
+
+
+# Collisions ----------------------------------------------------------------------------
+
+
+@require_POST
+@agent_required
+def heartbeat(request, number):
+    """Presence: the agent has the page open (and is writing); answers who else is there."""
+    ticket = access.ticket_get_for_agent(user=request.user, number=number)
+    presence.presence_touch(
+        ticket_id=ticket.pk, user=request.user, writing=request.POST.get("writing") == "1"
+    )
+    try:
+        seen = int(request.POST.get("seen", ""))
+    except ValueError:
+        seen = None
+    new_messages = (
+        selectors.new_messages_since(ticket=ticket, entry_id=seen) if seen is not None else 0
+    )
+    return render(
+        request,
+        "desk/partials/viewers.html",
+        {
+            "ticket": ticket,
+            "others": presence.presence_others(ticket_id=ticket.pk, user=request.user),
+            "new_messages": new_messages,
+        },
+    )
+
+
+# Attachments ---------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def attachment(request, pk):
+    item = access.attachment_get_for_agent(user=request.user, pk=pk)
+    return FileResponse(
+        item.file.open("rb"),
+        as_attachment=True,
+        filename=item.filename,
+        content_type="application/octet-stream",
+    )
