@@ -23,7 +23,7 @@ help:
 	@echo "make fmt    ruff format and ruff check --fix"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make venv   create .venv and install requirements/dev.txt (only when it changed)"
-	@echo "make prerequisites  what make test needs from the machine: installed as root on Debian, else the apt command"
+	@echo "make prerequisites  install (as root on Debian) or name what make test needs from the machine"
 	@echo "make clean  remove var/ (SQLite database, broker folders, beat schedule), staticfiles/, test-artifacts/"
 
 venv: $(STAMP)
