@@ -18,6 +18,7 @@ import contextlib
 import os
 import signal
 import sys
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -31,6 +32,14 @@ BANNER = "!" * 78
 _started: list[services.PrivateServer] = []
 # What pytest's header says about each choice.
 _chosen: dict[str, str] = {}
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def _loudly(message: str) -> None:
@@ -59,7 +68,7 @@ def _start(server_class: type[services.PrivateServer]) -> services.PrivateServer
 
 def _choose_database() -> str:
     if os.environ.get("DATABASE_URL"):
-        _chosen["database"] = "DATABASE_URL"
+        _chosen["database"] = f"DATABASE_URL={_without_password(os.environ['DATABASE_URL'])}"
         return os.environ["DATABASE_URL"]
     if services.answers("localhost", 5432):
         _chosen["database"] = "PostgreSQL on localhost:5432"
@@ -87,7 +96,10 @@ def _choose_database() -> str:
 
 def _choose_redis() -> str:
     if "REDIS_URL" in os.environ:
-        _chosen["redis"] = "REDIS_URL" if os.environ["REDIS_URL"] else "none (REDIS_URL empty)"
+        url = os.environ["REDIS_URL"]
+        _chosen["redis"] = (
+            f"REDIS_URL={_without_password(url)}" if url else "none (REDIS_URL empty)"
+        )
         return os.environ["REDIS_URL"]
     if services.answers("127.0.0.1", 6379):
         _chosen["redis"] = "Redis on 127.0.0.1:6379, database 15"
