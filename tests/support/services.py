@@ -128,6 +128,7 @@ class PrivateServer:
         self.log_path = self.dir / f"{self.name}.log"
         self.popen: subprocess.Popen[bytes] | None = None
         self._owner = os.getpid()
+        self._record()
 
     # What a subclass provides.
     def command(self) -> list[str]:
@@ -182,7 +183,8 @@ class PrivateServer:
 
     def _record(self) -> None:
         """Name the owner and the server in the folder, for reap_stale() after a SIGKILL."""
-        owner = {"owner": self._owner, "pid": self.pid, "name": self.name, "port": self.port}
+        pid = self.popen.pid if self.popen is not None else 0  # 0: not started yet
+        owner = {"owner": self._owner, "pid": pid, "name": self.name, "port": self.port}
         (self.dir / "owner.json").write_text(json.dumps(owner))
 
     @property
@@ -347,13 +349,13 @@ def reap_stale(tmp: Path | None = None) -> list[Path]:
             record = json.loads((folder / "owner.json").read_text())
             owner, pid, name = int(record["owner"]), int(record["pid"]), str(record["name"])
         except (OSError, ValueError, KeyError, TypeError):
-            continue  # still starting, or not ours
+            continue  # being created, or not ours
         if _alive(owner):
             continue
         # The server led its own process group. In case its number has been reused since,
         # kill only a group leader that still runs that server.
         with contextlib.suppress(ProcessLookupError, PermissionError):
-            if os.getpgid(pid) == pid and name in _command_line(pid):
+            if pid > 0 and os.getpgid(pid) == pid and name in _command_line(pid):
                 os.killpg(pid, signal.SIGKILL)
                 _poll(lambda pid=pid: not _alive(pid), timeout=STOP_TIMEOUT)
         shutil.rmtree(folder, ignore_errors=True)
