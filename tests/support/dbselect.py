@@ -10,7 +10,7 @@ Redis likewise: ``REDIS_URL`` when set (even to nothing, which means no Redis), 
 127.0.0.1:6379 (database 15) when it answers, else a private ``redis-server``, else (loudly,
 never in CI) none: an in-process cache, and the Celery harness skips.
 
-See docs/decisions/0003-test-database-selection.md and 0012-private-test-services.md.
+See docs/decisions/0003-test-database-selection.md and 0016-private-test-services.md.
 """
 
 import atexit
