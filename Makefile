@@ -14,15 +14,16 @@ STAMP := $(VENV)/.requirements-installed
 export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint fmt bench clean
+.PHONY: help venv prerequisites run test lint fmt bench clean
 
 help:
 	@echo "make run    create .venv, migrate, load demo data, start web + worker + beat on http://127.0.0.1:8000/"
-	@echo "make test   run the whole test suite (PostgreSQL and Redis on localhost; see README.md)"
+	@echo "make test   run the whole test suite (starts private PostgreSQL and Redis if none answer)"
 	@echo "make lint   ruff check, ruff format --check, makemigrations --check, the layer contracts"
 	@echo "make fmt    ruff format and ruff check --fix"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make venv   create .venv and install requirements/dev.txt (only when it changed)"
+	@echo "make prerequisites  install (as root on Debian) or name what make test needs from the machine"
 	@echo "make clean  remove var/ (SQLite database, broker folders, beat schedule), staticfiles/, test-artifacts/"
 
 venv: $(STAMP)
@@ -44,8 +45,13 @@ run: venv var
 # CI builds the test database afresh rather than trusting one left by an earlier run.
 PYTEST_ARGS ?= $(if $(CI),--create-db)
 
+# PostgreSQL's and Redis's binaries (when no server answers), Chromium and fonts: installed
+# when missing if run as root on Debian, else it stops with the apt-get command to run.
+prerequisites:
+	@bash .ci/prerequisites
+
 # pytest's exit code 5 means it collected no tests: a failure too, said out loud.
-test: venv
+test: prerequisites venv
 	$(PY) -m pytest $(PYTEST_ARGS) || { status=$$?; \
 		[ $$status -ne 5 ] || echo "pytest collected no tests (exit 5): failing."; \
 		exit $$status; }

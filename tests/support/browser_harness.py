@@ -4,8 +4,8 @@ Loaded as a pytest plugin (``-p tests.support.browser_harness`` in pyproject.tom
 
 ``browser``
     One headless Chromium for the whole session (``/usr/bin/chromium``, from Debian's
-    ``chromium`` package, which ``.ci/run`` installs; Playwright never downloads a browser
-    here). ``CHROMIUM_PATH`` points it elsewhere.
+    ``chromium`` package, which ``make test`` installs or asks for: ``.ci/prerequisites``;
+    Playwright never downloads a browser here). ``CHROMIUM_PATH`` points it elsewhere.
 ``page``
     A fresh browser context (no cookies) and page per test, with ``base_url`` set to
     pytest-django's ``live_server``, so ``page.goto("/admin/")`` works. When the test fails,

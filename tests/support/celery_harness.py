@@ -22,7 +22,7 @@ Loaded as a pytest plugin (``-p tests.support.celery_harness`` in pyproject.toml
     timeout. Tests wait on an effect with it, never with a bare ``sleep``.
 
 Why sending needs care: the suite runs with ``CELERY_TASK_ALWAYS_EAGER=1`` (set in
-``tests/dbselect.py``), so that ``task.delay()`` in ordinary tests runs inline and needs no
+``tests/support/dbselect.py``), so that ``task.delay()`` in ordinary tests runs inline and needs no
 worker. While ``celery_worker`` is active it switches the *test process's* app to
 ``task_always_eager = False``, so ``delay()`` / ``apply_async()`` (including those that
 services queue with ``transaction.on_commit``) really publish to Redis, and it restores eager
@@ -37,8 +37,10 @@ Rules for tests that use it:
 * they need PostgreSQL (the SQLite fallback's in-memory database cannot be shared with
   another process) and Redis: without them the tests are skipped, loudly, except in CI
   (``CI`` set), where that is a failure.
-* each concurrent test run needs its own Redis database (``REDIS_URL=redis://.../N``), as
-  the cache fixture already requires.
+* each concurrent test run on a shared Redis needs its own Redis database
+  (``REDIS_URL=redis://.../N``), as the cache fixture already requires. A run on the private
+  servers that dbselect starts when none answers has a Redis of its own; the URLs the
+  workers get carry the private servers' ports.
 """
 
 from __future__ import annotations
