@@ -7,16 +7,18 @@ targets resolved, then asks `escalate` what to do. It answers in the services' v
 that says why; a notification is a marker with the email it sends.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db.models import Q
 
 from accounts.models import Agent, Department, DepartmentMembership, User
 from sla.models import SLAPlan
 from tickets.clocks.sweep_sql import fetch, member_of
-from tickets.events import change, priority_ref, ref
+from tickets.events import priority_ref
 from tickets.models import EventKind, Priority, Ticket
 
 Person = tuple[int, str]  # (id, name)
@@ -44,8 +46,29 @@ class TicketRow:
         return self.assignee[0] if self.assignee else None
 
 
-def _person_ref(person: Person | None) -> dict | None:
-    return None if person is None else {"id": person[0], "name": person[1]}
+# The sweep writes tens of thousands of events a batch. Their data is JSON text made of
+# parts encoded once per distinct value (a person, a priority) and joined, rather than a
+# dict passed through json.dumps per row: the same text, at a fraction of the cost.
+
+
+@lru_cache(maxsize=8192)
+def person_json(person: Person | None) -> str:
+    return "null" if person is None else json.dumps({"id": person[0], "name": person[1]})
+
+
+@lru_cache(maxsize=16)
+def priority_json(value: int) -> str:
+    return json.dumps(priority_ref(value))
+
+
+def change_json(old: str, new: str) -> str:
+    """{"from": old, "to": new}, from two encoded references."""
+    return f'{{"from": {old}, "to": {new}}}'
+
+
+def marker_json(action: str, body: str) -> str:
+    """The marker's own part of an escalated event: its action, then `body`'s members."""
+    return f'{{"action": "{action}", {body[1:]}'
 
 
 def load_tickets(ticket_ids: list[int]) -> dict[int, TicketRow]:
@@ -130,11 +153,12 @@ def _escalation_of(plan: SLAPlan, members_of, departments_of) -> Escalation:
 
 @dataclass(frozen=True)
 class Step:
-    """One escalation action: the changes it made (kind, data), its marker, its email."""
+    """One escalation action: the changes it made (kind, data as JSON text), its marker
+    (JSON text, without the clock the sweep adds), and the user it emails."""
 
-    marker: dict
-    changes: tuple[tuple[str, dict], ...] = ()
-    email_to: int | None = None  # a user id
+    marker: str
+    changes: tuple[tuple[str, str], ...] = ()
+    email_to: int | None = None
 
 
 def escalate(ticket: TicketRow, plan: Escalation) -> Iterator[Step]:
@@ -151,25 +175,24 @@ def escalate(ticket: TicketRow, plan: Escalation) -> Iterator[Step]:
         and agent.pk != ticket.assignee_id
         and ticket.department_id in plan.agent_departments
     ):
-        moved = change(_person_ref(ticket.assignee), ref(agent))
-        ticket.assignee = (agent.pk, str(agent.user))
+        new = (agent.pk, str(agent.user))
+        moved = change_json(person_json(ticket.assignee), person_json(new))
+        ticket.assignee = new
         ticket.assignee_user = (agent.user_id, str(agent.user))
         ticket.changed.add("assignee_id")
-        yield Step({"action": "assigned", **moved}, ((EventKind.ASSIGNED, moved),))
+        yield Step(marker_json("assigned", moved), ((EventKind.ASSIGNED, moved),))
     if plan.raise_priority and ticket.priority < Priority.URGENT:
-        raised = change(priority_ref(ticket.priority), priority_ref(ticket.priority + 1))
+        raised = change_json(priority_json(ticket.priority), priority_json(ticket.priority + 1))
         ticket.priority += 1
         ticket.changed.add("priority")
-        yield Step(
-            {"action": "priority_raised", **raised}, ((EventKind.PRIORITY_CHANGED, raised),)
-        )
+        yield Step(marker_json("priority_raised", raised), ((EventKind.PRIORITY_CHANGED, raised),))
     for wanted, person, role in (
         (plan.notify_assignee, ticket.assignee_user, "assignee"),
         (plan.notify_manager, ticket.manager_user, "manager"),
     ):
         if wanted and person:
-            marker = {"action": "notified", "to": _person_ref(person), "role": role}
-            yield Step(marker, email_to=person[0])
+            body = f'{{"to": {person_json(person)}, "role": "{role}"}}'
+            yield Step(marker_json("notified", body), email_to=person[0])
 
 
 def _transfer(ticket: TicketRow, plan: Escalation) -> Step:
@@ -177,13 +200,15 @@ def _transfer(ticket: TicketRow, plan: Escalation) -> Step:
     changes = []
     if ticket.assignee is not None and ticket.assignee_id not in plan.department_members:
         # As ticket_transfer does: an assignee who does not work there is let go.
-        changes.append((EventKind.ASSIGNED, change(_person_ref(ticket.assignee), None)))
+        let_go = change_json(person_json(ticket.assignee), "null")
+        changes.append((EventKind.ASSIGNED, let_go))
         ticket.assignee, ticket.assignee_user = None, None
         ticket.changed.add("assignee_id")
-    moved = change(_person_ref(ticket.department), ref(department))
+    new = (department.pk, department.name)
+    moved = change_json(person_json(ticket.department), person_json(new))
     changes.append((EventKind.TRANSFERRED, moved))
-    ticket.department = (department.pk, department.name)
+    ticket.department = new
     ticket.changed.add("department_id")
     # The new department's manager is the one to tell, not the old one's.
     ticket.manager_user = plan.department_manager
-    return Step({"action": "transferred", **moved}, tuple(changes))
+    return Step(marker_json("transferred", moved), tuple(changes))

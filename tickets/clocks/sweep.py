@@ -29,15 +29,16 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 from django.db import connection, transaction
 from django.utils import timezone
 
 from tickets.clocks.escalation import TicketRow, escalate, load_escalations, load_tickets
 from tickets.clocks.sweep_sql import allocate_event_ids, fetch, insert, member_of, pg_array
-from tickets.events import clock_ref
 from tickets.models import (
     RUNNING_CLOCK_UNSET,
+    ClockKind,
     EventKind,
     Notification,
     SLAClock,
@@ -144,8 +145,9 @@ class _Writes:
     events: list[tuple[int, str, str, int | None]] = field(default_factory=list)
     emails: list[tuple[str, int, int, int]] = field(default_factory=list)
 
-    def event(self, ticket_id: int, kind: str, data: dict, clock_id: int | None = None) -> int:
-        self.events.append((ticket_id, kind, json.dumps(data), clock_id))
+    def event(self, ticket_id: int, kind: str, data: str, clock_id: int | None = None) -> int:
+        """Queue an event with its data as JSON text (tickets/events.py's vocabulary)."""
+        self.events.append((ticket_id, kind, data, clock_id))
         return len(self.events) - 1
 
     def email(self, kind: str, ticket_id: int, user_id: int, event_index: int) -> None:
@@ -173,7 +175,7 @@ def _warn(writes: _Writes, warned: list[tuple], tickets: dict[int, TicketRow]) -
     """A warning event per clock, and an email to the assignee."""
     for clock_id, ticket_id, clock_kind, _due in warned:
         index = writes.event(
-            ticket_id, EventKind.SLA_WARNING, {"clock": clock_ref(clock_id, clock_kind)}, clock_id
+            ticket_id, EventKind.SLA_WARNING, _clock_data(clock_id, clock_kind), clock_id
         )
         assignee = tickets[ticket_id].assignee_user
         if assignee:
@@ -189,7 +191,7 @@ def _breach(writes: _Writes, breached: list[tuple]) -> list[tuple]:
     for row in breached:
         clock_id, ticket_id, clock_kind, due_at = row
         writes.event(
-            ticket_id, EventKind.SLA_BREACHED, {"clock": clock_ref(clock_id, clock_kind)}, clock_id
+            ticket_id, EventKind.SLA_BREACHED, _clock_data(clock_id, clock_kind), clock_id
         )
         earliest = first.get(ticket_id)
         if earliest is None or (due_at, clock_id) < (earliest[3], earliest[0]):
@@ -206,17 +208,30 @@ def _escalate_all(writes: _Writes, breaches: list[tuple], tickets: dict[int, Tic
         plan = plans.get(ticket.plan_id)
         if plan is None:
             continue
-        clock = clock_ref(clock_id, clock_kind)
+        clock = _clock_json(clock_id, clock_kind)
         for step in escalate(ticket, plan):
             for kind, data in step.changes:
                 writes.event(ticket_id, kind, data)
-            index = writes.event(
-                ticket_id, EventKind.ESCALATED, {"clock": clock, **step.marker}, clock_id
-            )
+            marked = f'{{"clock": {clock}, {step.marker[1:]}'
+            index = writes.event(ticket_id, EventKind.ESCALATED, marked, clock_id)
             taken += 1
             if step.email_to is not None:
                 writes.email(Notification.Kind.SLA_BREACHED, ticket_id, step.email_to, index)
     return taken
+
+
+@lru_cache(maxsize=8)
+def _clock_kind_json(kind: str) -> str:
+    return f'"kind": {json.dumps(kind)}, "name": {json.dumps(ClockKind(kind).label)}'
+
+
+def _clock_json(clock_id: int, kind: str) -> str:
+    """tickets.events.clock_ref(clock_id, kind), encoded."""
+    return f'{{"id": {int(clock_id)}, {_clock_kind_json(kind)}}}'
+
+
+def _clock_data(clock_id: int, kind: str) -> str:
+    return f'{{"clock": {_clock_json(clock_id, kind)}}}'
 
 
 def _write(writes: _Writes, now: datetime) -> None:
