@@ -8,28 +8,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import User
 from tests.support.axe import assert_accessible
-from tickets.demo import DEMO_PASSWORD, demo_email, demo_load
-from tickets.models import Attachment, EntryKind, HelpTopic, Ticket
-from tickets.services import ticket_create
+from tickets.demo import DEMO_PASSWORD, demo_email
+from tickets.models import Attachment, EntryKind
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def crm(db, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    demo_load()
-    Ticket.objects.all().delete()
-    jim = User.objects.get(email=demo_email("Jim Halpert"))
-    return ticket_create(
-        requester=jim,
-        by=jim,
-        subject="CRM is down",
-        body="The CRM system is down and nobody in Sales can work. Please help!",
-        help_topic=HelpTopic.objects.get(name="Business applications (CRM)"),
-    )
 
 
 @pytest.mark.browser

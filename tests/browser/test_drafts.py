@@ -6,26 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tickets.demo import DEMO_PASSWORD, demo_email, demo_load
-from tickets.models import Draft, EntryKind, HelpTopic, Priority, Ticket
-from tickets.services import ticket_create
+from tickets.demo import DEMO_PASSWORD, demo_email
+from tickets.models import Draft, EntryKind, Priority
 
 REPLY_TEXT = "Hi Jim, the CRM vendor is running a maintenance update; it will be back soon."
 NOTE_TEXT = "Called CRM support: maintenance update, inconvenient timing."
-
-
-@pytest.fixture
-def crm(db):
-    demo_load()
-    Ticket.objects.all().delete()
-    jim = User.objects.get(email=demo_email("Jim Halpert"))
-    return ticket_create(
-        requester=jim,
-        by=jim,
-        subject="CRM is down",
-        body="The CRM system is down and nobody in Sales can work. Please help!",
-        help_topic=HelpTopic.objects.get(name="Business applications (CRM)"),
-    )
 
 
 @pytest.fixture

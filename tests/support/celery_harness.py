@@ -48,17 +48,17 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
+
+from tests.support.processes import LoggedProcess, poll
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 # Generous, because CI machines have two cores and a cold start imports all of Django.
@@ -72,14 +72,10 @@ def wait_for(
     predicate: Callable[[], T], *, timeout: float = 30.0, interval: float = 0.1, message: str
 ) -> T:
     """Poll ``predicate`` until it returns something truthy; return that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"{message} (waited {timeout:.0f}s)")
-        time.sleep(interval)
+    value = poll(predicate, timeout=timeout, interval=interval)
+    if not value:
+        raise TimeoutError(f"{message} (waited {timeout:.0f}s)")
+    return value
 
 
 def database_url(settings_dict: dict[str, Any]) -> str:
@@ -107,64 +103,31 @@ def sending_to_workers() -> Iterator[None]:
         app.conf.task_always_eager = previous
 
 
-class CeleryProcess:
+class CeleryProcess(LoggedProcess):
     """One ``celery`` command in its own process group, logging to a file."""
 
     def __init__(self, argv: list[str], *, env: dict[str, str], log_path: Path) -> None:
+        super().__init__(log_path=log_path)
         self.argv = argv
         self.env = env
-        self.log_path = log_path
-        self.popen: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                self.argv,
-                cwd=BASE_DIR,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Its own process group, so stop() and kill() reach the pool's children.
-                start_new_session=True,
-            )
-
-    @property
-    def pid(self) -> int:
-        assert self.popen is not None, "not started"
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log().splitlines()[-lines:])
+        # Its own process group, so stop() and kill() reach the pool's children.
+        self.spawn(self.argv, cwd=BASE_DIR, env=self.env)
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Warm shutdown (SIGTERM), then SIGKILL for the whole group if it hangs."""
-        if self.popen is None or self.popen.poll() is not None:
+        if not self.alive():
             return
-        self.popen.send_signal(signal.SIGTERM)
-        try:
-            self.popen.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        else:
-            self._kill_group()  # pool children that outlived their parent, if any
+        self.terminate(signal.SIGTERM, timeout=timeout)
+        self.kill_group()  # pool children that outlived their parent, if any
 
     def kill(self) -> None:
         """SIGKILL the process and its children at once, like a crashed machine."""
         if self.popen is None:
             return
-        self._kill_group()
+        self.kill_group()
         self.popen.wait(timeout=STOP_TIMEOUT)
-
-    def _kill_group(self) -> None:
-        with suppress(ProcessLookupError):
-            os.killpg(self.pid, signal.SIGKILL)
 
 
 class CeleryWorker(CeleryProcess):

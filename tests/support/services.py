@@ -30,9 +30,9 @@ import signal
 import socket
 import subprocess
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
+
+from tests.support.processes import LoggedProcess, poll
 
 # Every private server's folder starts with this, in the system's temporary directory.
 PREFIX = "helpdesk-test-"
@@ -85,15 +85,6 @@ def redis_server() -> str | None:
     )
 
 
-def _poll(predicate: Callable[[], bool], *, timeout: float, interval: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
-    return True
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -115,7 +106,7 @@ def _command_line(pid: int) -> str:
     return raw.replace(b"\0", b" ").decode(errors="replace")
 
 
-class PrivateServer:
+class PrivateServer(LoggedProcess):
     """One server process in its own temporary folder and its own process group."""
 
     name = "server"
@@ -125,8 +116,7 @@ class PrivateServer:
     def __init__(self) -> None:
         self.port = 0
         self.dir = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{self.name}-"))
-        self.log_path = self.dir / f"{self.name}.log"
-        self.popen: subprocess.Popen[bytes] | None = None
+        super().__init__(log_path=self.dir / f"{self.name}.log")
         self._owner = os.getpid()
         self._record()
 
@@ -154,7 +144,7 @@ class PrivateServer:
                 logged = len(self.log())
                 self._spawn()
                 self._record()
-                if _poll(lambda: not self.alive() or self.ready(), timeout=READY_TIMEOUT):
+                if poll(lambda: not self.alive() or self.ready(), timeout=READY_TIMEOUT):
                     if self.alive():
                         return self
                     if "already in use" in self.log()[logged:]:
@@ -169,17 +159,9 @@ class PrivateServer:
             raise
 
     def _spawn(self) -> None:
-        with self.log_path.open("ab") as log:
-            self.popen = subprocess.Popen(
-                self.command(),
-                cwd=self.dir,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Its own process group: a Ctrl-C in the terminal reaches pytest, which then
-                # stops the server in order, and stop() can end the server's children too.
-                start_new_session=True,
-            )
+        # Its own process group: a Ctrl-C in the terminal reaches pytest, which then stops
+        # the server in order, and stop() can end the server's children too.
+        self.spawn(self.command(), cwd=self.dir)
 
     def _record(self) -> None:
         """Name the owner and the server in the folder, for reap_stale() after a SIGKILL."""
@@ -187,34 +169,12 @@ class PrivateServer:
         owner = {"owner": self._owner, "pid": pid, "name": self.name, "port": self.port}
         (self.dir / "owner.json").write_text(json.dumps(owner))
 
-    @property
-    def pid(self) -> int:
-        assert self.popen is not None, "not started"
-        return self.popen.pid
-
-    def alive(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-
-    def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log().splitlines()[-lines:])
-
     def stop(self) -> None:
         """Stop the server (if this process started it) and remove its folder. Idempotent."""
         if os.getpid() != self._owner:
             return  # a forked child: the server is its parent's to stop
-        if self.popen is not None and self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.popen.send_signal(self.stop_signal)
-            try:
-                self.popen.wait(timeout=STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                # Hung: the whole group at once (PostgreSQL's backends too).
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(timeout=STOP_TIMEOUT)
+        # Hung: the whole group at once (PostgreSQL's backends too).
+        self.terminate(self.stop_signal, timeout=STOP_TIMEOUT)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -357,7 +317,7 @@ def reap_stale(tmp: Path | None = None) -> list[Path]:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             if pid > 0 and os.getpgid(pid) == pid and name in _command_line(pid):
                 os.killpg(pid, signal.SIGKILL)
-                _poll(lambda pid=pid: not _alive(pid), timeout=STOP_TIMEOUT)
+                poll(lambda pid=pid: not _alive(pid), timeout=STOP_TIMEOUT)
         shutil.rmtree(folder, ignore_errors=True)
         reaped.append(folder)
     return reaped
