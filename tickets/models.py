@@ -601,6 +601,12 @@ class Notification(models.Model):
         related_name="+",
         db_index=False,  # looked up only through the notification
     )
+    # Our Message-ID for this email, given when it is first sent: random, so that nobody can
+    # guess one to thread into a ticket; a reply by email is matched against it
+    # (mail.threading). Never derived from the ticket's number.
+    message_id = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

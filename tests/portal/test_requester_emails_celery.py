@@ -42,4 +42,5 @@ def test_acknowledgement_and_reply_are_sent_by_the_worker(desk, mailbox, celery_
     assert "We received your request" in text
     assert f"/tickets/{ticket.number}/access/{ticket.access_key}/" in text
     assert "The vendor is updating it." in text
-    assert f"References: <ticket-{ticket.number}@" in text
+    root = Notification.objects.get(kind=Notification.Kind.REQUESTER_ACKNOWLEDGEMENT).message_id
+    assert f"Message-ID: {root}" in text and f"References: {root}" in text

@@ -14,19 +14,25 @@ from tickets.outbox.queue import (
     outbox_wake,
     outbox_wake_on_commit,
 )
-from tickets.outbox.render import render_notification, requester_ticket_url, ticket_thread_id
+from tickets.outbox.render import (
+    new_message_id,
+    render_notification,
+    requester_thread_root,
+    requester_ticket_url,
+)
 from tickets.outbox.send import LEASE, MAX_ATTEMPTS, notifications_send_pending
 
 __all__ = [
     "LEASE",
     "MAX_ATTEMPTS",
     "SEND_TASK",
+    "new_message_id",
     "notifications_queue",
     "notifications_send_pending",
     "outbox_sender_awake",
     "outbox_wake",
     "outbox_wake_on_commit",
     "render_notification",
+    "requester_thread_root",
     "requester_ticket_url",
-    "ticket_thread_id",
 ]

@@ -1,5 +1,7 @@
 """Rendering an outbox row into an email: subject, text and HTML from templates/emails/."""
 
+import secrets
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -17,9 +19,27 @@ REQUESTER_KINDS = frozenset(
 )
 
 
-def ticket_thread_id(ticket) -> str:
-    """The Message-ID every mail about a ticket refers to, so mail clients thread them."""
-    return f"<ticket-{ticket.number}@{_domain()}>"
+def new_message_id() -> str:
+    """A Message-ID for an email of ours: 192 random bits, so it cannot be guessed."""
+    return f"<{secrets.token_urlsafe(24)}@{_domain()}>"
+
+
+def requester_thread_root(notification: Notification) -> str | None:
+    """The Message-ID of the first email the requester got about this ticket (the
+    acknowledgement, usually): later ones refer to it, so mail clients thread them. None
+    for that first email itself."""
+    return (
+        Notification.objects.filter(
+            ticket_id=notification.ticket_id,
+            kind__in=REQUESTER_KINDS,
+            message_id__isnull=False,
+            created_at__lte=notification.created_at,
+        )
+        .exclude(pk=notification.pk)
+        .order_by("created_at", "id")
+        .values_list("message_id", flat=True)
+        .first()
+    )
 
 
 def requester_ticket_url(ticket) -> str:
@@ -45,7 +65,7 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
         "site_name": settings.SITE_NAME,
         "ticket_url": f"{settings.SITE_URL}{reverse('agent:ticket', args=[ticket.number])}",
     }
-    headers = {"Message-ID": f"<notification-{notification.pk}@{_domain()}>"}
+    headers = {"Message-ID": notification.message_id or new_message_id()}
     if notification.kind in REQUESTER_KINDS:
         context["ticket_url"] = requester_ticket_url(ticket)
         entry = notification.entry
@@ -53,12 +73,10 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
         entry = entry if entry is not None and entry.is_public else None
         context["entry"] = entry
         context["attachments"] = list(entry.attachments.all()) if entry is not None else []
-        thread_id = ticket_thread_id(ticket)
-        if notification.kind == Notification.Kind.REQUESTER_ACKNOWLEDGEMENT:
-            headers["Message-ID"] = thread_id
-        else:
-            headers["In-Reply-To"] = thread_id
-            headers["References"] = thread_id
+        root = requester_thread_root(notification)
+        if root is not None:
+            headers["In-Reply-To"] = root
+            headers["References"] = root
     name = f"emails/{notification.kind}"
     subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
     message = EmailMultiAlternatives(

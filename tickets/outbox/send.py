@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tickets.models import Notification
-from tickets.outbox.render import render_notification
+from tickets.outbox.render import new_message_id, render_notification
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,16 @@ def _claim(limit: int) -> list[int]:
             .values_list("id", flat=True)[:limit]
         )
         Notification.objects.filter(id__in=ids).update(claimed_until=now + LEASE)
+        # Each email's Message-ID is stored before it is sent, so a reply to it finds its
+        # ticket even if the worker dies between the send and marking it sent.
+        unnamed = Notification.objects.filter(id__in=ids, message_id__isnull=True)
+        Notification.objects.bulk_update(
+            [
+                Notification(id=pk, message_id=new_message_id())
+                for pk in unnamed.values_list("id", flat=True)
+            ],
+            ["message_id"],
+        )
     return ids
 
 

@@ -44,16 +44,24 @@ def test_the_whole_story_threads_under_one_root_message_id(desk, guest_ticket, s
     messages = send_all()
 
     n = guest_ticket.number
-    root = f"<ticket-{n}@help.example.com>"
     ack = messages[f"[#{n}] We received your request: CRM is down"]
     reply = messages[f"Re: [#{n}] CRM is down"]
     resolved = messages[f"[#{n}] Resolved: CRM is down"]
-    assert ack.extra_headers["Message-ID"] == root
+    root = ack.extra_headers["Message-ID"]
+    assert "In-Reply-To" not in ack.extra_headers
     for message in (reply, resolved):
         assert message.extra_headers["In-Reply-To"] == root
         assert message.extra_headers["References"] == root
         assert message.extra_headers["Message-ID"] != root
     assert all(m.to == ["pam@example.com"] for m in (ack, reply, resolved))
+    # Every Message-ID is ours, random and stored: nothing about it can be guessed from
+    # the ticket, so nobody can thread into a ticket by making one up.
+    ids = {m.extra_headers["Message-ID"] for m in (ack, reply, resolved)}
+    to_pam = Notification.objects.filter(recipient__email="pam@example.com")
+    assert ids == set(to_pam.values_list("message_id", flat=True))
+    for message_id in ids:
+        assert message_id.endswith("@help.example.com>") and str(n) not in message_id
+        assert len(message_id) > 30
     assert "The vendor is updating it." in reply.body
     assert "The vendor is updating it." in reply.alternatives[0][0]
 
