@@ -22,6 +22,10 @@ def enqueue(name: str, *args) -> None:
     app.tasks[name].delay(*args)
 
 
-def enqueue_on_commit(name: str, *args) -> None:
-    """Send the task once the current transaction commits; never for a change rolled back."""
-    transaction.on_commit(partial(enqueue, name, *args))
+def enqueue_on_commit(name: str, *args, robust: bool = False) -> None:
+    """Send the task once the current transaction commits; never for a change rolled back.
+
+    `robust`: a broker that cannot be reached is logged instead of raised, for work that a
+    periodic task picks up anyway (a pending inbound message, say).
+    """
+    transaction.on_commit(partial(enqueue, name, *args), robust=robust)

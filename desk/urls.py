@@ -20,6 +20,11 @@ urlpatterns = [
         views.draft_discard,
         name="draft_discard",
     ),
+    path(
+        "tickets/<int:number>/entries/<int:entry_id>/headers/",
+        views.entry_headers,
+        name="entry_headers",
+    ),
     path("tickets/<int:number>/<slug:name>/", views.action, name="action"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
 ]

@@ -53,8 +53,12 @@ INSTALLED_APPS = [
     "sla",
     "tickets",
     # ... and the interfaces around it.
+    "web",
+    "mail",
     "portal",
     "desk",
+    # The project's own commands (load_demo spans the apps).
+    "helpdesk",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +190,8 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
     "resume-recomputations": {"task": "tickets.resume_recomputations", "schedule": 300.0},
+    # Inbound mail whose task was lost, or whose worker died (mail/tasks.py).
+    "mail-process-pending": {"task": "mail.process_pending", "schedule": 60.0},
     # Drafts of tickets closed over 30 days ago (tickets.services.drafts_prune).
     "prune-drafts": {"task": "tickets.prune_drafts", "schedule": 24 * 60 * 60.0},
 }

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from tests.support.desks import desk  # noqa: F401  (the small help desk, for every test)
 from tests.support.queue_spread import spread  # noqa: F401  (tickets in every queue view)
@@ -17,3 +18,16 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a test client logged in as that user (None: anonymous)."""
+
+    def make(user):
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make

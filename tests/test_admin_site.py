@@ -21,6 +21,10 @@ from tests.support.factories import (
     SLAPlanFactory,
     UserFactory,
 )
+from mail.ledger import inbound_store
+from mail.models import InboundMessage, Mailbox
+from mail.processing import inbound_process
+from tests.mail.conftest import message
 from tickets.clocks import sla_sweep
 from tickets.models import CannedResponse, HelpTopic, Notification, Ticket
 from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
@@ -28,7 +32,7 @@ from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticke
 pytestmark = pytest.mark.django_db
 
 # Models the admin must never offer to add: their rows come from services.
-NO_ADD = {Ticket, Notification}
+NO_ADD = {Ticket, Notification, InboundMessage}
 
 
 def make_instances() -> dict[type, object]:
@@ -54,6 +58,9 @@ def make_instances() -> dict[type, object]:
     ticket_reply(ticket=ticket, body="On my way.", by=agent.user)
     # A month later the resolution clock has long breached: the assignee is notified.
     sla_sweep(now=timezone.now() + datetime.timedelta(days=30))
+    mailbox = Mailbox.objects.create(address="it@example.com", department=department)
+    inbound, _ = inbound_store(mailbox=mailbox, raw=message(to=mailbox.address), source="pipe")
+    inbound_process(inbound_id=inbound.pk)
     return {
         User: agent.user,
         Group: Group.objects.create(name="Helpers"),
@@ -65,6 +72,8 @@ def make_instances() -> dict[type, object]:
         CannedResponse: CannedResponseFactory(department=department),
         Ticket: ticket,
         Notification: Notification.objects.get(kind=Notification.Kind.SLA_BREACHED),
+        Mailbox: mailbox,
+        InboundMessage: InboundMessage.objects.get(pk=inbound.pk),
     }
 
 
@@ -102,9 +111,11 @@ def test_every_list_has_search_and_filters(model):
 @pytest.mark.parametrize("model", registered_models(), ids=lambda m: m._meta.label)
 def test_searching_finds_the_row(admin_client, instances, model):
     obj = instances[model]
-    term = {Ticket: lambda: obj.subject, Notification: lambda: obj.recipient.email}.get(
-        model, lambda: str(obj)
-    )()
+    term = {
+        Ticket: lambda: obj.subject,
+        Notification: lambda: obj.recipient.email,
+        InboundMessage: lambda: obj.message_id,
+    }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})
 

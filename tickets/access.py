@@ -19,7 +19,7 @@ from django.http import Http404
 
 from accounts.models import Agent, Department, DepartmentMembership
 from accounts.roles import agent_of, is_agent, is_system  # asked for here too
-from tickets.models import Attachment, EntryKind, Ticket
+from tickets.models import PUBLIC_ENTRY_KINDS, Attachment, Ticket
 from tickets.transitions import ACTIONS, Action, Who
 
 
@@ -247,10 +247,6 @@ def _ticket_by_number(number) -> Ticket | None:
     if number is None:
         return None
     return Ticket.objects.select_related(*PORTAL_RELATED).filter(number=number).first()
-
-
-# Entries a requester sees: their messages and agents' replies, never internal notes.
-PUBLIC_ENTRY_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
 
 
 def attachment_get_for_requester(*, ticket: Ticket, token: str) -> Attachment:

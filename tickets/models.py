@@ -59,6 +59,13 @@ class EntryKind(models.TextChoices):
     MESSAGE = "message", "Message"  # from the requester
     REPLY = "reply", "Reply"  # from an agent, sent to the requester
     NOTE = "note", "Internal note"  # between agents, never shown to the requester
+    # Mail about the ticket from someone who is not on it: shown to agents only, and it
+    # changes nothing (an agent may add the sender to the ticket).
+    EXTERNAL = "external", "Message from a non-participant"
+
+
+# What a requester may see of a ticket's thread.
+PUBLIC_ENTRY_KINDS = (EntryKind.MESSAGE, EntryKind.REPLY)
 
 
 class EventKind(models.TextChoices):
@@ -291,6 +298,14 @@ class ThreadEntry(models.Model):
         related_name="thread_entries",
     )
     body = models.TextField()
+    # Mail keeps more than its text: its HTML (sanitised by mail.parsing before it gets
+    # here) and the quoted history split off below what the sender wrote.
+    # Database defaults too: rows copied in around the services (bench/seeding.py) get them.
+    body_html = models.TextField(blank=True, db_default="")
+    quoted = models.TextField(blank=True, db_default="")
+    source = models.CharField(
+        max_length=16, choices=Source.choices, default=Source.WEB, db_default=Source.WEB
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -309,7 +324,7 @@ class ThreadEntry(models.Model):
 
     @property
     def is_public(self) -> bool:
-        return self.kind != self.Kind.NOTE
+        return self.kind in PUBLIC_ENTRY_KINDS
 
 
 def attachment_path(instance, filename):

@@ -8,7 +8,15 @@ that changed) answers.
 
 from desk.views.drafts import draft_discard, draft_save
 from desk.views.queue import bulk, queue, search
-from desk.views.ticket import action, attachment, heartbeat, note, reply, ticket
+from desk.views.ticket import (
+    action,
+    attachment,
+    entry_headers,
+    heartbeat,
+    note,
+    reply,
+    ticket,
+)
 
 __all__ = [
     "action",
@@ -16,6 +24,7 @@ __all__ = [
     "bulk",
     "draft_discard",
     "draft_save",
+    "entry_headers",
     "heartbeat",
     "note",
     "queue",

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 from desk import presence
 from desk.forms import AssignForm, NoteForm, PlanForm, PriorityForm, ReplyForm, TransferForm
 from desk.views.common import agent_required, form_errors, is_htmx
+from mail.selectors import inbound_for_entry, inbound_headers
 from tickets import access, selectors, services
 from tickets.errors import InvalidInput, NewMessageArrived, TicketError
-from tickets.models import Draft, Priority, Status
+from tickets.models import Draft, Priority, Status, ThreadEntry
 from tickets.transitions import ACTIONS as TICKET_ACTIONS
 
 REPLY, NOTE = Draft.Box.REPLY, Draft.Box.NOTE
@@ -252,6 +253,31 @@ def heartbeat(request, number):
             "ticket": ticket,
             "others": presence.presence_others(ticket_id=ticket.pk, user=request.user),
             "new_messages": new_messages,
+        },
+    )
+
+
+# Mail ------------------------------------------------------------------------------------
+
+
+@require_GET
+@agent_required
+def entry_headers(request, number, entry_id):
+    """The original headers of a message that came by email (for agents: where it came
+    from, what it answered, what the mail servers said about it)."""
+    ticket = access.ticket_get_for_agent(user=request.user, number=number)
+    entry = ThreadEntry.objects.filter(ticket=ticket, pk=entry_id).first()
+    inbound = inbound_for_entry(entry=entry) if entry is not None else None
+    if inbound is None:
+        raise Http404("No email behind this entry.")
+    return render(
+        request,
+        "desk/entry_headers.html",
+        {
+            "ticket": ticket,
+            "entry": entry,
+            "inbound": inbound,
+            "headers": inbound_headers(inbound),
         },
     )
 

@@ -6,8 +6,15 @@ internal notes), the status changes of their ticket, and the files of those entr
 
 from django.db.models import Prefetch, QuerySet
 
-from tickets.access import PUBLIC_ENTRY_KINDS
-from tickets.models import Attachment, EventKind, HelpTopic, ThreadEntry, Ticket, TicketEvent
+from tickets.models import (
+    PUBLIC_ENTRY_KINDS,
+    Attachment,
+    EventKind,
+    HelpTopic,
+    ThreadEntry,
+    Ticket,
+    TicketEvent,
+)
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 
 # Events a requester is shown; assignments, transfers and SLA marks are internal. "Created"

@@ -23,6 +23,7 @@ from tickets.services.bulk import (
 from tickets.services.common import BODY_MAX_LENGTH
 from tickets.services.conversation import (
     NEW_MESSAGE_ARRIVED,
+    ticket_add_external_message,
     ticket_add_message,
     ticket_add_note,
     ticket_reply,
@@ -67,6 +68,7 @@ __all__ = [
     "draft_save",
     "drafts_prune",
     "new_access_key",
+    "ticket_add_external_message",
     "ticket_add_message",
     "ticket_add_note",
     "ticket_assign",

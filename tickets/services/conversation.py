@@ -5,11 +5,12 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.roles import is_system
 from tickets import access
 from tickets.attachments import attachments_store, attachments_validate, files_removed_on_error
 from tickets.clocks import clocks_on_agent_reply, clocks_on_requester_message
 from tickets.errors import NewMessageArrived, NotPermitted, TransitionNotAllowed
-from tickets.models import Draft, EntryKind, Notification, Status, ThreadEntry, Ticket
+from tickets.models import Draft, EntryKind, Notification, Source, Status, ThreadEntry, Ticket
 from tickets.search_index import search_document_append
 from tickets.services.common import (
     BODY_MAX_LENGTH,
@@ -29,10 +30,19 @@ NEW_MESSAGE_ARRIVED = (
 )
 
 
-def _add_entry(ticket: Ticket, kind: str, body: str, by) -> ThreadEntry:
+def _add_entry(
+    ticket: Ticket, kind: str, body: str, author, *, html="", quoted="", source=Source.WEB
+) -> ThreadEntry:
     now = timezone.now()
     entry = ThreadEntry.objects.create(
-        ticket=ticket, kind=kind, author=by, body=body, created_at=now
+        ticket=ticket,
+        kind=kind,
+        author=author,
+        body=body,
+        body_html=html,
+        quoted=quoted,
+        source=source,
+        created_at=now,
     )
     search_document_append(ticket_id=ticket.pk, body=body)
     save_ticket(ticket)
@@ -52,6 +62,7 @@ def ticket_reply(
     by,
     last_seen_entry_id: int | None = None,
     attachments: Sequence = (),
+    source: str = Source.WEB,
 ) -> ThreadEntry:
     """An agent's answer to the requester, emailed to them.
 
@@ -76,7 +87,7 @@ def ticket_reply(
             ).exists()
         ):
             raise NewMessageArrived(NEW_MESSAGE_ARRIVED)
-        entry = _add_entry(ticket, EntryKind.REPLY, body, by)
+        entry = _add_entry(ticket, EntryKind.REPLY, body, by, source=source)
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         clocks_on_agent_reply(ticket, now=entry.created_at)
         notify_requester(ticket, Notification.Kind.REQUESTER_REPLY, entry=entry)
@@ -84,22 +95,35 @@ def ticket_reply(
         return entry
 
 
-def ticket_add_note(*, ticket: Ticket, body: str, by) -> ThreadEntry:
+def ticket_add_note(*, ticket: Ticket, body: str, by, source: str = Source.WEB) -> ThreadEntry:
     """An internal note: agents only, never shown or sent to the requester."""
     body = clean_text(body, field="note", max_length=BODY_MAX_LENGTH)
     _require_person_agent(by, "write internal notes")
     with transaction.atomic():
         ticket = lock_ticket(ticket)
         require_agent(by, ticket)
-        entry = _add_entry(ticket, EntryKind.NOTE, body, by)
+        entry = _add_entry(ticket, EntryKind.NOTE, body, by, source=source)
         draft_discard(ticket=ticket, by=by, box=Draft.Box.NOTE)
         return entry
 
 
 def ticket_add_message(
-    *, ticket: Ticket, body: str, by, attachments: Sequence = ()
+    *,
+    ticket: Ticket,
+    body: str,
+    by,
+    attachments: Sequence = (),
+    html: str = "",
+    quoted: str = "",
+    source: str = Source.WEB,
+    automated: bool = False,
 ) -> ThreadEntry:
-    """The requester writes again. A resolved ticket reopens; a pending one is open again."""
+    """The requester writes again. A resolved ticket reopens; a pending one is open again.
+
+    `html` (already sanitised) and `quoted` come with mail. `automated`: a machine wrote
+    it (an auto-reply, list mail): it is kept, and changes nothing else: no status, no
+    clock, nobody told.
+    """
     body = clean_text(body, field="message", max_length=BODY_MAX_LENGTH)
     files = attachments_validate(attachments)
     with files_removed_on_error() as written, transaction.atomic():
@@ -110,8 +134,12 @@ def ticket_add_message(
             raise TransitionNotAllowed(
                 f"Ticket #{ticket.number} is closed; please open a new ticket."
             )
-        entry = _add_entry(ticket, EntryKind.MESSAGE, body, by)
+        entry = _add_entry(
+            ticket, EntryKind.MESSAGE, body, by, html=html, quoted=quoted, source=source
+        )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
+        if automated:
+            return entry
         # Resolved: the requester reopens it; pending: it is back to work. The same moves,
         # and events, as the agents' Reopen and Back to open.
         back_to_work = status_action_for(ticket.status, Status.OPEN)
@@ -119,4 +147,31 @@ def ticket_add_message(
             apply_status_action(ticket, back_to_work, by)
         clocks_on_requester_message(ticket, now=entry.created_at)
         notify_requester_replied(ticket=ticket, by=by)
+        return entry
+
+
+def ticket_add_external_message(
+    *,
+    ticket: Ticket,
+    body: str,
+    author,
+    by,
+    attachments: Sequence = (),
+    html: str = "",
+    quoted: str = "",
+    source: str = Source.EMAIL,
+) -> ThreadEntry:
+    """Mail about the ticket from someone not on it: kept for agents to read, and nothing
+    else happens (no status, no clock, no email). Recorded by the system (the mail
+    channel), never by a person."""
+    if not is_system(by):
+        raise NotPermitted("Only the mail channel records messages from outside a ticket.")
+    body = clean_text(body, field="message", max_length=BODY_MAX_LENGTH)
+    files = attachments_validate(attachments)
+    with files_removed_on_error() as written, transaction.atomic():
+        ticket = lock_ticket(ticket)
+        entry = _add_entry(
+            ticket, EntryKind.EXTERNAL, body, author, html=html, quoted=quoted, source=source
+        )
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         return entry

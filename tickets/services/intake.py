@@ -1,5 +1,6 @@
 """Intake: a new ticket, from the web form, an agent, and soon the mail channel and the API."""
 
+import dataclasses
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -61,6 +62,9 @@ class _Intake:
     priority: int
     source: str
     intake_token: str | None
+    html: str = ""
+    quoted: str = ""
+    automated: bool = False
 
 
 def ticket_create(
@@ -75,6 +79,9 @@ def ticket_create(
     source: str = Source.WEB,
     attachments: Sequence = (),
     intake_token: str | None = None,
+    html: str = "",
+    quoted: str = "",
+    automated: bool = False,
 ) -> Ticket:
     """Open a ticket with the requester's first message, and acknowledge it by email.
 
@@ -83,7 +90,8 @@ def ticket_create(
     and default priority; an explicit department or priority wins over it. `attachments`
     are uploaded files, checked by content (tickets/attachments.py). `intake_token` makes a
     submission idempotent: the same token returns the ticket the first submission created,
-    even when both arrive at once.
+    even when both arrive at once. Mail brings `html` (already sanitised) and `quoted`
+    history; `automated` (a machine wrote it) opens the ticket without acknowledging it.
     """
     intake = _checked_intake(
         requester=requester,
@@ -96,6 +104,7 @@ def ticket_create(
         source=source,
         intake_token=intake_token,
     )
+    intake = dataclasses.replace(intake, html=html, quoted=quoted, automated=automated)
     files = attachments_validate(attachments)
     try:
         return _create(intake, by=by, files=files)
@@ -192,6 +201,9 @@ def _create(intake: _Intake, *, by, files) -> Ticket:
             kind=EntryKind.MESSAGE,
             author=intake.requester,
             body=intake.body,
+            body_html=intake.html,
+            quoted=intake.quoted,
+            source=intake.source,
             created_at=now,
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
@@ -199,7 +211,8 @@ def _create(intake: _Intake, *, by, files) -> Ticket:
         event = record_event(ticket, EventKind.CREATED, by, {"to": status_ref(Status.OPEN)})
         new_clocks.save_for(ticket)
         notify_new_ticket(ticket=ticket, event=event, by=by)
-        notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
+        if not intake.automated:
+            notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
     return ticket
 
 

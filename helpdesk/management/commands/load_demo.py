@@ -1,8 +1,13 @@
-"""python manage.py load_demo: The Office's IT help desk, for trying the product out."""
+"""python manage.py load_demo: The Office's IT help desk, for trying the product out.
+
+Here, in the project's wiring, because the demo spans the apps: the people and tickets
+(tickets.demo) and the mailboxes (mail.demo).
+"""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from mail.demo import demo_mailboxes
 from tickets.demo import DEMO_DOMAIN, DEMO_PASSWORD, demo_load
 
 
@@ -25,7 +30,7 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to create demo accounts whose password is public "
                 "(a superuser among them). Pass --force if this really is a demo site."
             )
-        created = demo_load()
+        created = demo_load() + demo_mailboxes()
         if not created:
             self.stdout.write("Demo data already loaded; nothing changed.")
             return

@@ -1,0 +1,28 @@
+"""The demo's mailboxes: one address per department, arriving by the MTA pipe, so that
+`manage.py mail_pipe --mailbox it@theoffice.example < message.eml` works with no mail
+server at all."""
+
+from collections import Counter
+
+from accounts.models import Department
+from mail.models import Mailbox
+
+DEMO_MAILBOXES = {
+    "it@theoffice.example": "IT",
+    "sales@theoffice.example": "Sales",
+    "accounting@theoffice.example": "Accounting",
+}
+
+
+def demo_mailboxes() -> Counter:
+    created: Counter = Counter()
+    for address, department in DEMO_MAILBOXES.items():
+        _, made = Mailbox.objects.get_or_create(
+            address=address,
+            defaults={
+                "department": Department.objects.get(name=department),
+                "transport": Mailbox.Transport.PIPE,
+            },
+        )
+        created["mailboxes"] += made
+    return +created

@@ -1,0 +1,169 @@
+"""Mailboxes and the inbound ledger.
+
+Every message that reaches us, by any path, is first a row of InboundMessage holding its
+raw bytes; only then is it parsed and turned into a ticket or a thread entry, by a worker,
+exactly once (mail/processing.py). See docs/decisions/0018.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Mailbox(models.Model):
+    """An address of ours that takes mail, and how the mail reaches us."""
+
+    class Transport(models.TextChoices):
+        PIPE = "pipe", "MTA pipe (manage.py mail_pipe)"
+        IMAP = "imap", "IMAP (fetched by the worker)"
+        WEBHOOK = "webhook", "Provider webhook"
+
+    class Security(models.TextChoices):
+        TLS = "tls", "TLS (IMAPS)"
+        STARTTLS = "starttls", "STARTTLS"
+        NONE = "none", "None: only for a test server on this machine (loopback)"
+
+    class AfterProcessing(models.TextChoices):
+        MOVE = "move", "Move to a folder"
+        FLAG = "flag", "Mark as seen"
+
+    address = models.EmailField(unique=True, help_text="Stored in lower case.")
+    department = models.ForeignKey(
+        "accounts.Department", on_delete=models.PROTECT, related_name="mailboxes"
+    )
+    help_topic = models.ForeignKey(
+        "tickets.HelpTopic",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="New tickets get this topic (and its plan and priority).",
+    )
+    transport = models.CharField(max_length=8, choices=Transport.choices, default=Transport.PIPE)
+    allow_unknown_senders = models.BooleanField(
+        default=True,
+        help_text="Mail from an address we do not know opens a ticket for a new guest.",
+    )
+    is_active = models.BooleanField(default=True)
+    # IMAP
+    imap_host = models.CharField("IMAP host", max_length=255, blank=True)
+    imap_port = models.PositiveIntegerField("IMAP port", null=True, blank=True)
+    imap_security = models.CharField(
+        "IMAP security", max_length=8, choices=Security.choices, default=Security.TLS
+    )
+    imap_user = models.CharField("IMAP user", max_length=255, blank=True)
+    # Kept out of logs, of the admin's forms (never shown back) and of its change history.
+    imap_password = models.CharField("IMAP password", max_length=255, blank=True)
+    imap_folder = models.CharField("IMAP folder", max_length=255, default="INBOX")
+    after_processing = models.CharField(
+        max_length=8, choices=AfterProcessing.choices, default=AfterProcessing.MOVE
+    )
+    processed_folder = models.CharField(
+        max_length=255, default="Processed", help_text="Where processed mail is moved."
+    )
+    fetch_interval_seconds = models.PositiveIntegerField(default=60)
+    # The fetcher's state: where it got to, and how it is failing.
+    imap_uidvalidity = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    failures = models.PositiveIntegerField(default=0, editable=False)
+    next_fetch_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_fetched_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_error = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["address"]
+        verbose_name_plural = "mailboxes"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(address=models.functions.Lower("address")),
+                name="mail_mailbox_address_lower",
+            ),
+        ]
+
+    def __str__(self):
+        return self.address
+
+
+class InboundMessage(models.Model):
+    """One message as it reached us, raw, and what became of it."""
+
+    class Source(models.TextChoices):
+        PIPE = "pipe", "MTA pipe"
+        IMAP = "imap", "IMAP"
+        WEBHOOK = "webhook", "Provider webhook"
+        API = "api", "Ticket API (tickets.email)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for the worker"
+        PROCESSED = "processed", "Processed"
+        QUARANTINED = "quarantined", "Quarantined"
+
+    class Outcome(models.TextChoices):
+        NEW_TICKET = "new_ticket", "Opened a ticket"
+        MESSAGE = "message", "Added to a ticket"
+        NON_PARTICIPANT = "non_participant", "Added for agents (sender not on the ticket)"
+        AUTO_REPLY = "auto_reply", "Auto-reply, recorded"
+        DUPLICATE = "duplicate", "Same message as one already processed"
+        LOOP = "loop", "Our own mail, dropped"
+        REFUSED = "refused", "Refused (unknown sender)"
+
+    mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
+    # The Message-ID without its angle brackets; empty when the message has none, and then
+    # the content hash keeps it unique.
+    message_id = models.CharField(max_length=998, blank=True)
+    sha256 = models.CharField(max_length=64)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField()
+    source = models.CharField(max_length=8, choices=Source.choices)
+    imap_uid = models.PositiveBigIntegerField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    # Read from the headers when processed, for the admin's list and the threading.
+    from_address = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=998, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    reason = models.TextField(blank=True, help_text="Why it was quarantined or refused.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entry = models.ForeignKey(
+        "tickets.ThreadEntry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_messages",
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            # The same message, fetched twice or piped and fetched, is one row.
+            models.UniqueConstraint(
+                fields=["mailbox", "message_id"],
+                condition=~Q(message_id=""),
+                name="mail_inbound_once_per_message_id",
+            ),
+            models.UniqueConstraint(
+                fields=["mailbox", "sha256"],
+                condition=Q(message_id=""),
+                name="mail_inbound_once_per_content",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "processed", "quarantined"]),
+                name="mail_inbound_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["received_at"],
+                condition=Q(status="pending"),
+                name="inbound_pending",
+            ),
+            # A message sent to two of our addresses, and replies that refer to messages
+            # we received, are found by Message-ID across mailboxes.
+            models.Index(fields=["message_id"], name="inbound_message_id"),
+        ]
+
+    def __str__(self):
+        return f"<{self.message_id}>" if self.message_id else f"message {self.sha256[:12]}"

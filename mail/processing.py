@@ -1,0 +1,277 @@
+"""Turning a ledger row into a ticket or a thread entry, exactly once.
+
+A worker locks the row, reads the message and calls the ticket services, and marks the row
+processed in the same transaction: the ticket and the mark commit together or not at all,
+so a killed worker leaves the row pending for the next one, and a row already processed
+is never processed again. A message that cannot be processed is quarantined with the
+reason (the admin can process it again) and never blocks the others.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
+
+from accounts.roles import SYSTEM
+from accounts.services import guest_user_get_or_create
+from mail.loops import Automation, classify
+from mail.models import InboundMessage, Mailbox
+from mail.parsing import ParsedMessage, Part, parse_message, summary_of
+from mail.threading import Role, role_of, thread_for, user_of
+from tickets.attachments import attachments_validate
+from tickets.errors import InvalidInput, TicketError
+from tickets.models import Notification, Source, Status, Ticket
+from tickets.services import (
+    BODY_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+    ticket_add_external_message,
+    ticket_add_message,
+    ticket_add_note,
+    ticket_create,
+    ticket_reply,
+)
+
+logger = logging.getLogger(__name__)
+
+NO_TEXT = "(This message has no text.)"
+NO_SUBJECT = "(no subject)"
+CUT = "[The message is longer than a ticket entry holds; the whole of it is kept.]"
+# An agent's emailed reply that starts with this line is an internal note.
+NOTE_COMMAND = "#note"
+
+Outcome = InboundMessage.Outcome
+
+
+class Unprocessable(Exception):
+    """The message cannot become anything: quarantined with this reason."""
+
+
+@dataclass
+class Result:
+    outcome: str
+    ticket: Ticket | None = None
+    entry: object = None
+    reason: str = ""
+
+
+def inbound_process(*, inbound_id: int) -> InboundMessage | None:
+    """Process one pending ledger row; None when it is not pending (done already)."""
+    with transaction.atomic():
+        row = (
+            InboundMessage.objects.select_for_update(of=("self",))
+            .select_related("mailbox__department", "mailbox__help_topic")
+            .filter(pk=inbound_id, status=InboundMessage.Status.PENDING)
+            .first()
+        )
+        if row is None:
+            return None
+        row.attempts += 1
+        try:
+            with transaction.atomic():  # a failure undoes what it had done, not the row
+                result = _process(row)
+        except (OperationalError, InterfaceError):
+            raise  # the database itself: the row stays pending, the task is retried
+        except Exception as error:  # anything in the message: quarantined, never lost
+            logger.warning("Inbound message %s quarantined: %r", row.pk, error)
+            row.status = InboundMessage.Status.QUARANTINED
+            row.reason = _reason(error)
+            if not row.from_address and not row.subject:
+                sender, subject = summary_of(bytes(row.raw))
+                row.from_address, row.subject = sender[:254], subject[:998]
+        else:
+            row.status = InboundMessage.Status.PROCESSED
+            row.outcome, row.reason = result.outcome, result.reason
+            row.ticket, row.entry = result.ticket, result.entry
+        row.processed_at = timezone.now()
+        row.save()
+    return row
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, Unprocessable | TicketError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
+def _process(row: InboundMessage) -> Result:
+    message = parse_message(bytes(row.raw))
+    row.from_address = message.sender.address[:254]
+    row.subject = message.subject[:998]
+    if _is_our_own(message):
+        logger.info("Inbound message %s is our own mail: dropped", row.pk)
+        return Result(Outcome.LOOP, reason="sent by us")
+    if not message.sender.address:
+        raise Unprocessable("The message has no sender address (From).")
+    _lock_message_id(message.message_id)
+    earlier = _processed_elsewhere(row, message)
+    if earlier is not None:
+        return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
+    automation = classify(message)
+    thread = thread_for(message)
+    if thread is not None and thread.ticket.status != Status.CLOSED:
+        return _into_ticket(thread.ticket, message, automation)
+    if automation.auto_reply:
+        ticket = thread.ticket if thread else None
+        return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
+    follows = thread.ticket if thread is not None else None
+    return _new_ticket(row.mailbox, message, automation, follows=follows)
+
+
+def _is_our_own(message: ParsedMessage) -> bool:
+    ours = {settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip().lower()}
+    if (
+        message.sender.address in ours
+        or Mailbox.objects.filter(address=message.sender.address).exists()
+    ):
+        return True
+    return (
+        bool(message.message_id)
+        and Notification.objects.filter(message_id=f"<{message.message_id}>").exists()
+    )
+
+
+def _lock_message_id(message_id: str) -> None:
+    """One worker at a time per Message-ID: the same message sent to two of our addresses
+    is two ledger rows, and must become one ticket."""
+    if not message_id or connection.vendor != "postgresql":
+        return
+    key = int.from_bytes(hashlib.sha256(message_id.encode()).digest()[:8], "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
+def _processed_elsewhere(row: InboundMessage, message: ParsedMessage) -> InboundMessage | None:
+    if not message.message_id:
+        return None
+    return (
+        InboundMessage.objects.filter(
+            message_id=message.message_id, status=InboundMessage.Status.PROCESSED
+        )
+        .exclude(pk=row.pk)
+        .exclude(outcome=Outcome.DUPLICATE)
+        .order_by("processed_at", "id")
+        .first()
+    )
+
+
+# What the message becomes -------------------------------------------------------------
+
+
+def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation) -> Result:
+    if automation.auto_reply:
+        return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
+    role = role_of(message.sender.address, ticket)
+    content = _Content.of(message)
+    if role is Role.REQUESTER:
+        entry = ticket_add_message(
+            ticket=ticket,
+            body=content.body,
+            by=user_of(message.sender.address),
+            attachments=content.files,
+            html=message.html,
+            quoted=message.quoted,
+            source=Source.EMAIL,
+            automated=automation.automated,
+        )
+        return Result(Outcome.MESSAGE, ticket, entry)
+    if role is Role.AGENT:
+        return Result(Outcome.MESSAGE, ticket, _agent_reply(ticket, message, content))
+    entry = ticket_add_external_message(
+        ticket=ticket,
+        body=content.body,
+        author=user_of(message.sender.address),
+        by=SYSTEM,
+        attachments=content.files,
+        html=message.html,
+        quoted=message.quoted,
+    )
+    return Result(Outcome.NON_PARTICIPANT, ticket, entry, f"from {message.sender.address}")
+
+
+def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content"):
+    agent = user_of(message.sender.address)
+    first, _, rest = content.body.partition("\n")
+    if first.strip().lower() == NOTE_COMMAND:
+        return ticket_add_note(
+            ticket=ticket, body=rest.strip() or NO_TEXT, by=agent, source=Source.EMAIL
+        )
+    return ticket_reply(
+        ticket=ticket, body=content.body, by=agent, attachments=content.files, source=Source.EMAIL
+    )
+
+
+def _new_ticket(
+    mailbox: Mailbox, message: ParsedMessage, automation: Automation, *, follows: Ticket | None
+) -> Result:
+    requester = user_of(message.sender.address)
+    if requester is None:
+        if not mailbox.allow_unknown_senders:
+            return Result(Outcome.REFUSED, reason=f"unknown sender {message.sender.address}")
+        requester = guest_user_get_or_create(
+            email=message.sender.address, display_name=message.sender.name[:150]
+        )
+    if not requester.is_active:
+        return Result(Outcome.REFUSED, reason=f"disabled account {message.sender.address}")
+    content = _Content.of(message)
+    body = content.body
+    if follows is not None:
+        # A reply to a closed ticket opens a new one that says where it comes from.
+        body = f"(Follow-up to closed ticket #{follows.number}.)\n\n{body}"
+    ticket = ticket_create(
+        requester=requester,
+        by=requester,
+        subject=(message.subject or NO_SUBJECT)[:SUBJECT_MAX_LENGTH],
+        body=body,
+        help_topic=mailbox.help_topic
+        if mailbox.help_topic and mailbox.help_topic.is_active
+        else None,
+        department=mailbox.department,
+        source=Source.EMAIL,
+        attachments=content.files,
+        html=message.html,
+        quoted=message.quoted,
+        automated=automation.automated,
+    )
+    entry = ticket.entries.order_by("id").first()
+    return Result(Outcome.NEW_TICKET, ticket, entry)
+
+
+@dataclass
+class _Content:
+    """The text a service is given, and the files it may store; a refused file is named
+    in the text with the reason, never silently dropped."""
+
+    body: str
+    files: list
+
+    @classmethod
+    def of(cls, message: ParsedMessage) -> "_Content":
+        accepted, refused = [], []
+        for part in message.attachments:
+            upload = _upload(part)
+            if len(accepted) >= settings.ATTACHMENT_MAX_COUNT:
+                refused.append(f"{part.filename}: more than {settings.ATTACHMENT_MAX_COUNT} files")
+                continue
+            try:
+                attachments_validate([upload])
+            except InvalidInput as error:
+                refused.append(error.message)
+                continue
+            upload.seek(0)
+            accepted.append(upload)
+        body = message.text.strip() or NO_TEXT
+        notes = [f"[Not attached: {reason}]" for reason in refused]
+        room = BODY_MAX_LENGTH - sum(len(n) + 1 for n in notes) - len(CUT) - 4
+        if len(body) > room:
+            body = body[:room] + "\n\n" + CUT
+        if notes:
+            body += "\n\n" + "\n".join(notes)
+        return cls(body=body, files=accepted)
+
+
+def _upload(part: Part) -> SimpleUploadedFile:
+    return SimpleUploadedFile(part.filename or "attachment", part.content, part.content_type)

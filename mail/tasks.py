@@ -1,0 +1,32 @@
+"""Celery tasks of the email channel: thin, they take ids and call one function."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from mail.ledger import PROCESS_TASK
+from mail.models import InboundMessage
+from mail.processing import inbound_process
+
+# Pending rows older than this are picked up by beat: their task was lost, or the worker
+# processing them died.
+STALE_SECONDS = 30
+BATCH = 200
+
+
+@shared_task(name=PROCESS_TASK, ignore_result=True, autoretry_for=(Exception,), max_retries=5,
+             retry_backoff=True)  # fmt: skip
+def process_inbound(inbound_id: int) -> str:
+    row = inbound_process(inbound_id=inbound_id)
+    return row.status if row is not None else "not pending"
+
+
+@shared_task(name="mail.process_pending", ignore_result=True)
+def process_pending() -> int:
+    """Every message still waiting after a while: each once, oldest first, bounded."""
+    stale = timezone.now() - timezone.timedelta(seconds=STALE_SECONDS)
+    ids = list(
+        InboundMessage.objects.filter(status=InboundMessage.Status.PENDING, received_at__lt=stale)
+        .order_by("received_at", "id")
+        .values_list("id", flat=True)[:BATCH]
+    )
+    return sum(1 for pk in ids if inbound_process(inbound_id=pk) is not None)

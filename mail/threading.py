@@ -1,0 +1,75 @@
+"""Which ticket a message belongs to, and who its sender is to that ticket.
+
+In order: our own Message-IDs in In-Reply-To or References (only ids we issued and
+stored: they are random, so nobody can make one up); then Message-IDs of mail we received
+on a ticket; then a `[#number]` tag in the subject, believed only when the sender is the
+ticket's requester or an agent of its department (a tag alone proves nothing: anyone can
+type one). Otherwise the message opens a new ticket.
+"""
+
+import enum
+import re
+from dataclasses import dataclass
+
+from accounts.models import User
+from mail.models import InboundMessage
+from mail.parsing import ParsedMessage
+from tickets import access
+from tickets.models import Notification, Ticket
+
+TICKET_TAG = re.compile(r"\[#(\d{1,18})\]")
+
+
+class Role(enum.Enum):
+    REQUESTER = "requester"
+    AGENT = "agent"
+    OUTSIDER = "outsider"  # neither: their mail is kept for agents and changes nothing
+
+
+@dataclass(frozen=True)
+class Thread:
+    ticket: Ticket
+    via: str  # "our message", "their message" or "subject tag"
+
+
+def thread_for(message: ParsedMessage) -> Thread | None:
+    ids = list(dict.fromkeys([*message.in_reply_to, *message.references]))
+    if ids:
+        ticket_id = (
+            Notification.objects.filter(message_id__in=[f"<{i}>" for i in ids])
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if ticket_id is not None:
+            return Thread(Ticket.objects.get(pk=ticket_id), "our message")
+        ticket_id = (
+            InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if ticket_id is not None:
+            return Thread(Ticket.objects.get(pk=ticket_id), "their message")
+    return _by_subject_tag(message)
+
+
+def _by_subject_tag(message: ParsedMessage) -> Thread | None:
+    for number in TICKET_TAG.findall(message.subject):
+        ticket = Ticket.objects.filter(number=int(number)).first()
+        if ticket is not None and role_of(message.sender.address, ticket) is not Role.OUTSIDER:
+            return Thread(ticket, "subject tag")
+    return None
+
+
+def user_of(address: str) -> User | None:
+    return User.objects.filter(email__iexact=address).first() if address else None
+
+
+def role_of(address: str, ticket: Ticket) -> Role:
+    user = user_of(address)
+    if user is None or not user.is_active:
+        return Role.OUTSIDER
+    if ticket.requester_id == user.pk:
+        return Role.REQUESTER
+    if access.can_work_ticket(user, ticket):
+        return Role.AGENT
+    return Role.OUTSIDER
