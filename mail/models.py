@@ -102,6 +102,7 @@ class InboundMessage(models.Model):
         MESSAGE = "message", "Added to a ticket"
         NON_PARTICIPANT = "non_participant", "Added for agents (sender not on the ticket)"
         AUTO_REPLY = "auto_reply", "Auto-reply, recorded"
+        BOUNCE = "bounce", "Delivery failure report, recorded"
         DUPLICATE = "duplicate", "Same message as one already processed"
         LOOP = "loop", "Our own mail, dropped"
         REFUSED = "refused", "Refused (unknown sender)"

@@ -188,7 +188,7 @@ class _Headers:
         return " ".join(text.split())
 
     def decode_raw(self, data: bytes) -> str:
-        for name in ("utf-8", self.charset, "cp1252"):
+        for name in ("utf-8", self.charset, _guess_single_byte(data), "cp1252"):
             if not name:
                 continue
             try:
@@ -230,6 +230,19 @@ class _Headers:
 
     def items(self) -> list[tuple[str, str]]:
         return [(name, self.text(value)) for name, value in _raw_items(self.message)]
+
+
+# Enough 8-bit bytes to tell one legacy charset from another; fewer ("Jürgen") are read
+# as Windows-1252, the likeliest.
+GUESS_MIN_BYTES = 6
+GUESS_CHARSETS = ["cp1251", "koi8-r", "cp1252", "iso-8859-2", "cp1250", "iso-8859-7", "cp1253"]
+
+
+def _guess_single_byte(data: bytes) -> str | None:
+    if sum(byte > 0x7F for byte in data) < GUESS_MIN_BYTES:
+        return None
+    best = from_bytes(data, cp_isolation=GUESS_CHARSETS).best()
+    return best.encoding if best is not None else None
 
 
 def _declared_charset(message: Message) -> str | None:
@@ -306,6 +319,11 @@ def _is_attachment(part: Message) -> bool:
 def _body(message: Message) -> tuple[str, str]:
     """The first plain text and the first HTML of the message itself (not of attached
     messages, nor of attachments)."""
+    if message.get_content_type() == "message/rfc822" and message.is_multipart():
+        # The whole message is a forwarded one: its text is what there is to read.
+        inner = message.get_payload(0)
+        if isinstance(inner, Message):
+            return _body(inner)
     plain = html_body = None
     for part in _own_parts(message):
         if part.is_multipart() or _is_attachment(part) or part.get_filename():
@@ -315,8 +333,13 @@ def _body(message: Message) -> tuple[str, str]:
             plain = part_text(part)
         elif kind == "text/html" and html_body is None:
             html_body = part_text(part)
-    if plain is None and html_body:
-        plain = html_to_text(html_body)
+    if not (plain or "").strip() and html_body:
+        plain = html_to_text(html_body)  # an empty plain alternative beside real HTML
+    # A multipart whose boundary is missing or broken arrives as one unparsed body: better
+    # shown as text than not at all.
+    unparsed = message.get_content_maintype() == "multipart" and not message.is_multipart()
+    if unparsed and not (plain or "").strip() and not html_body:
+        plain = part_text(message)
     # NUL: nothing a person wrote, and PostgreSQL text cannot hold it.
     plain = (plain or "").replace("\r\n", "\n").replace("\x00", "")
     return plain.strip("\n"), (html_body or "").replace("\x00", "")

@@ -12,7 +12,9 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.validators import validate_email
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -104,13 +106,24 @@ def _process(row: InboundMessage) -> Result:
     if _is_our_own(message):
         logger.info("Inbound message %s is our own mail: dropped", row.pk)
         return Result(Outcome.LOOP, reason="sent by us")
+    automation = classify(message)
+    if automation.bounce:
+        # A delivery failure: kept, and linked to the ticket whose mail bounced. (Telling
+        # the agents and stopping mail to the address: to do, see the notes.)
+        thread = thread_for(message)
+        return Result(Outcome.BOUNCE, thread.ticket if thread else None, reason=automation.reason)
     if not message.sender.address:
         raise Unprocessable("The message has no sender address (From).")
+    try:
+        validate_email(message.sender.address)
+    except ValidationError:
+        raise Unprocessable(
+            f"The sender's address {message.sender.address!r} is not one we could answer."
+        ) from None
     _lock_message_id(message.message_id)
     earlier = _processed_elsewhere(row, message)
     if earlier is not None:
         return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
-    automation = classify(message)
     thread = thread_for(message)
     if thread is not None and thread.ticket.status != Status.CLOSED:
         return _into_ticket(thread.ticket, message, automation)

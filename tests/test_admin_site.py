@@ -9,7 +9,11 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import Agent, Department, User
+from mail.ledger import inbound_store
+from mail.models import InboundMessage, Mailbox
+from mail.processing import inbound_process
 from sla.models import BusinessCalendar, SLAPlan
+from tests.mail.conftest import message
 from tests.support.admin_helpers import admin_url
 from tests.support.factories import (
     AgentFactory,
@@ -21,10 +25,6 @@ from tests.support.factories import (
     SLAPlanFactory,
     UserFactory,
 )
-from mail.ledger import inbound_store
-from mail.models import InboundMessage, Mailbox
-from mail.processing import inbound_process
-from tests.mail.conftest import message
 from tickets.clocks import sla_sweep
 from tickets.models import CannedResponse, HelpTopic, Notification, Ticket
 from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
