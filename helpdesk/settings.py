@@ -225,6 +225,11 @@ else:
 # Where django.core.mail.backends.filebased.EmailBackend writes, when that backend is chosen.
 EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Help Desk <helpdesk@localhost>")
+# Automatic emails (acknowledgements, notices) to one address per hour; beyond it they are
+# held back, a brake on loops with auto-responders (tickets/outbox/send.py).
+AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR = env.int(
+    "AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR", default=20
+)
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # STATIC AND MEDIA

@@ -16,13 +16,14 @@ DEMO_MAILBOXES = {
 
 def demo_mailboxes() -> Counter:
     created: Counter = Counter()
-    for address, department in DEMO_MAILBOXES.items():
+    for address, name in DEMO_MAILBOXES.items():
+        department = Department.objects.get(name=name)
         _, made = Mailbox.objects.get_or_create(
             address=address,
-            defaults={
-                "department": Department.objects.get(name=department),
-                "transport": Mailbox.Transport.PIPE,
-            },
+            defaults={"department": department, "transport": Mailbox.Transport.PIPE},
         )
         created["mailboxes"] += made
+        if not department.email:
+            # What an admin enters: the address the department's mail says to answer to.
+            Department.objects.filter(pk=department.pk).update(email=address)
     return +created

@@ -25,11 +25,9 @@ import nh3
 from charset_normalizer import from_bytes
 from mailparser_reply import EmailReplyParser
 
+from tickets.outbox import REPLY_ABOVE_MARKER  # our mail's line above the quoted history
 from web.html import sanitize_html
 
-# Our outgoing mail carries this line above the quoted history (templates/emails/): what
-# the person typed above it is their reply.
-REPLY_ABOVE_MARKER = "##- Please type your reply above this line -##"
 # Languages whose quote headers ("On ... wrote:") the reply parser knows.
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "ja", "cz", "da"]
 MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")

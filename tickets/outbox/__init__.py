@@ -15,6 +15,7 @@ from tickets.outbox.queue import (
     outbox_wake_on_commit,
 )
 from tickets.outbox.render import (
+    REPLY_ABOVE_MARKER,
     new_message_id,
     render_notification,
     requester_thread_root,
@@ -25,6 +26,7 @@ from tickets.outbox.send import LEASE, MAX_ATTEMPTS, notifications_send_pending
 __all__ = [
     "LEASE",
     "MAX_ATTEMPTS",
+    "REPLY_ABOVE_MARKER",
     "SEND_TASK",
     "new_message_id",
     "notifications_queue",

@@ -9,6 +9,10 @@ from django.urls import reverse
 
 from tickets.models import Notification
 
+# Above the text of every email about a ticket: what someone types above it, in a reply by
+# email, is their answer; the rest is quoted history (mail.parsing splits it there).
+REPLY_ABOVE_MARKER = "##- Please type your reply above this line -##"
+
 REQUESTER_KINDS = frozenset(
     {
         Notification.Kind.REQUESTER_ACKNOWLEDGEMENT,
@@ -17,6 +21,12 @@ REQUESTER_KINDS = frozenset(
         Notification.Kind.REQUESTER_NEW_LINK,
     }
 )
+
+
+# Emails a person wrote (an agent's reply) go out as they are; the others are the help
+# desk's own, and say so, so that auto-responders do not answer them (RFC 3834).
+HUMAN_KINDS = frozenset({Notification.Kind.REQUESTER_REPLY})
+AUTOMATIC_HEADERS = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "All"}
 
 
 def new_message_id() -> str:
@@ -64,8 +74,14 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
         "event": notification.event,
         "site_name": settings.SITE_NAME,
         "ticket_url": f"{settings.SITE_URL}{reverse('agent:ticket', args=[ticket.number])}",
+        "reply_above": REPLY_ABOVE_MARKER,
     }
     headers = {"Message-ID": notification.message_id or new_message_id()}
+    if ticket.department.email:
+        # Answers go to the department's mailbox, and from there into this ticket.
+        headers["Reply-To"] = ticket.department.email
+    if notification.kind not in HUMAN_KINDS:
+        headers.update(AUTOMATIC_HEADERS)
     if notification.kind in REQUESTER_KINDS:
         context["ticket_url"] = requester_ticket_url(ticket)
         entry = notification.entry

@@ -9,13 +9,14 @@ the next tick.
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from tickets.models import Notification
-from tickets.outbox.render import new_message_id, render_notification
+from tickets.outbox.render import HUMAN_KINDS, new_message_id, render_notification
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ def notifications_send_pending(*, limit: int = 200) -> int:
     sent = 0
     with get_connection() as email_connection:
         for notification in notifications:
+            if _over_the_cap(notification):
+                _hold_back(notification)
+                continue
             try:
                 message = render_notification(notification)
                 message.connection = email_connection
@@ -84,3 +88,30 @@ def notifications_send_pending(*, limit: int = 200) -> int:
             )
             sent += 1
     return sent
+
+
+CAPPED = (
+    "Held back: more than {cap} automatic emails to this address within an hour "
+    "(a mail loop with an auto-responder?)."
+)
+
+
+def _over_the_cap(notification: Notification) -> bool:
+    """Whether an automatic email would be one too many to its recipient this hour: the
+    brake on a loop with an auto-responder that our other defences did not recognise."""
+    if notification.kind in HUMAN_KINDS:
+        return False
+    cap = settings.AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR
+    recent = Notification.objects.filter(
+        recipient_id=notification.recipient_id,
+        sent_at__gte=timezone.now() - timedelta(hours=1),
+    ).exclude(kind__in=HUMAN_KINDS)
+    return recent.count() >= cap
+
+
+def _hold_back(notification: Notification) -> None:
+    cap = settings.AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR
+    logger.warning("Notification %s held back: over the cap", notification.pk)
+    Notification.objects.filter(pk=notification.pk).update(
+        attempts=MAX_ATTEMPTS, last_error=CAPPED.format(cap=cap), claimed_until=None
+    )

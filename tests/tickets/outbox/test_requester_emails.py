@@ -169,3 +169,44 @@ def test_a_burst_of_changes_queues_one_send_task_until_it_starts(monkeypatch, se
     outbox.outbox_sender_awake()  # the task starts: later changes wake it again
     outbox.outbox_wake()
     assert len(queued) == 2
+
+
+def test_answers_go_to_the_department_and_machines_are_told_not_to_answer(desk, guest_ticket):
+    desk.it.email = "it@theoffice.example"
+    desk.it.save()
+    ticket_reply(ticket=guest_ticket, body="The vendor is updating it.", by=desk.agent.user)
+
+    messages = send_all()
+
+    n = guest_ticket.number
+    ack = messages[f"[#{n}] We received your request: CRM is down"]
+    reply = messages[f"Re: [#{n}] CRM is down"]
+    for message in (ack, reply):
+        assert message.extra_headers["Reply-To"] == "it@theoffice.example"
+        assert message.body.startswith("##- Please type your reply above this line -##")
+        assert "Please type your reply above this line" in message.alternatives[0][0]
+    # The acknowledgement is the help desk's own; the reply is a person's.
+    assert ack.extra_headers["Auto-Submitted"] == "auto-generated"
+    assert ack.extra_headers["X-Auto-Response-Suppress"] == "All"
+    assert "Auto-Submitted" not in reply.extra_headers
+
+
+def test_automatic_mail_to_one_address_is_capped_per_hour(desk, settings):
+    settings.AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR = 3
+    for i in range(5):
+        ticket_submit(
+            name="Pam",
+            email="pam@example.com",
+            help_topic=desk.topic,
+            subject=f"Ticket {i}",
+            body="Help",
+        )
+
+    notifications_send_pending()
+
+    to_pam = Notification.objects.filter(recipient__email="pam@example.com")
+    assert to_pam.filter(sent_at__isnull=False).count() == 3
+    held = to_pam.filter(sent_at__isnull=True)
+    assert held.count() == 2
+    assert all("Held back" in n.last_error for n in held)
+    assert len([m for m in mail.outbox if m.to == ["pam@example.com"]]) == 3
