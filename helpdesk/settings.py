@@ -190,6 +190,8 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
     "resume-recomputations": {"task": "tickets.resume_recomputations", "schedule": 300.0},
+    # IMAP mailboxes whose fetch interval has passed (each has its own, mail/fetching.py).
+    "mail-fetch-due": {"task": "mail.fetch_due", "schedule": 15.0},
     # Inbound mail whose task was lost, or whose worker died (mail/tasks.py).
     "mail-process-pending": {"task": "mail.process_pending", "schedule": 60.0},
     # Drafts of tickets closed over 30 days ago (tickets.services.drafts_prune).

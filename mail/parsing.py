@@ -22,6 +22,7 @@ from email import policy
 from email.message import EmailMessage, Message
 
 import nh3
+import tnefparse
 from charset_normalizer import from_bytes
 from mailparser_reply import EmailReplyParser
 
@@ -408,6 +409,11 @@ def _attachments(message: Message, headers: _Headers):
             continue
         count += 1
         content = part.get_payload(decode=True) or b""
+        if kind == "application/ms-tnef" or (name or "").lower() == "winmail.dat":
+            unpacked = _tnef_parts(content)
+            if unpacked is not None:
+                yield from unpacked
+                continue
         yield Part(
             filename=headers.text(name) if name else f"attachment-{count}",
             content_type=kind,
@@ -415,6 +421,28 @@ def _attachments(message: Message, headers: _Headers):
             content_id=_first_id(headers.text(part.get("Content-ID", ""))),
             inline=(part.get("Content-Disposition") or "").lower().startswith("inline"),
         )
+
+
+def _tnef_parts(content: bytes) -> list[Part] | None:
+    """The files inside Outlook's winmail.dat (its text is the message's own text too, so
+    only the files matter); None when it cannot be read, and it is kept as it is."""
+    try:
+        tnef = tnefparse.TNEF(content)
+        return [
+            Part(
+                item.long_filename() or item.name or "attachment",
+                "application/octet-stream",
+                item.data,
+            )
+            for item in tnef.attachments
+        ]
+    except Exception:  # a third-party decoder of a proprietary format: never lose the file
+        return None
+
+
+def _tnef_name(item) -> str:
+    name = item.long_filename() or item.name or "attachment"
+    return decode_bytes(name) if isinstance(name, bytes) else str(name)
 
 
 def _message_bytes(part: Message) -> bytes:

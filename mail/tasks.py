@@ -3,9 +3,13 @@
 from celery import shared_task
 from django.utils import timezone
 
+from common.enqueue import enqueue
+from mail.fetching import mailbox_fetch, mailboxes_due
 from mail.ledger import PROCESS_TASK
-from mail.models import InboundMessage
+from mail.models import InboundMessage, Mailbox
 from mail.processing import inbound_process
+
+FETCH_TASK = "mail.fetch_mailbox"
 
 # Pending rows older than this are picked up by beat: their task was lost, or the worker
 # processing them died.
@@ -30,3 +34,20 @@ def process_pending() -> int:
         .values_list("id", flat=True)[:BATCH]
     )
     return sum(1 for pk in ids if inbound_process(inbound_id=pk) is not None)
+
+
+@shared_task(name="mail.fetch_due", ignore_result=True)
+def fetch_due() -> int:
+    """For beat: each IMAP mailbox whose turn it is, fetched by a worker of its own."""
+    due = mailboxes_due()
+    for pk in due:
+        enqueue(FETCH_TASK, pk)
+    return len(due)
+
+
+@shared_task(name=FETCH_TASK, ignore_result=True)
+def fetch_mailbox(mailbox_id: int) -> int:
+    mailbox = Mailbox.objects.filter(pk=mailbox_id, is_active=True).first()
+    if mailbox is None:
+        return 0
+    return mailbox_fetch(mailbox=mailbox).stored
