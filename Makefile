@@ -45,8 +45,9 @@ run: venv var
 # CI builds the test database afresh rather than trusting one left by an earlier run.
 PYTEST_ARGS ?= $(if $(CI),--create-db)
 
-# PostgreSQL's and Redis's binaries (when no server answers), Chromium and fonts: installed
-# when missing if run as root on Debian, else it stops with the apt-get command to run.
+# PostgreSQL's and Redis's binaries (when no server answers), Chromium and fonts, Dovecot's
+# IMAP server and openssl: installed when missing if run as root on Debian, else it stops
+# with the apt-get command to run.
 prerequisites:
 	@bash .ci/prerequisites
 

@@ -54,11 +54,17 @@ def _refuse_in_ci(what: str) -> None:
         )
 
 
-def _start(server_class: type[services.PrivateServer]) -> services.PrivateServer:
+def stop_when_the_run_ends(server: services.PrivateServer) -> None:
+    """Stop ``server`` with the private servers started here: when pytest ends, on Ctrl-C,
+    SIGTERM or SIGHUP, at exit (the IMAP harness's Dovecot too)."""
     if not _started:
         _stop_on_exit()
-    server = server_class()
     _started.append(server)
+
+
+def _start(server_class: type[services.PrivateServer]) -> services.PrivateServer:
+    server = server_class()
+    stop_when_the_run_ends(server)
     try:
         server.start()
     except services.ServiceError as exc:
