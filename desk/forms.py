@@ -5,7 +5,8 @@ import json
 from django import forms
 from django.db.models import Q
 
-from accounts.models import Agent, Department
+from accounts.models import Agent, Department, User
+from accounts.services import guest_user_get_or_create
 from sla.models import SLAPlan
 from tickets.models import CannedResponse, Priority, SLAState, Status
 from tickets.selectors import DEFAULT_VIEW, SORTS, VIEWS, QueueFilters, QueueOptions
@@ -131,6 +132,24 @@ class DraftForm(forms.Form):
             "canned_response": data["canned"] if self.box == "reply" else None,
             "attachment_names": data["attachment_names"] if self.box == "reply" else [],
         }
+
+
+class CollaboratorForm(forms.Form):
+    """Someone to copy on the ticket: an address (a guest is made for a new one), or a
+    user already known (the sender of a message from outside the ticket)."""
+
+    email = forms.EmailField(required=False, max_length=254)
+    user = forms.ModelChoiceField(queryset=User.objects.filter(is_active=True), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("email") and not data.get("user"):
+            raise forms.ValidationError("Enter the address of the person to copy.")
+        return data
+
+    def person(self) -> User:
+        data = self.cleaned_data
+        return data["user"] or guest_user_get_or_create(email=data["email"])
 
 
 class AssignForm(forms.Form):

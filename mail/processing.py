@@ -24,12 +24,14 @@ from mail.loops import Automation, classify
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import ParsedMessage, Part, parse_message, summary_of
 from mail.threading import Role, role_of, thread_for, user_of
+from tickets import access
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput, TicketError
 from tickets.models import Notification, Source, Status, Ticket
 from tickets.services import (
     BODY_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
+    ticket_add_collaborator,
     ticket_add_external_message,
     ticket_add_message,
     ticket_add_note,
@@ -179,7 +181,9 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
     role = role_of(message.sender.address, ticket)
     content = _Content.of(message)
-    if role is Role.REQUESTER:
+    if role in (Role.REQUESTER, Role.COLLABORATOR):
+        if not automation.automated:
+            _copied(ticket, message)
         entry = ticket_add_message(
             ticket=ticket,
             body=content.body,
@@ -250,7 +254,26 @@ def _new_ticket(
         automated=automation.automated,
     )
     entry = ticket.entries.order_by("id").first()
+    if not automation.automated:  # a list's hundred recipients follow nothing
+        _copied(ticket, message)
     return Result(Outcome.NEW_TICKET, ticket, entry)
+
+
+def _copied(ticket: Ticket, message: ParsedMessage) -> None:
+    """The people the sender copied (To and Cc, but not us) follow the ticket from now on."""
+    ours = set(Mailbox.objects.values_list("address", flat=True))
+    for person in message.recipients:
+        if person.address in ours or person.address == message.sender.address:
+            continue
+        try:
+            validate_email(person.address)
+            user = user_of(person.address) or guest_user_get_or_create(
+                email=person.address, display_name=person.name[:150]
+            )
+            if user.pk != ticket.requester_id and not access.can_work_ticket(user, ticket):
+                ticket_add_collaborator(ticket=ticket, user=user, by=SYSTEM)
+        except (ValidationError, TicketError):
+            continue  # an address we cannot use, or a ticket full of collaborators
 
 
 @dataclass

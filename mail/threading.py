@@ -3,8 +3,8 @@
 In order: our own Message-IDs in In-Reply-To or References (only ids we issued and
 stored: they are random, so nobody can make one up); then Message-IDs of mail we received
 on a ticket; then a `[#number]` tag in the subject, believed only when the sender is the
-ticket's requester or an agent of its department (a tag alone proves nothing: anyone can
-type one). Otherwise the message opens a new ticket.
+ticket's requester, a collaborator or an agent of its department (a tag alone proves
+nothing: anyone can type one). Otherwise the message opens a new ticket.
 """
 
 import enum
@@ -22,6 +22,7 @@ TICKET_TAG = re.compile(r"\[#(\d{1,18})\]")
 
 class Role(enum.Enum):
     REQUESTER = "requester"
+    COLLABORATOR = "collaborator"
     AGENT = "agent"
     OUTSIDER = "outsider"  # neither: their mail is kept for agents and changes nothing
 
@@ -70,6 +71,8 @@ def role_of(address: str, ticket: Ticket) -> Role:
         return Role.OUTSIDER
     if ticket.requester_id == user.pk:
         return Role.REQUESTER
+    if access.is_collaborator(user, ticket):
+        return Role.COLLABORATOR
     if access.can_work_ticket(user, ticket):
         return Role.AGENT
     return Role.OUTSIDER

@@ -19,7 +19,7 @@ from django.http import Http404
 
 from accounts.models import Agent, Department, DepartmentMembership
 from accounts.roles import agent_of, is_agent, is_system  # asked for here too
-from tickets.models import PUBLIC_ENTRY_KINDS, Attachment, Ticket
+from tickets.models import PUBLIC_ENTRY_KINDS, Attachment, Collaborator, Ticket
 from tickets.transitions import ACTIONS, Action, Who
 
 
@@ -63,6 +63,15 @@ def can_manage_department(user, department_id: int) -> bool:
 
 def is_requester(user, ticket: Ticket) -> bool:
     return user is not None and user.is_authenticated and ticket.requester_id == user.pk
+
+
+def is_collaborator(user, ticket: Ticket) -> bool:
+    """Someone who follows the ticket besides its requester (they write by email)."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and Collaborator.objects.filter(ticket=ticket, user=user).exists()
+    )
 
 
 def may_take(action: Action, user, ticket: Ticket) -> bool:

@@ -17,6 +17,8 @@ join on ids while the timeline still reads well after a rename or a deletion:
     escalated          {"clock": clock, "action": "transferred" | "assigned" |
                         "priority_raised" | "notified", "from"?, "to", "role"?}
     access_link_revoked {}
+    collaborator_added {"to": user}
+    collaborator_removed {"from": user}
 
 A status or priority reference has the stored value as its id ("pending", 3); a clock
 reference has the clock's id, its kind and the kind's label. An escalation that changes

@@ -81,6 +81,8 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", "SLA breached"
     ESCALATED = "escalated", "Escalated"
     ACCESS_LINK_REVOKED = "access_link_revoked", "Access link revoked"
+    COLLABORATOR_ADDED = "collaborator_added", "Collaborator added"
+    COLLABORATOR_REMOVED = "collaborator_removed", "Collaborator removed"
 
 
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must
@@ -430,6 +432,28 @@ class TicketSearchDocument(models.Model):
 
     def __str__(self):
         return f"Search document of ticket {self.ticket_id}"
+
+
+class Collaborator(models.Model):
+    """Someone besides the requester who follows a ticket: they get its replies by email
+    and may answer them (the Cc of a message, or someone an agent added)."""
+
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="collaborators", db_index=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborations"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "user"], name="tickets_collaborator_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} on ticket {self.ticket_id}"
 
 
 class CannedResponse(models.Model):

@@ -148,6 +148,22 @@ ACTIONS: dict[str, Action] = {
             bulk_label="Transfer to…",
         ),
         Action(
+            "add-collaborator",
+            "Add",
+            "btn-outline-primary",
+            WORKABLE_STATUSES,
+            Who.AGENT,
+            "Collaborator added: they get the replies by email, and may answer them.",
+        ),
+        Action(
+            "remove-collaborator",
+            "Remove",
+            "btn-outline-secondary",
+            ALL_STATUSES,
+            Who.AGENT,
+            "Collaborator removed.",
+        ),
+        Action(
             "revoke-link",
             "Revoke private link",
             "btn-outline-danger",

@@ -115,6 +115,8 @@ _SENTENCES = {
     EventKind.ACCESS_LINK_REVOKED: lambda data, old, new: (
         "revoked the requester's private link (a new one was emailed)"
     ),
+    EventKind.COLLABORATOR_ADDED: lambda data, old, new: f"added {new} as a collaborator",
+    EventKind.COLLABORATOR_REMOVED: lambda data, old, new: f"removed collaborator {old}",
 }
 
 

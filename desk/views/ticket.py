@@ -13,7 +13,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from desk import presence
-from desk.forms import AssignForm, NoteForm, PlanForm, PriorityForm, ReplyForm, TransferForm
+from desk.forms import (
+    AssignForm,
+    CollaboratorForm,
+    NoteForm,
+    PlanForm,
+    PriorityForm,
+    ReplyForm,
+    TransferForm,
+)
 from desk.views.common import agent_required, form_errors, is_htmx
 from mail.selectors import inbound_for_entry, inbound_headers
 from tickets import access, selectors, services
@@ -194,6 +202,14 @@ ACTION_CALLS = {
         _no_form,
         lambda t, by, d: services.ticket_revoke_access_link(ticket=t, by=by),
     ),
+    "add-collaborator": (
+        lambda r, t: CollaboratorForm(r.POST),
+        lambda t, by, d: services.ticket_add_collaborator(ticket=t, user=d["person"], by=by),
+    ),
+    "remove-collaborator": (
+        lambda r, t: CollaboratorForm(r.POST),
+        lambda t, by, d: services.ticket_remove_collaborator(ticket=t, user=d["person"], by=by),
+    ),
     **{
         action.name: (
             _no_form,
@@ -218,8 +234,11 @@ def action(request, number, name):
     if form is not None and not form.is_valid():
         messages.error(request, form_errors(form))
         return _done(request, ticket.number)
+    data = form.cleaned_data if form is not None else {}
+    if isinstance(form, CollaboratorForm):
+        data = {**data, "person": form.person()}
     try:
-        call(ticket, request.user, form.cleaned_data if form is not None else {})
+        call(ticket, request.user, data)
     except TicketError as error:
         messages.error(request, error.message)
     else:

@@ -42,6 +42,8 @@ def ticket_posts(desk, ticket) -> list[tuple[str, dict]]:
         (f"/agent/tickets/{n}/draft/reply/", {"reply-body": "typed"}),
         (f"/agent/tickets/{n}/draft/note/", {"note-body": "typed"}),
         (f"/agent/tickets/{n}/draft/reply/discard/", {}),
+        (f"/agent/tickets/{n}/add-collaborator/", {"email": "pam@example.com"}),
+        (f"/agent/tickets/{n}/remove-collaborator/", {"user": desk.requester.pk}),
         ("/agent/bulk/", {"tickets": [n], "action": "claim"}),
     ]
 
@@ -94,6 +96,7 @@ def snapshot(ticket):
         ThreadEntry.objects.filter(ticket=ticket).count(),
         TicketEvent.objects.filter(ticket=ticket).count(),
         Draft.objects.filter(ticket=ticket).count(),
+        ticket.collaborators.count(),
     )
 
 

@@ -323,3 +323,40 @@ def test_the_acknowledgement_of_an_email_ticket_goes_back_by_email(mailbox):
     notifications_send_pending()
     [ack] = [m for m in outbox_mail.outbox if m.to == ["pam@example.com"]]
     assert f"[#{row.ticket.number}]" in ack.subject
+
+
+def test_people_copied_follow_the_ticket_and_may_answer_by_email(mailbox, sales_mailbox, desk):
+    raw = message(
+        sender="jim@example.com",
+        to="it@theoffice.example, Pam <pam@example.com>",
+        headers=[("Cc", "Dwight <dwight@example.com>, sales@theoffice.example")],
+    )
+    ticket = deliver(mailbox, raw).ticket
+    assert sorted(ticket.collaborators.values_list("user__email", flat=True)) == [
+        "dwight@example.com",
+        "pam@example.com",
+    ]
+    root = acknowledgement_id(ticket)
+    row = deliver(
+        mailbox,
+        message(
+            sender="pam@example.com",
+            message_id="<pam@x>",
+            body="Sales is down too.",
+            headers=[("In-Reply-To", root)],
+        ),
+    )
+    assert (row.outcome, row.entry.kind, row.entry.author.email) == (
+        Outcome.MESSAGE,
+        EntryKind.MESSAGE,
+        "pam@example.com",
+    )
+
+
+def test_list_mail_copies_nobody(mailbox):
+    raw = message(
+        sender="list@example.com",
+        headers=[("Cc", "a@example.com, b@example.com"), ("List-Id", "<staff.example.com>")],
+    )
+    ticket = deliver(mailbox, raw).ticket
+    assert not ticket.collaborators.exists()

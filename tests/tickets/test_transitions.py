@@ -102,13 +102,18 @@ def test_the_ticket_page_offers_what_the_table_allows(desk):
         "priority",
         "plan",
         "transfer",
+        "add-collaborator",
+        "remove-collaborator",
         "revoke-link",
     ]
     assert "assign" in access.actions_for_agent(ticket, can_manage=True)
     ticket = ticket_claim(ticket=ticket, by=desk.agent.user)
     assert "claim" not in access.actions_for_agent(ticket, can_manage=False)
     ticket = ticket_close(ticket=ticket, by=desk.agent.user)
-    assert list(access.actions_for_agent(ticket, can_manage=True)) == ["revoke-link"]
+    assert list(access.actions_for_agent(ticket, can_manage=True)) == [
+        "remove-collaborator",
+        "revoke-link",
+    ]
 
 
 def test_the_bulk_bar_offers_the_table_actions_marked_for_it():

@@ -83,7 +83,9 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
     if notification.kind not in HUMAN_KINDS:
         headers.update(AUTOMATIC_HEADERS)
     if notification.kind in REQUESTER_KINDS:
-        context["ticket_url"] = requester_ticket_url(ticket)
+        # The private link is the requester's alone; a collaborator answers by email.
+        is_requester = notification.recipient_id == ticket.requester_id
+        context["ticket_url"] = requester_ticket_url(ticket) if is_requester else ""
         entry = notification.entry
         # Internal notes never reach a requester, whatever row asked for it.
         entry = entry if entry is not None and entry.is_public else None

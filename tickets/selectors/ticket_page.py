@@ -12,6 +12,7 @@ from tickets import access
 from tickets.models import (
     Attachment,
     CannedResponse,
+    Collaborator,
     Draft,
     EntryKind,
     EventKind,
@@ -43,6 +44,7 @@ class TicketPage:
     is_assignee: bool = False
     # The user's unsent reply and note, by box (Draft.Box).
     drafts: dict[str, Draft] = field(default_factory=dict)
+    collaborators: list[Collaborator] = field(default_factory=list)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -71,6 +73,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         can_manage=can_manage,
         is_assignee=agent is not None and ticket.assignee_id == agent.pk,
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
+        collaborators=list(ticket.collaborators.select_related("user")),
     )
     _add_choices(page)
     return page

@@ -20,6 +20,11 @@ from tickets.services.bulk import (
     BulkOutcome,
     ticket_bulk_apply,
 )
+from tickets.services.collaborators import (
+    MAX_COLLABORATORS,
+    ticket_add_collaborator,
+    ticket_remove_collaborator,
+)
 from tickets.services.common import BODY_MAX_LENGTH
 from tickets.services.conversation import (
     NEW_MESSAGE_ARRIVED,
@@ -58,6 +63,7 @@ __all__ = [
     "BULK_ACTIONS",
     "DRAFT_TOO_LONG",
     "KEEP_AFTER_CLOSE",
+    "MAX_COLLABORATORS",
     "MAX_TICKETS",
     "NEW_MESSAGE_ARRIVED",
     "STATUS_CHANGE",
@@ -68,6 +74,7 @@ __all__ = [
     "draft_save",
     "drafts_prune",
     "new_access_key",
+    "ticket_add_collaborator",
     "ticket_add_external_message",
     "ticket_add_message",
     "ticket_add_note",
@@ -77,6 +84,7 @@ __all__ = [
     "ticket_claim",
     "ticket_close",
     "ticket_create",
+    "ticket_remove_collaborator",
     "ticket_reopen",
     "ticket_reply",
     "ticket_resolve",

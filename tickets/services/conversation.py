@@ -90,7 +90,9 @@ def ticket_reply(
         entry = _add_entry(ticket, EntryKind.REPLY, body, by, source=source)
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         clocks_on_agent_reply(ticket, now=entry.created_at)
-        notify_requester(ticket, Notification.Kind.REQUESTER_REPLY, entry=entry)
+        notify_requester(
+            ticket, Notification.Kind.REQUESTER_REPLY, entry=entry, collaborators=True
+        )
         draft_discard(ticket=ticket, by=by, box=Draft.Box.REPLY)  # sent: nothing left to keep
         return entry
 
@@ -118,7 +120,8 @@ def ticket_add_message(
     source: str = Source.WEB,
     automated: bool = False,
 ) -> ThreadEntry:
-    """The requester writes again. A resolved ticket reopens; a pending one is open again.
+    """The requester (or a collaborator) writes again. A resolved ticket reopens; a pending
+    one is open again.
 
     `html` (already sanitised) and `quoted` come with mail. `automated`: a machine wrote
     it (an auto-reply, list mail): it is kept, and changes nothing else: no status, no
@@ -128,7 +131,7 @@ def ticket_add_message(
     files = attachments_validate(attachments)
     with files_removed_on_error() as written, transaction.atomic():
         ticket = lock_ticket(ticket)
-        if not access.is_requester(by, ticket):
+        if not (access.is_requester(by, ticket) or access.is_collaborator(by, ticket)):
             raise NotPermitted("Only the requester can add messages to this ticket.")
         if ticket.status == Status.CLOSED:
             raise TransitionNotAllowed(

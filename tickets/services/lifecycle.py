@@ -29,7 +29,9 @@ def ticket_change_status(*, ticket: Ticket, action: str, by) -> Ticket:
         taken = require_action(action, by=by, ticket=ticket)
         event = apply_status_action(ticket, taken, by)
         if taken.target == Status.RESOLVED and not access.is_requester(by, ticket):
-            notify_requester(ticket, Notification.Kind.REQUESTER_RESOLVED, event=event)
+            notify_requester(
+                ticket, Notification.Kind.REQUESTER_RESOLVED, event=event, collaborators=True
+            )
     return ticket
 
 

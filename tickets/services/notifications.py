@@ -57,12 +57,24 @@ def notify_requester(
     *,
     event: TicketEvent | None = None,
     entry: ThreadEntry | None = None,
+    collaborators: bool = False,
+    by=None,
 ) -> None:
     """An email to the requester (an acknowledgement, a reply, a new link...), unless their
-    account is disabled or has no address."""
-    requester = ticket.requester
-    if not requester.is_active or not requester.email:
-        return
+    account is disabled or has no address; `collaborators`: to the ticket's collaborators
+    too (replies and resolutions: what concerns everyone copied), never to the one who
+    wrote it."""
+    people = [ticket.requester] if ticket.requester.is_active and ticket.requester.email else []
+    if collaborators:
+        people += [
+            c.user
+            for c in ticket.collaborators.select_related("user")
+            if c.user.is_active and c.user.email
+        ]
     notifications_queue(
-        kind=kind, ticket=ticket, recipient_ids=[requester.pk], event=event, entry=entry
+        kind=kind,
+        ticket=ticket,
+        recipient_ids=_not_by([person.pk for person in people], by),
+        event=event,
+        entry=entry,
     )
