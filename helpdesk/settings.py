@@ -251,12 +251,11 @@ ANYMAIL = {
     }.items()
     if value
 }
-# https://docs.djangoproject.com/en/5.2/ref/settings/#data-upload-max-memory-size
-# Providers post the whole message, attachments and all, as one form field or JSON string,
-# which Django holds in memory; its 2.5 MB default would refuse an email with a photo in it.
-# Larger posts are refused, in the way each provider takes as final (docs/mail-providers.md).
+# Providers post the whole message, attachments and all, as one form field or JSON string.
+# The webhook views read posts up to this size under their own limit (mail/webhooks.py);
+# the rest of the site keeps Django's DATA_UPLOAD_MAX_MEMORY_SIZE. Larger posts are refused,
+# in the way each provider takes as final (docs/mail-providers.md).
 MAIL_WEBHOOK_MAX_BYTES = env.int("MAIL_WEBHOOK_MAX_BYTES", default=50 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAIL_WEBHOOK_MAX_BYTES
 
 # STATIC AND MEDIA
 # ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ Never a 500: an unreadable post is the sender's problem, a failure to store is o
 """
 
 import email.utils
+import html
 import json
 import logging
 from dataclasses import dataclass
@@ -36,8 +37,9 @@ from anymail.webhooks.postmark import PostmarkInboundWebhookView
 from anymail.webhooks.sendgrid import SendGridInboundWebhookView
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import RequestDataTooBig
-from django.http import HttpResponse, RawPostDataException
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import HttpResponse, QueryDict
+from django.utils.datastructures import MultiValueDict
 from django.views.decorators.csrf import csrf_exempt
 
 from mail.ledger import inbound_store, mailbox_for
@@ -143,8 +145,16 @@ def _answer(status: int, text: str) -> HttpResponse:
 
 
 def _read_body(request) -> None:
-    """Read the body before anymail parses the form, so that the field holding the raw
-    message can be read again as bytes (Django's form parsing consumes the stream)."""
+    """Take the post's body ourselves, up to MAIL_WEBHOOK_MAX_BYTES, and its form fields.
+
+    Providers post the whole message, attachments and all, as one form field or JSON
+    string. Django counts such a field against DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), read
+    from settings while it parses, with no per-view limit; raising it for the whole site
+    would let any page be posted 50 MB bodies to hold in memory. So these views read the
+    body under their own limit and parse a multipart form with the email package, leaving
+    the site's limit as it is. The bytes of each field stay on the request, for
+    raw_message to read the message as it was sent.
+    """
     limit = settings.MAIL_WEBHOOK_MAX_BYTES
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -152,10 +162,56 @@ def _read_body(request) -> None:
         length = 0
     if length > limit:
         raise Refused(f"larger than {limit} bytes ({length})")
-    try:
-        request.body  # noqa: B018 (kept on the request for _form_field_bytes)
-    except RequestDataTooBig:
-        raise Refused(f"larger than {limit} bytes") from None
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        raise Refused(f"larger than {limit} bytes")
+    request._body = body  # request.body and the urlencoded form parse from it
+    if request.content_type == "multipart/form-data":
+        form = _multipart_form(request.META.get("CONTENT_TYPE", ""), body)
+        request.form_field_bytes = {name: value for name, value, _, _ in form}
+        request._post, request._files = _post_and_files(form, request.encoding)
+
+
+def _multipart_form(content_type: str, body: bytes) -> list[tuple[str, bytes, str | None, str]]:
+    """Each field of a multipart/form-data body: its name, bytes, file name (None for a
+    plain field) and content type."""
+    form = BytesParser(policy=policy.compat32).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1", errors="replace") + b"\r\n\r\n" + body
+    )
+    if not form.is_multipart():
+        raise Unreadable("a multipart form without parts")
+    fields = []
+    for part in form.get_payload():
+        name = part.get_param("name", header="content-disposition")
+        if name is None or part.is_multipart():
+            continue
+        value = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        fields.append(
+            (email.utils.collapse_rfc2231_value(name), value, filename, part.get_content_type())
+        )
+    return fields
+
+
+def _post_and_files(form, encoding: str | None) -> tuple[QueryDict, MultiValueDict]:
+    post = QueryDict(mutable=True, encoding=encoding)
+    files = MultiValueDict()
+    charset = encoding or settings.DEFAULT_CHARSET
+    for name, value, filename, content_type in form:
+        if filename is None:
+            post.appendlist(name, value.decode(charset, errors="replace"))
+        else:
+            upload = SimpleUploadedFile(_safe_file_name(filename), value, content_type)
+            files.appendlist(name, upload)
+    post._mutable = False
+    return post, files
+
+
+def _safe_file_name(name: str) -> str:
+    # As Django's multipart parser does: no folders, nothing unprintable.
+    name = html.unescape(name).rsplit("/")[-1].rsplit("\\")[-1]
+    name = "".join(char for char in name if char.isprintable())
+    return name if name not in {"", ".", ".."} else "attachment"
 
 
 # The receiver -----------------------------------------------------------------------
@@ -281,32 +337,14 @@ def _sendgrid_envelope_recipients(request) -> list[str]:
 
 def _form_field_bytes(request, name: str) -> bytes:
     """A form field's bytes as posted (the last one of that name, as request.POST has)."""
-    try:
-        body = request.body
-    except RawPostDataException:
-        body = None
     found = None
-    if body is not None and request.content_type == "multipart/form-data":
-        found = _multipart_field(request.META.get("CONTENT_TYPE", ""), body, name)
-    elif body is not None and request.content_type == "application/x-www-form-urlencoded":
-        found = _urlencoded_field(body, name)
+    if request.content_type == "multipart/form-data":
+        found = getattr(request, "form_field_bytes", {}).get(name)
+    elif request.content_type == "application/x-www-form-urlencoded":
+        found = _urlencoded_field(request.body, name)
     if found is None:
         logger.warning("Inbound webhook: could not read %r as posted; keeping its text", name)
         return request.POST[name].encode("utf-8")
-    return found
-
-
-def _multipart_field(content_type: str, body: bytes, name: str) -> bytes | None:
-    form = BytesParser(policy=policy.compat32).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    if not form.is_multipart():
-        return None
-    found = None
-    for part in form.get_payload():
-        field = part.get_param("name", header="content-disposition")
-        if field is not None and email.utils.collapse_rfc2231_value(field) == name:
-            found = None if part.is_multipart() else part.get_payload(decode=True)
     return found
 
 
