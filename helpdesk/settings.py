@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    # Providers' inbound webhooks: the views check signatures and parse the posts; mail/
+    # webhooks.py mounts the three we use and keeps the messages (docs/mail-providers.md).
+    "anymail",
     # The domain, lowest layer first (see pyproject.toml's import contracts) ...
     "accounts",
     "sla",
@@ -233,6 +236,28 @@ AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR = env.int(
     "AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR", default=20
 )
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+
+# MAIL IN FROM PROVIDERS (Mailgun, Postmark, SendGrid inbound webhooks)
+# ------------------------------------------------------------------------------
+# https://anymail.dev/en/stable/securing_webhooks/
+# An endpoint whose secret is not set answers 503 and takes nothing (mail/webhooks.py):
+# Mailgun needs its signing key; Postmark and SendGrid need WEBHOOK_SECRET, the
+# "user:password" they send as HTTP basic auth (anymail then checks it on Mailgun's posts
+# too). Several, comma-separated, while one is being replaced. Empty values are left out:
+# anymail would take an empty signing key as a key.
+ANYMAIL = {
+    name: value
+    for name, value in {
+        "MAILGUN_WEBHOOK_SIGNING_KEY": env("MAILGUN_WEBHOOK_SIGNING_KEY", default=""),
+        "WEBHOOK_SECRET": env.list("ANYMAIL_WEBHOOK_SECRET", default=[]),
+    }.items()
+    if value
+}
+# Providers post the whole message, attachments and all, as one form field or JSON string.
+# The webhook views read posts up to this size under their own limit (mail/webhooks.py);
+# the rest of the site keeps Django's DATA_UPLOAD_MAX_MEMORY_SIZE. Larger posts are refused,
+# in the way each provider takes as final (docs/mail-providers.md).
+MAIL_WEBHOOK_MAX_BYTES = env.int("MAIL_WEBHOOK_MAX_BYTES", default=50 * 1024 * 1024)
 
 # STATIC AND MEDIA
 # ------------------------------------------------------------------------------

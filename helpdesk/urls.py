@@ -8,5 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("agent/", include("desk.urls")),
     path("accounts/", include("accounts.urls")),
+    # Providers' inbound webhooks (Mailgun, Postmark, SendGrid): docs/mail-providers.md.
+    path("anymail/", include("mail.urls")),
     path("", include("portal.urls")),
 ]

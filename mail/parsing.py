@@ -31,7 +31,10 @@ from web.html import sanitize_html
 
 # Languages whose quote headers ("On ... wrote:") the reply parser knows.
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "ja", "cz", "da"]
-MESSAGE_ID_RE = re.compile(r"<([^<>\s]+)>")
+# Control characters are never part of an id (RFC 5322's msg-id is printable ASCII), and
+# PostgreSQL cannot store a NUL: an id holding one is no id, and the ledger keys the
+# message by its content instead.
+MESSAGE_ID_RE = re.compile(r"<([^<>\s\x00-\x1f\x7f]+)>")
 # Charsets that mail programs name but Python does not know under that name.
 CHARSET_ALIASES = {
     "unicode-1-1-utf-7": "utf-7",
@@ -268,7 +271,7 @@ def _first_id(value: str) -> str:
     if ids:
         return ids[0][:998]
     bare = (value or "").strip()
-    return bare[:998] if bare and " " not in bare else ""
+    return bare[:998] if bare and bare.isprintable() and " " not in bare else ""
 
 
 def _first(people: list[Person]) -> Person:

@@ -45,3 +45,22 @@ def test_production_refuses_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set when DEBUG is off." in result.stderr
+
+
+def test_webhook_secrets_come_from_the_environment_and_empty_ones_are_left_out():
+    # anymail would take an empty Mailgun signing key as a key anyone can sign with.
+    show = ["shell", "-c", "from django.conf import settings; print(settings.ANYMAIL)"]
+    empty = _manage(*show, env={**PRODUCTION_ENV, "MAILGUN_WEBHOOK_SIGNING_KEY": ""})
+    both = _manage(
+        *show,
+        env={
+            **PRODUCTION_ENV,
+            "MAILGUN_WEBHOOK_SIGNING_KEY": "key-1",
+            "ANYMAIL_WEBHOOK_SECRET": "a:one,b:two",
+        },
+    )
+
+    assert empty.stdout.strip().splitlines()[-1] == "{}", empty.stderr
+    assert both.stdout.strip().splitlines()[-1] == (
+        "{'MAILGUN_WEBHOOK_SIGNING_KEY': 'key-1', 'WEBHOOK_SECRET': ['a:one', 'b:two']}"
+    ), both.stderr

@@ -69,3 +69,14 @@ def test_a_database_that_is_down_is_75_so_the_mta_tries_again():
     result = pipe(message(), database="postgres://postgres@127.0.0.1:9/helpdesk")
     assert result.returncode == 75
     assert b"database is unavailable" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_control_characters_in_message_ids_are_no_ids_and_the_message_is_kept(it):
+    # PostgreSQL cannot store a NUL: such an id is dropped, and the ledger keys the
+    # message by its content, so a redelivery is still the same message.
+    raw = message(message_id="<m1\x00@mail.example>", headers=[("In-Reply-To", "<a\x00b@x>")])
+    first, again = pipe(raw), pipe(raw)
+    assert (first.returncode, again.returncode) == (0, 0)
+    row = InboundMessage.objects.get()
+    assert (row.message_id, row.status, bytes(row.raw)) == ("", "processed", raw)
+    assert Ticket.objects.count() == 1
