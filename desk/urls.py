@@ -27,4 +27,5 @@ urlpatterns = [
     ),
     path("tickets/<int:number>/<slug:name>/", views.action, name="action"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
+    path("attachments/<int:pk>/inline/", views.attachment_inline, name="attachment_inline"),
 ]

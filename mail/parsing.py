@@ -361,14 +361,27 @@ def _own_parts(message: Message):
 _BLOCK_END = re.compile(r"</(p|div|tr|li|h[1-6]|blockquote|table)\s*>|<br\s*/?>", re.I)
 
 
+_BLOCKQUOTE = re.compile(r"<(/?)blockquote\b[^>]*>", re.I)
+
+
 def html_to_text(source: str) -> str:
-    """Readable text from HTML, for mail that has no plain part."""
+    """Readable text from HTML, for mail that has no plain part. What a mail program put in
+    a <blockquote> (the history it quotes) comes out as "> " lines, as in a plain-text
+    reply, so that split_quoted finds it."""
     cleaned = nh3.clean(source, tags={"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4",
                                       "h5", "h6", "blockquote", "table"})  # fmt: skip
-    text = _BLOCK_END.sub("\n", cleaned)
-    text = html.unescape(re.sub(r"<[^>]+>", "", text))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    out, depth = [], 0
+    for number, piece in enumerate(_BLOCKQUOTE.split(cleaned)):
+        if number % 2:  # the split's group: "/" closes a blockquote, "" opens one
+            depth = max(depth - 1, 0) if piece else depth + 1
+            out.append("\n")
+        else:
+            text = html.unescape(re.sub(r"<[^>]+>", "", _BLOCK_END.sub("\n", piece)))
+            lines = [" ".join(line.split()) for line in text.splitlines()]
+            if depth:
+                lines = [("> " * depth + line).rstrip() if line else "" for line in lines]
+            out.append("\n".join(lines))
+    return re.sub(r"\n{3,}", "\n\n", "".join(out)).strip()
 
 
 def split_quoted(text: str) -> tuple[str, str]:
@@ -384,10 +397,24 @@ def split_quoted(text: str) -> tuple[str, str]:
             visible = text
         visible = visible or ""
         quoted = text[len(visible) :] if text.startswith(visible) else ""
+        visible, more = _trailing_quote(visible)
+        quoted = more + quoted
     visible = visible.strip()
     if not visible:
         return text.strip(), ""
     return visible, quoted.strip()
+
+
+def _trailing_quote(text: str) -> tuple[str, str]:
+    """("written", "> quoted") for text that ends in "> " lines with no "wrote:" line
+    above them (a quoted <blockquote>, a bare quote): mail-parser-reply keeps those."""
+    lines = text.splitlines(keepends=True)
+    start = len(lines)
+    while start and (not lines[start - 1].strip() or lines[start - 1].lstrip().startswith(">")):
+        start -= 1
+    if start == len(lines) or not any(line.strip() for line in lines[start:]):
+        return text, ""
+    return "".join(lines[:start]), "".join(lines[start:])
 
 
 # Attachments -------------------------------------------------------------------------

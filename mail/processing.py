@@ -214,8 +214,16 @@ def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content"):
     first, _, rest = content.body.partition("\n")
     if first.strip().lower() == NOTE_COMMAND:
         return ticket_add_note(
-            ticket=ticket, body=rest.strip() or NO_TEXT, by=agent, source=Source.EMAIL
+            ticket=ticket,
+            body=rest.strip() or NO_TEXT,
+            by=agent,
+            attachments=content.files,
+            html=message.html,
+            quoted=message.quoted,
+            source=Source.EMAIL,
         )
+    # A reply keeps neither the mail's HTML nor its quoted part: they hold what the agent's
+    # notification quoted, which may be internal, and the requester sees the reply.
     return ticket_reply(
         ticket=ticket, body=content.body, by=agent, attachments=content.files, source=Source.EMAIL
     )
@@ -310,4 +318,7 @@ class _Content:
 
 
 def _upload(part: Part) -> SimpleUploadedFile:
-    return SimpleUploadedFile(part.filename or "attachment", part.content, part.content_type)
+    upload = SimpleUploadedFile(part.filename or "attachment", part.content, part.content_type)
+    # attachments_validate keeps it, for the HTML's <img src="cid:..."> (web/html.py).
+    upload.content_id = part.content_id
+    return upload

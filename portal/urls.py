@@ -41,4 +41,9 @@ urlpatterns = [
         views.attachment_download,
         name="attachment_download",
     ),
+    path(
+        "tickets/<ticket_number:number>/files/<str:token>/inline/",
+        views.attachment_inline,
+        name="attachment_inline",
+    ),
 ]

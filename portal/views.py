@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -32,6 +32,7 @@ from tickets.selectors import (
 )
 from tickets.services import ticket_add_message, ticket_resolve, ticket_submit
 from tickets.transitions import can_transition
+from web.files import attachment_response
 
 GUEST_GRANTS = "guest_tickets"
 SUBMITTED_SALT = "tickets.portal.submitted"  # as before the move: old links still open
@@ -182,14 +183,13 @@ def ticket_access(request, number, key: str):
 @require_GET
 def attachment_download(request, number, token: str):
     ticket = _portal_ticket(request, number)
+    return attachment_response(attachment_get_for_requester(ticket=ticket, token=token))
+
+
+@never_cache
+@require_GET
+def attachment_inline(request, number, token: str):
+    """An email's inline image, shown in place of its `cid:` reference."""
+    ticket = _portal_ticket(request, number)
     attachment = attachment_get_for_requester(ticket=ticket, token=token)
-    response = FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # Even if a browser were talked into rendering it, it could run nothing.
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(attachment, inline=True)

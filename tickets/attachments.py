@@ -30,6 +30,7 @@ from tickets.errors import InvalidInput
 from tickets.models import Attachment, ThreadEntry, Ticket
 
 FILENAME_MAX_LENGTH = Attachment._meta.get_field("filename").max_length
+CONTENT_ID_MAX_LENGTH = Attachment._meta.get_field("content_id").max_length
 # Bytes read to recognise a file; enough for every signature below.
 SNIFF_BYTES = 8192
 
@@ -89,6 +90,8 @@ class CheckedFile:
     content: bytes
     kind: Kind
     sha256: str
+    # A mail part's Content-ID (without brackets), for the message's `cid:` references.
+    content_id: str = ""
 
     @property
     def size(self) -> int:
@@ -191,9 +194,16 @@ def attachments_validate(files: Sequence) -> list[CheckedFile]:
                 content=content,
                 kind=kind,
                 sha256=hashlib.sha256(content).hexdigest(),
+                content_id=_safe_content_id(getattr(upload, "content_id", "")),
             )
         )
     return checked
+
+
+def _safe_content_id(value) -> str:
+    # Uploads from the mail channel carry their part's Content-ID; nothing else does.
+    value = str(value or "").strip()
+    return value if value.isprintable() and len(value) <= CONTENT_ID_MAX_LENGTH else ""
 
 
 def _megabytes(limit: int) -> str:
@@ -230,6 +240,7 @@ def attachments_store(
             content_type=checked.kind.content_type,
             size=checked.size,
             sha256=checked.sha256,
+            content_id=checked.content_id,
             created_at=entry.created_at,
         )
         # The storage name comes from attachment_path: ticket id, hash prefix, random token.

@@ -334,6 +334,10 @@ def attachment_path(instance, filename):
     return f"attachments/{instance.ticket_id}/{instance.sha256[:16]}-{instance.token}"
 
 
+# Images a browser may show in a page: raster formats only (an SVG can hold script).
+INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
 class Attachment(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
     entry = models.ForeignKey(ThreadEntry, on_delete=models.CASCADE, related_name="attachments")
@@ -343,6 +347,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+    # The Content-ID of the mail part it came from (without brackets): the message's HTML
+    # shows it in place of `<img src="cid:...">`. Empty for uploads.
+    content_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -350,6 +357,11 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.filename
+
+    @property
+    def is_image(self) -> bool:
+        # content_type is what the content was detected as, never what the sender claimed.
+        return self.content_type in INLINE_IMAGE_TYPES
 
 
 class TicketEvent(models.Model):

@@ -4,11 +4,13 @@ import datetime
 import json
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 
 from tickets.events import escalation_text, ref_name
 from tickets.models import ClockKind, EventKind, Priority, Status
 from tickets.selectors import queue as queue_selectors
+from web.html import entry_html
 
 register = template.Library()
 
@@ -148,3 +150,11 @@ def capped(count) -> str:
         return ""
     cap = queue_selectors.COUNT_CAP
     return f"{cap}+" if count > cap else str(count)
+
+
+@register.filter
+def agent_entry_html(entry) -> str:
+    """The entry's HTML, safe, with its inline images from the desk's file view."""
+    return entry_html(
+        entry, lambda attachment: reverse("agent:attachment_inline", args=[attachment.pk])
+    )

@@ -11,6 +11,7 @@ from desk.views.queue import bulk, queue, search
 from desk.views.ticket import (
     action,
     attachment,
+    attachment_inline,
     entry_headers,
     heartbeat,
     note,
@@ -21,6 +22,7 @@ from desk.views.ticket import (
 __all__ = [
     "action",
     "attachment",
+    "attachment_inline",
     "bulk",
     "draft_discard",
     "draft_save",

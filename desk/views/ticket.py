@@ -7,7 +7,7 @@ the request did not submit, so nothing half-typed is ever lost (docs/decisions/0
 """
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +28,7 @@ from tickets import access, selectors, services
 from tickets.errors import InvalidInput, NewMessageArrived, TicketError
 from tickets.models import Draft, Priority, Status, ThreadEntry
 from tickets.transitions import ACTIONS as TICKET_ACTIONS
+from web.files import attachment_response
 
 REPLY, NOTE = Draft.Box.REPLY, Draft.Box.NOTE
 
@@ -307,10 +308,12 @@ def entry_headers(request, number, entry_id):
 @require_GET
 @agent_required
 def attachment(request, pk):
+    return attachment_response(access.attachment_get_for_agent(user=request.user, pk=pk))
+
+
+@require_GET
+@agent_required
+def attachment_inline(request, pk):
+    """An email's inline image, shown in place of its `cid:` reference."""
     item = access.attachment_get_for_agent(user=request.user, pk=pk)
-    return FileResponse(
-        item.file.open("rb"),
-        as_attachment=True,
-        filename=item.filename,
-        content_type="application/octet-stream",
-    )
+    return attachment_response(item, inline=True)

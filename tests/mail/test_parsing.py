@@ -137,3 +137,23 @@ def test_nothing_in_the_bytes_makes_it_raise(raw):
 def test_the_ledger_key_is_read_from_the_headers_alone():
     assert message_id_of(message(message_id="<Key@Mail.Example>")) == "Key@Mail.Example"
     assert message_id_of(message(message_id="")) == ""
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        # Thunderbird and Apple Mail: the history in <blockquote type="cite">.
+        '<p>Restart it.</p><div>On Mon, Jim wrote:</div><blockquote type="cite">'
+        "<p>Internal: the vendor owes us money.</p></blockquote>",
+        # Gmail: "On ... wrote:" and the blockquote inside div.gmail_quote.
+        '<div dir="ltr">Restart it.</div><br><div class="gmail_quote"><div class="gmail_attr">'
+        "On Mon, Dec 1, 2026 at 9:00 AM Jim &lt;jim@example.com&gt; wrote:<br></div>"
+        '<blockquote class="gmail_quote">Internal: the vendor owes us money.</blockquote></div>',
+        # A bare blockquote with no "wrote:" line.
+        "<p>Restart it.</p><blockquote>Internal: the vendor owes us money.</blockquote>",
+    ],
+)
+def test_the_history_an_html_only_reply_quotes_is_split_off(html):
+    parsed = parse_message(message(body=html, content_type="text/html; charset=utf-8"))
+    assert parsed.text == "Restart it."
+    assert "vendor owes us money" in parsed.quoted

@@ -162,6 +162,30 @@ def test_an_agent_answers_a_notification_by_email(mailbox, desk):
     assert (row.entry.kind, row.entry.body) == (EntryKind.NOTE, "Vendor issue.")
 
 
+def test_an_agents_emailed_reply_keeps_nothing_of_what_it_quoted(mailbox, desk):
+    # The agent's mail program quotes the notification, which may hold an internal note:
+    # the requester sees the reply, so only its own text is kept.
+    ticket = deliver(mailbox, message(sender="jim@example.com")).ticket
+    notifications_send_pending()
+    notification = Notification.objects.get(
+        ticket=ticket, kind=Notification.Kind.NEW_TICKET, recipient=desk.agent.user
+    )
+    html = "<p>Restart it.</p><blockquote>Internal: the vendor owes us money.</blockquote>"
+    row = deliver(
+        mailbox,
+        message(
+            sender=desk.agent.user.email,
+            message_id="<a3@x>",
+            body=html,
+            content_type="text/html; charset=utf-8",
+            headers=[("In-Reply-To", notification.message_id)],
+        ),
+    )
+    assert row.entry.kind == EntryKind.REPLY
+    assert (row.entry.body_html, row.entry.quoted) == ("", "")
+    assert "vendor" not in row.entry.body
+
+
 def test_a_reply_reopens_a_resolved_ticket_and_a_closed_one_gets_a_follow_up(mailbox, desk):
     ticket = deliver(mailbox, message(sender="jim@example.com")).ticket
     root = acknowledgement_id(ticket)

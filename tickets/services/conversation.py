@@ -97,14 +97,30 @@ def ticket_reply(
         return entry
 
 
-def ticket_add_note(*, ticket: Ticket, body: str, by, source: str = Source.WEB) -> ThreadEntry:
-    """An internal note: agents only, never shown or sent to the requester."""
+def ticket_add_note(
+    *,
+    ticket: Ticket,
+    body: str,
+    by,
+    attachments: Sequence = (),
+    html: str = "",
+    quoted: str = "",
+    source: str = Source.WEB,
+) -> ThreadEntry:
+    """An internal note: agents only, never shown or sent to the requester.
+
+    `html` (already sanitised) and `quoted` come with an agent's emailed `#note`.
+    """
     body = clean_text(body, field="note", max_length=BODY_MAX_LENGTH)
     _require_person_agent(by, "write internal notes")
-    with transaction.atomic():
+    files = attachments_validate(attachments)
+    with files_removed_on_error() as written, transaction.atomic():
         ticket = lock_ticket(ticket)
         require_agent(by, ticket)
-        entry = _add_entry(ticket, EntryKind.NOTE, body, by, source=source)
+        entry = _add_entry(
+            ticket, EntryKind.NOTE, body, by, html=html, quoted=quoted, source=source
+        )
+        attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         draft_discard(ticket=ticket, by=by, box=Draft.Box.NOTE)
         return entry
 
