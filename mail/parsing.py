@@ -228,10 +228,26 @@ class _Headers:
             Person(address.lower(), self.text(decode_encoded_words(display)))
             for display, address in found
         ]
-        return [p for p in people if "@" in p.address and " " not in p.address]
+        people = [p for p in people if "@" in p.address and " " not in p.address]
+        return people or _trailing_angle_address(self.text(raw))
 
     def items(self) -> list[tuple[str, str]]:
         return [(name, self.text(value)) for name, value in _raw_items(self.message)]
+
+
+# name-addr is [display-name] angle-addr: whatever comes before, the address is the last
+# <...> of the header.
+TRAILING_ANGLE_ADDRESS = re.compile(r"<([^<>\s@]+@[^<>\s@]+)>\s*$")
+
+
+def _trailing_angle_address(value: str) -> list[Person]:
+    """For a display name no parser reads (unquoted specials: `<a href="x">click</a>
+    <jim@example.com>`, as Python's own folding writes it), the address it ends with."""
+    found = TRAILING_ANGLE_ADDRESS.search(value)
+    if found is None:
+        return []
+    name = " ".join(value[: found.start()].split()).strip('"').strip()
+    return [Person(found.group(1).lower(), decode_encoded_words(name))]
 
 
 # Enough 8-bit bytes to tell one legacy charset from another; fewer ("Jürgen") are read

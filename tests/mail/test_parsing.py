@@ -157,3 +157,10 @@ def test_the_history_an_html_only_reply_quotes_is_split_off(html):
     parsed = parse_message(message(body=html, content_type="text/html; charset=utf-8"))
     assert parsed.text == "Restart it."
     assert "vendor owes us money" in parsed.quoted
+
+
+def test_a_display_name_no_parser_reads_still_gives_the_address_it_ends_with():
+    # Unquoted specials in the name, as Python's own folding writes a long one.
+    raw = message(sender='<a href="x">click</a>\r\n <jim@example.com>')
+    sender = parse_message(raw).sender
+    assert (sender.address, sender.name) == ("jim@example.com", '<a href="x">click</a>')
