@@ -1,8 +1,9 @@
 """The requester's portal: home, the new-ticket form, their tickets, one ticket's page.
 
 Views are thin: a form validates, one service runs, the view redirects. Every ticket and
-file is found through tickets.access (the signed-in requester's own, or one this session
-opened with the ticket's private link) and every list through tickets.selectors.
+file is found through tickets.access (the signed-in requester's own, one they were copied
+on as a collaborator, or one this session opened with the ticket's private link) and every
+list through tickets.selectors.
 """
 
 from django.contrib import messages
@@ -20,6 +21,8 @@ from portal.forms import ReplyForm, TicketForm
 from tickets.access import (
     access_key_fingerprint,
     attachment_get_for_requester,
+    is_collaborator,
+    is_requester,
     ticket_get_for_requester,
     ticket_get_with_access_key,
 )
@@ -107,14 +110,25 @@ def _portal_ticket(request, number):
     )
 
 
+def _writer(request, ticket):
+    """Who writes from this page: a signed-in requester or collaborator as themselves; a
+    private link's holder as the requester it was sent to."""
+    if is_requester(request.user, ticket) or is_collaborator(request.user, ticket):
+        return request.user
+    return ticket.requester
+
+
 def _render_ticket(request, ticket, reply_form, *, status=200):
+    collaborating = is_collaborator(request.user, ticket)
     context = {
         "ticket": ticket,
         "timeline": ticket_timeline_for_requester(ticket=ticket),
         "reply_form": reply_form,
         "can_reply": ticket.status != Status.CLOSED,
-        "can_mark_solved": can_transition(ticket.status, Status.RESOLVED),
-        "as_guest": not (request.user.is_authenticated and request.user.pk == ticket.requester_id),
+        # The requester decides that their request is done, not the people they copied.
+        "can_mark_solved": not collaborating and can_transition(ticket.status, Status.RESOLVED),
+        "collaborating": collaborating,
+        "as_guest": not (is_requester(request.user, ticket) or collaborating),
     }
     return render(request, "portal/ticket_detail.html", context, status=status)
 
@@ -137,8 +151,7 @@ def ticket_reply(request, number):
                 ticket=ticket,
                 body=form.cleaned_data["body"],
                 attachments=form.cleaned_data["attachments"],
-                # The requester, whether signed in or holding the ticket's private link.
-                by=ticket.requester,
+                by=_writer(request, ticket),
             )
         except TicketError as error:
             form.add_error(None, error.message)
@@ -157,7 +170,7 @@ def ticket_reply(request, number):
 def ticket_mark_solved(request, number):
     ticket = _portal_ticket(request, number)
     try:
-        ticket_resolve(ticket=ticket, by=ticket.requester)
+        ticket_resolve(ticket=ticket, by=_writer(request, ticket))
     except TicketError as error:
         messages.error(request, error.message)
     else:

@@ -98,13 +98,28 @@ def actions_for_agent(ticket: Ticket, *, can_manage: bool) -> dict[str, Action]:
 
 
 def visible_tickets(user) -> QuerySet[Ticket]:
-    """Every ticket the user may see: as an agent of its department, or as its requester."""
+    """Every ticket the user may see: as an agent of its department, as its requester, or
+    as a collaborator on it."""
     if user is None or not user.is_authenticated:
         return Ticket.objects.none()
     if user.is_superuser:
         return Ticket.objects.all()
     departments = department_ids_of(user)
-    return Ticket.objects.filter(Q(requester=user) | Q(department_id__in=departments or []))
+    return Ticket.objects.filter(
+        Q(requester=user) | Q(department_id__in=departments or []) | _followed_by(user)
+    )
+
+
+def _followed_by(user) -> Q:
+    # A subquery, not a join: a join would repeat a ticket once per collaborator row.
+    return Q(pk__in=Collaborator.objects.filter(user=user).values("ticket_id"))
+
+
+def participant_tickets(user) -> QuerySet[Ticket]:
+    """The tickets the user takes part in on the portal: as requester or collaborator."""
+    if user is None or not user.is_authenticated:
+        return Ticket.objects.none()
+    return Ticket.objects.filter(Q(requester=user) | _followed_by(user))
 
 
 def agent_department_ids(user) -> set[int]:
@@ -232,14 +247,14 @@ def ticket_get_with_access_key(*, number, key: str) -> Ticket:
 
 
 def ticket_get_for_requester(*, user, number, guest_grants: Mapping[str, str]) -> Ticket:
-    """A ticket on the portal: the signed-in user's own, or one this session holds a
-    valid private link for. Http404 otherwise, also for agents looking at others' tickets
-    (they work tickets in the agent workspace, not here)."""
+    """A ticket on the portal: the signed-in user's own or one they collaborate on, or one
+    this session holds a valid private link for. Http404 otherwise, also for agents looking
+    at others' tickets (they work tickets in the agent workspace, not here)."""
     try:
         ticket = ticket_get_for_user(user=user, number=number)
     except Http404:
         ticket = None
-    if ticket is not None and is_requester(user, ticket):
+    if ticket is not None and (is_requester(user, ticket) or is_collaborator(user, ticket)):
         return ticket
     fingerprint = guest_grants.get(str(number))
     if fingerprint:

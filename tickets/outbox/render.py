@@ -83,9 +83,15 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
     if notification.kind not in HUMAN_KINDS:
         headers.update(AUTOMATIC_HEADERS)
     if notification.kind in REQUESTER_KINDS:
-        # The private link is the requester's alone; a collaborator answers by email.
-        is_requester = notification.recipient_id == ticket.requester_id
-        context["ticket_url"] = requester_ticket_url(ticket) if is_requester else ""
+        # The private link is the requester's alone. A collaborator with an account signs
+        # in to see the ticket; one without answers by email.
+        if notification.recipient_id == ticket.requester_id:
+            context["ticket_url"] = requester_ticket_url(ticket)
+        elif notification.recipient.has_usable_password():
+            path = reverse("portal:ticket", kwargs={"number": ticket.number})
+            context["ticket_url"] = f"{settings.SITE_URL}{path}"
+        else:
+            context["ticket_url"] = ""
         entry = notification.entry
         # Internal notes never reach a requester, whatever row asked for it.
         entry = entry if entry is not None and entry.is_public else None

@@ -6,6 +6,7 @@ internal notes), the status changes of their ticket, and the files of those entr
 
 from django.db.models import Prefetch, QuerySet
 
+from tickets.access import participant_tickets
 from tickets.models import (
     PUBLIC_ENTRY_KINDS,
     Attachment,
@@ -28,9 +29,9 @@ def help_topic_list_for_portal() -> QuerySet[HelpTopic]:
 
 
 def ticket_list_for_requester(*, user) -> QuerySet[Ticket]:
-    """The user's own tickets, most recently active first."""
+    """The user's own tickets and those they collaborate on, most recently active first."""
     return (
-        Ticket.objects.filter(requester=user)
+        participant_tickets(user)
         .only("number", "subject", "status", "updated_at", "created_at")
         .order_by("-updated_at", "-number")
     )
