@@ -8,6 +8,7 @@ under var/, a Celery broker on the filesystem, emails on the console.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "csp",
     # Providers' inbound webhooks: the views check signatures and parse the posts; mail/
     # webhooks.py mounts the three we use and keeps the messages (docs/mail-providers.md).
     "anymail",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "web.security.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -91,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "helpdesk.context_processors.site",
                 "helpdesk.context_processors.roles",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -287,6 +292,39 @@ CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp; docs/decisions/0022-content-security-policy.md):
+# scripts and styles only from our static files (a script that must be inline carries the
+# request's nonce), nothing embedded, no <base>, no framing, forms only to us. Images may
+# also be data: URLs, for Bootstrap's CSS icons; user HTML never keeps a data: src
+# (web/html.py). CSP_REPORT_ONLY=1 sends the same policy as report-only, to try a change.
+CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "frame-ancestors": [NONE],
+    "form-action": [SELF],
+    "report-uri": "/csp-report/",
+}
+if env.bool("CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": CSP_DIRECTIVES}
+# Violation reports: at most this many logged per client address and minute.
+CSP_REPORTS_PER_MINUTE = env.int("CSP_REPORTS_PER_MINUTE", default=20)
+# Browser features no page of ours uses, switched off for every page and what it embeds.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "bluetooth=(), midi=(), magnetometer=(), gyroscope=(), accelerometer=(), "
+    "display-capture=(), browsing-topics=()"
+)
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # https://docs.djangoproject.com/en/5.2/ref/settings/#secure-proxy-ssl-header

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from web.security import csp_report
+
 admin.site.site_header = "Help desk administration"
 admin.site.site_title = "Help desk admin"
 
@@ -10,5 +12,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     # Providers' inbound webhooks (Mailgun, Postmark, SendGrid): docs/mail-providers.md.
     path("anymail/", include("mail.urls")),
+    # Browsers report Content-Security-Policy violations here (web/security.py).
+    path("csp-report/", csp_report, name="csp_report"),
     path("", include("portal.urls")),
 ]

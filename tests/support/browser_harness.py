@@ -124,13 +124,42 @@ def page(request: pytest.FixtureRequest, browser, live_server) -> Iterator[objec
         base_url=live_server.url, viewport={"width": 1280, "height": 900}
     )
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    violations = csp_violations_recorded(context)
     page = context.new_page()
+    page.csp_violations = violations  # for the tests that provoke one on purpose
     try:
         yield page
         if request.node.stash.get(_call_failed, False):
             save_screenshot(page, f"{request.node.name}-failed")
+        elif request.node.get_closest_marker("csp_violations_expected") is None:
+            # Every page a browser test visits is held to the Content-Security-Policy.
+            assert not violations, "Content-Security-Policy violations:\n" + "\n".join(violations)
     finally:
         context.close()
+
+
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation(
+    `${event.violatedDirective} blocked ${event.blockedURI || "inline"} ` +
+    `on ${event.documentURI} (${event.sourceFile || "?"}:${event.lineNumber}) ` +
+    `${event.sample || ""}`
+  );
+});
+"""
+
+
+def csp_violations_recorded(context) -> list[str]:
+    """A list that fills with every CSP violation any page of `context` reports (the
+    listener is installed by the browser itself, so the policy cannot block it)."""
+    violations: list[str] = []
+
+    def record(violation: str) -> None:  # Playwright wants a Python function here
+        violations.append(violation)
+
+    context.expose_function("__cspViolation", record)
+    context.add_init_script(CSP_LISTENER)
+    return violations
 
 
 @pytest.fixture
