@@ -6,7 +6,7 @@ from django.core import mail as outbox_mail
 
 from mail.models import InboundMessage
 from tests.mail.conftest import message
-from tests.mail.test_bounces import dsn
+from tests.mail.test_bounces import CORPUS, dsn
 from tests.mail.test_processing import acknowledgement_id, deliver
 from tickets.models import (
     EntryKind,
@@ -163,3 +163,51 @@ def test_a_second_bounce_while_stopped_is_another_note_and_the_same_stop(ticket,
     assert ThreadEntry.objects.filter(ticket=ticket, kind=EntryKind.NOTE).count() == 2
     assert MailSuppression.objects.count() == 1
     assert TicketEvent.objects.filter(kind=EventKind.MAIL_STOPPED).count() == 1
+
+
+def test_the_requester_never_sees_the_bounce_note(desk, ticket, mailbox, client_for):
+    ours = acknowledgement_id(ticket)
+    deliver(mailbox, dsn(action="failed", status="5.1.1", original_id=ours))
+
+    html = client_for(desk.requester).get(f"/tickets/{ticket.number}/").content.decode()
+
+    assert ticket.subject in html
+    assert "bounced" not in html and "Recipient address rejected" not in html
+
+
+@pytest.mark.parametrize(
+    ("name", "returned_id", "address", "stopped"),
+    [
+        (
+            "bounces/cpython-pmdf-dsn.eml",
+            "002001c144a6$8752e060$56104586@oxy.edu",
+            "jangel1@cougar.noc.ucla.edu",
+            True,
+        ),
+        (
+            "bounces/mailparser-mailsite-malformed-dsn.eml",
+            "004801d1fc84$01c934ac$b247f0b7$@infospacemail.com",
+            "abh@netpar.com.br",
+            False,  # 4.2.2, a full mailbox
+        ),
+        (
+            "bounces/flufl-exim.eml",
+            "19990920022322.A19735@stereo.rotzorg.org",
+            "userx@its.example.nl",
+            True,
+        ),
+    ],
+)
+def test_real_reports_of_our_mail_become_notes(
+    ticket, mailbox, name, returned_id, address, stopped
+):
+    """Real reports from the corpus, as if the message they return were ours."""
+    ours = acknowledgement_id(ticket)
+    raw = (CORPUS / name).read_bytes().replace(returned_id.encode(), ours.strip("<>").encode())
+
+    row = deliver(mailbox, raw)
+
+    assert (row.status, row.outcome, row.ticket) == ("processed", Outcome.BOUNCE, ticket)
+    assert row.entry.kind == EntryKind.NOTE
+    assert f"Mail to {address}" in row.entry.body
+    assert MailSuppression.objects.filter(address=address).exists() is stopped
