@@ -152,6 +152,12 @@ class CollaboratorForm(forms.Form):
         return data["user"] or guest_user_get_or_create(email=data["email"])
 
 
+class PersonForm(forms.Form):
+    """Someone on the ticket, by id (the service checks they are on it)."""
+
+    user = forms.ModelChoiceField(queryset=User.objects.all())
+
+
 class AssignForm(forms.Form):
     agent = forms.ModelChoiceField(
         queryset=Agent.objects.none(), required=False, empty_label="Nobody (unassign)"

@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from accounts.roles import SYSTEM
 from accounts.services import guest_user_get_or_create
+from mail.bounces import BounceReport, Recipient, read_bounce
 from mail.loops import Automation, classify
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import ParsedMessage, Part, parse_message, summary_of
-from mail.threading import Role, role_of, thread_for, user_of
+from mail.threading import Role, our_notification_for, role_of, thread_for, user_of
 from tickets import access
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput, TicketError
@@ -31,11 +32,13 @@ from tickets.models import Notification, Source, Status, Ticket
 from tickets.services import (
     BODY_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
+    DeliveryFailure,
     ticket_add_collaborator,
     ticket_add_external_message,
     ticket_add_message,
     ticket_add_note,
     ticket_create,
+    ticket_record_bounce,
     ticket_reply,
 )
 
@@ -110,10 +113,7 @@ def _process(row: InboundMessage) -> Result:
         return Result(Outcome.LOOP, reason="sent by us")
     automation = classify(message)
     if automation.bounce:
-        # A delivery failure: kept, and linked to the ticket whose mail bounced. (Telling
-        # the agents and stopping mail to the address: to do, see the issue's notes.)
-        thread = thread_for(message)
-        return Result(Outcome.BOUNCE, thread.ticket if thread else None, reason=automation.reason)
+        return _bounce(row, message, automation)
     if not message.sender.address:
         raise Unprocessable("The message has no sender address (From).")
     try:
@@ -174,6 +174,50 @@ def _processed_elsewhere(row: InboundMessage, message: ParsedMessage) -> Inbound
 
 
 # What the message becomes -------------------------------------------------------------
+
+
+def _bounce(row: InboundMessage, message: ParsedMessage, automation: Automation) -> Result:
+    """A delivery failure report: an internal note on the ticket whose email bounced (and a
+    stop on an address that failed for good); never a new ticket, a reopen or an answer."""
+    _lock_message_id(message.message_id)
+    earlier = _processed_elsewhere(row, message)
+    if earlier is not None:
+        return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
+    report = read_bounce(bytes(row.raw), message)
+    ours = our_notification_for(report.original_ids)
+    failures = report.failures
+    if ours is not None and not report.recipients:
+        # The report names nobody; the email that came back had one recipient.
+        failures = [report.for_address(ours.recipient.email)]
+    summary = _bounce_summary(report, failures, automation)
+    if ours is None:
+        return Result(Outcome.BOUNCE, reason=f"{summary}; not about mail of ours: no ticket")
+    if not failures:
+        return Result(Outcome.BOUNCE, ours.ticket, reason=f"{summary}; nothing failed")
+    entry = ticket_record_bounce(
+        ticket=ours.ticket,
+        failures=[
+            DeliveryFailure(
+                address=f.address, permanent=f.permanent, status=f.status, diagnostic=f.diagnostic
+            )
+            for f in failures
+        ],
+        by=SYSTEM,
+    )
+    return Result(Outcome.BOUNCE, ours.ticket, entry, summary)
+
+
+def _bounce_summary(report: BounceReport, failures: list[Recipient], automation) -> str:
+    kind = "delivery status report" if report.standard else automation.reason
+    if not failures:
+        return f"{kind}: no failed recipient found"
+    named = ", ".join(
+        f"{f.address} ({'permanent' if f.permanent else 'temporary'}"
+        f"{', ' + f.status if f.status else ''})"
+        for f in failures[:5]
+    )
+    more = f" and {len(failures) - 5} more" if len(failures) > 5 else ""
+    return f"{kind}: {named}{more}"[:2000]
 
 
 def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation) -> Result:

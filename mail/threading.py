@@ -53,6 +53,20 @@ def thread_for(message: ParsedMessage) -> Thread | None:
     return _by_subject_tag(message)
 
 
+def our_notification_for(ids: list[str]) -> Notification | None:
+    """The email of ours that has one of these Message-IDs, the earliest id in the list
+    winning (a bounce lists the returned message's own id first): only ids we issued."""
+    if not ids:
+        return None
+    found = {
+        n.message_id: n
+        for n in Notification.objects.filter(
+            message_id__in=[f"<{i}>" for i in ids]
+        ).select_related("ticket", "recipient")
+    }
+    return next((found[f"<{i}>"] for i in ids if f"<{i}>" in found), None)
+
+
 def _by_subject_tag(message: ParsedMessage) -> Thread | None:
     for number in TICKET_TAG.findall(message.subject):
         ticket = Ticket.objects.filter(number=int(number)).first()

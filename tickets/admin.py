@@ -23,6 +23,7 @@ from tickets.models import (
     CannedResponse,
     DeadlineRecomputation,
     HelpTopic,
+    MailSuppression,
     Notification,
     SLAClock,
     SLAState,
@@ -31,6 +32,7 @@ from tickets.models import (
     TicketEvent,
     sla_state_q,
 )
+from tickets.services import mail_suppression_clear
 
 TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
 
@@ -352,6 +354,52 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if match:
             results |= queryset.filter(ticket__number=int(match.group(1)))
         return results, may_have_duplicates
+
+
+class StoppedListFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("stopped", "Stopped"), ("cleared", "Cleared"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "stopped":
+            return queryset.filter(cleared_at__isnull=True)
+        if self.value() == "cleared":
+            return queryset.filter(cleared_at__isnull=False)
+        return queryset
+
+
+@admin.register(MailSuppression)
+class MailSuppressionAdmin(admin.ModelAdmin):
+    """Addresses our mail bounced from for good. Written by the mail channel; the one change
+    made here is clearing a stop (the service records it), and rows are never deleted."""
+
+    list_display = ("address", "status", "ticket", "created_at", "cleared_at", "cleared_by")
+    list_filter = (StoppedListFilter, "created_at")
+    list_select_related = ("ticket", "cleared_by")
+    search_fields = ("address",)
+    date_hierarchy = "created_at"
+    fields = ("address", "status", "reason", "ticket", "created_at", "cleared_at", "cleared_by")
+    readonly_fields = fields
+    actions = ("send_mail_again",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Send mail again to the selected addresses", permissions=["change"])
+    def send_mail_again(self, request, queryset):
+        cleared = sum(
+            mail_suppression_clear(suppression=s, by=request.user)
+            for s in queryset.filter(cleared_at__isnull=True)
+        )
+        self.message_user(
+            request, f"Mail is sent again to {cleared} address{pluralize(cleared, 'es')}."
+        )
 
 
 # Policy edits recompute deadlines ----------------------------------------------------------

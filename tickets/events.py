@@ -19,12 +19,15 @@ join on ids while the timeline still reads well after a rename or a deletion:
     access_link_revoked {}
     collaborator_added {"to": user}
     collaborator_removed {"from": user}
+    mail_stopped       {"to": suppression, "status": "5.1.1"}
+    mail_resumed       {"from": suppression, "user": user | null}
 
-A status or priority reference has the stored value as its id ("pending", 3); a clock
-reference has the clock's id, its kind and the kind's label. An escalation that changes
-the ticket is recorded twice on purpose: as the change itself (`transferred` by the
-system, say), which is what webhooks and reports count, and as an `escalated` marker that
-says why it happened.
+A suppression reference (a stop on mail to a bounced address) has the MailSuppression's
+id and the address as its name. A status or priority reference has the stored value as its
+id ("pending", 3); a clock reference has the clock's id, its kind and the kind's label. An
+escalation that changes the ticket is recorded twice on purpose: as the change itself
+(`transferred` by the system, say), which is what webhooks and reports count, and as an
+`escalated` marker that says why it happened.
 """
 
 from __future__ import annotations

@@ -83,6 +83,8 @@ class EventKind(models.TextChoices):
     ACCESS_LINK_REVOKED = "access_link_revoked", "Access link revoked"
     COLLABORATOR_ADDED = "collaborator_added", "Collaborator added"
     COLLABORATOR_REMOVED = "collaborator_removed", "Collaborator removed"
+    MAIL_STOPPED = "mail_stopped", "Mail to an address stopped"
+    MAIL_RESUMED = "mail_resumed", "Mail to an address sent again"
 
 
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must
@@ -466,6 +468,53 @@ class Collaborator(models.Model):
 
     def __str__(self):
         return f"{self.user_id} on ticket {self.ticket_id}"
+
+
+class MailSuppression(models.Model):
+    """An address our mail bounced from for good (a permanent failure, 5.x.x): the outbox
+    sends it nothing until an agent clears the stop. Cleared rows are kept, as the record
+    of what bounced and who sent mail again (docs/decisions/0020)."""
+
+    address = models.EmailField(max_length=254, help_text="Lower-cased.")
+    status = models.CharField(max_length=32, blank=True, help_text="The SMTP status, 5.1.1.")
+    # What the remote server said (the report's diagnostic): text from outside, escaped
+    # wherever it is shown.
+    reason = models.TextField(blank=True)
+    ticket = models.ForeignKey(
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The ticket whose mail bounced.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One stop at a time per address: a second bounce finds the first.
+            models.UniqueConstraint(
+                fields=["address"],
+                condition=Q(cleared_at__isnull=True),
+                name="tickets_suppression_one_active",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Mail to {self.address} stopped"
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None
 
 
 class CannedResponse(models.Model):

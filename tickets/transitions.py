@@ -164,6 +164,14 @@ ACTIONS: dict[str, Action] = {
             "Collaborator removed.",
         ),
         Action(
+            "resume-mail",
+            "Send mail again",
+            "btn-outline-primary",
+            ALL_STATUSES,
+            Who.AGENT,
+            "Mail to that address is sent again.",
+        ),
+        Action(
             "revoke-link",
             "Revoke private link",
             "btn-outline-danger",

@@ -119,6 +119,10 @@ _SENTENCES = {
     ),
     EventKind.COLLABORATOR_ADDED: lambda data, old, new: f"added {new} as a collaborator",
     EventKind.COLLABORATOR_REMOVED: lambda data, old, new: f"removed collaborator {old}",
+    EventKind.MAIL_STOPPED: lambda data, old, new: (
+        f"stopped mail to {new}: it bounced ({data.get('status') or 'permanent failure'})"
+    ),
+    EventKind.MAIL_RESUMED: lambda data, old, new: f"sent mail again to {old}",
 }
 
 

@@ -17,6 +17,7 @@ from desk.forms import (
     AssignForm,
     CollaboratorForm,
     NoteForm,
+    PersonForm,
     PlanForm,
     PriorityForm,
     ReplyForm,
@@ -198,6 +199,10 @@ ACTION_CALLS = {
     "plan": (
         lambda r, t: PlanForm(r.POST),
         lambda t, by, d: services.ticket_set_plan(ticket=t, plan=d["plan"], by=by),
+    ),
+    "resume-mail": (
+        lambda r, t: PersonForm(r.POST),
+        lambda t, by, d: services.ticket_resume_mail(ticket=t, user=d["user"], by=by),
     ),
     "revoke-link": (
         _no_form,

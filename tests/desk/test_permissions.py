@@ -44,6 +44,7 @@ def ticket_posts(desk, ticket) -> list[tuple[str, dict]]:
         (f"/agent/tickets/{n}/draft/reply/discard/", {}),
         (f"/agent/tickets/{n}/add-collaborator/", {"email": "pam@example.com"}),
         (f"/agent/tickets/{n}/remove-collaborator/", {"user": desk.requester.pk}),
+        (f"/agent/tickets/{n}/resume-mail/", {"user": desk.requester.pk}),
         ("/agent/bulk/", {"tickets": [n], "action": "claim"}),
     ]
 

@@ -257,9 +257,9 @@ def _ticket_page_queries(desk, client_for, django_assert_num_queries, rounds, ex
 
 
 # Session, user, agent, memberships, ticket, entries, attachments, events, clocks, canned
-# responses, other tickets, manager check, the agent's drafts, collaborators, assignable
-# agents, departments, plans.
-TICKET_PAGE_QUERIES = 17
+# responses, other tickets, manager check, the agent's drafts, collaborators, bounced
+# addresses (mail stops), assignable agents, departments, plans.
+TICKET_PAGE_QUERIES = 18
 
 
 @pytest.mark.parametrize("rounds", [1, 8])

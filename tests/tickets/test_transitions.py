@@ -104,14 +104,17 @@ def test_the_ticket_page_offers_what_the_table_allows(desk):
         "transfer",
         "add-collaborator",
         "remove-collaborator",
+        "resume-mail",
         "revoke-link",
     ]
     assert "assign" in access.actions_for_agent(ticket, can_manage=True)
     ticket = ticket_claim(ticket=ticket, by=desk.agent.user)
     assert "claim" not in access.actions_for_agent(ticket, can_manage=False)
     ticket = ticket_close(ticket=ticket, by=desk.agent.user)
+    # A stop on a bounced address is the address's, not the ticket's: cleared from any.
     assert list(access.actions_for_agent(ticket, can_manage=True)) == [
         "remove-collaborator",
+        "resume-mail",
         "revoke-link",
     ]
 

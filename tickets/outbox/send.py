@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from tickets.models import Notification
+from tickets.models import MailSuppression, Notification
 from tickets.outbox.render import HUMAN_KINDS, new_message_id, render_notification
 
 logger = logging.getLogger(__name__)
@@ -57,17 +57,24 @@ def notifications_send_pending(*, limit: int = 200) -> int:
     ids = _claim(limit)
     if not ids:
         return 0
-    notifications = Notification.objects.select_related(
-        "ticket__department",
-        "ticket__assignee__user",
-        "ticket__requester",
-        "recipient",
-        "event",
-        "entry__author",
-    ).filter(pk__in=ids, sent_at__isnull=True)
+    notifications = list(
+        Notification.objects.select_related(
+            "ticket__department",
+            "ticket__assignee__user",
+            "ticket__requester",
+            "recipient",
+            "event",
+            "entry__author",
+        ).filter(pk__in=ids, sent_at__isnull=True)
+    )
+    stopped = _stopped_addresses(notifications)
     sent = 0
     with get_connection() as email_connection:
         for notification in notifications:
+            stop = stopped.get(notification.recipient.email.lower())
+            if stop is not None:
+                _hold_back_bounced(notification, stop)
+                continue
             if _over_the_cap(notification):
                 _hold_back(notification)
                 continue
@@ -114,4 +121,35 @@ def _hold_back(notification: Notification) -> None:
     logger.warning("Notification %s held back: over the cap", notification.pk)
     Notification.objects.filter(pk=notification.pk).update(
         attempts=MAX_ATTEMPTS, last_error=CAPPED.format(cap=cap), claimed_until=None
+    )
+
+
+BOUNCED = (
+    "Held back: mail to {address} bounced ({status}){where}. Nothing is sent to it until an "
+    "agent chooses “Send mail again” (on the ticket page, or in the admin's mail stops)."
+)
+
+
+def _stopped_addresses(notifications) -> dict[str, MailSuppression]:
+    """The batch's recipient addresses whose mail bounced for good (tickets.services.bounces)."""
+    addresses = {n.recipient.email.lower() for n in notifications}
+    return {
+        stop.address: stop
+        for stop in MailSuppression.objects.filter(
+            address__in=addresses, cleared_at__isnull=True
+        ).select_related("ticket")
+    }
+
+
+def _hold_back_bounced(notification: Notification, stop: MailSuppression) -> None:
+    """Not sent, not retried, not lost: the row keeps the reason for the admin's list."""
+    logger.info("Notification %s held back: %s bounced", notification.pk, stop.address)
+    Notification.objects.filter(pk=notification.pk).update(
+        attempts=MAX_ATTEMPTS,
+        last_error=BOUNCED.format(
+            address=stop.address,
+            status=stop.status or "permanent failure",
+            where=f" on ticket #{stop.ticket.number}" if stop.ticket else "",
+        ),
+        claimed_until=None,
     )

@@ -16,6 +16,7 @@ from tickets.models import (
     Draft,
     EntryKind,
     EventKind,
+    MailSuppression,
     SLAClock,
     ThreadEntry,
     Ticket,
@@ -45,6 +46,8 @@ class TicketPage:
     # The user's unsent reply and note, by box (Draft.Box).
     drafts: dict[str, Draft] = field(default_factory=dict)
     collaborators: list[Collaborator] = field(default_factory=list)
+    # People on the ticket whose address bounced for good, by user id: their stop.
+    mail_stopped: dict[int, MailSuppression] = field(default_factory=dict)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -75,8 +78,20 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
         collaborators=list(ticket.collaborators.select_related("user")),
     )
+    page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     _add_choices(page)
     return page
+
+
+def _mail_stopped(ticket: Ticket, collaborators: list[Collaborator]) -> dict[int, MailSuppression]:
+    people = [ticket.requester, *(c.user for c in collaborators)]
+    stops = {
+        stop.address: stop
+        for stop in MailSuppression.objects.filter(
+            address__in={p.email.lower() for p in people}, cleared_at__isnull=True
+        ).select_related("ticket")
+    }
+    return {p.pk: stops[p.email.lower()] for p in people if p.email.lower() in stops}
 
 
 def _entries(ticket: Ticket) -> list[ThreadEntry]:

@@ -13,6 +13,13 @@ Callers import from here: `from tickets.services import ticket_assign`.
 """
 
 from tickets.services.assignment import ticket_assign, ticket_claim, ticket_transfer
+from tickets.services.bounces import (
+    DeliveryFailure,
+    bounce_note_text,
+    mail_suppression_clear,
+    ticket_record_bounce,
+    ticket_resume_mail,
+)
 from tickets.services.bulk import (
     BULK_ACTIONS,
     MAX_TICKETS,
@@ -69,10 +76,13 @@ __all__ = [
     "STATUS_CHANGE",
     "SUBJECT_MAX_LENGTH",
     "BulkOutcome",
+    "DeliveryFailure",
+    "bounce_note_text",
     "default_plan_for",
     "draft_discard",
     "draft_save",
     "drafts_prune",
+    "mail_suppression_clear",
     "new_access_key",
     "ticket_add_collaborator",
     "ticket_add_external_message",
@@ -84,10 +94,12 @@ __all__ = [
     "ticket_claim",
     "ticket_close",
     "ticket_create",
+    "ticket_record_bounce",
     "ticket_remove_collaborator",
     "ticket_reopen",
     "ticket_reply",
     "ticket_resolve",
+    "ticket_resume_mail",
     "ticket_revoke_access_link",
     "ticket_set_open",
     "ticket_set_pending",

@@ -8,7 +8,8 @@ from django.utils import timezone
 from accounts.roles import is_system
 from tickets import access
 from tickets.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Source, ThreadEntry, Ticket, TicketEvent
+from tickets.search_index import search_document_append
 from tickets.transitions import ACTIONS, NOT_PERMITTED, Action, Who, not_allowed_message
 
 BODY_MAX_LENGTH = 100_000
@@ -72,3 +73,23 @@ def require_agent(by, ticket: Ticket) -> None:
     """`by` works the ticket's department (the system does, everywhere)."""
     if not (is_system(by) or access.can_work_ticket(by, ticket)):
         raise NotPermitted(NOT_PERMITTED[Who.AGENT])
+
+
+def add_entry(
+    ticket: Ticket, kind: str, body: str, author, *, html="", quoted="", source=Source.WEB
+) -> ThreadEntry:
+    """A thread entry, its words for search, and the ticket's updated_at."""
+    now = timezone.now()
+    entry = ThreadEntry.objects.create(
+        ticket=ticket,
+        kind=kind,
+        author=author,
+        body=body,
+        body_html=html,
+        quoted=quoted,
+        source=source,
+        created_at=now,
+    )
+    search_document_append(ticket_id=ticket.pk, body=body)
+    save_ticket(ticket)
+    return entry

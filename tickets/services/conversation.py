@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.roles import is_system
 from tickets import access
@@ -11,13 +10,12 @@ from tickets.attachments import attachments_store, attachments_validate, files_r
 from tickets.clocks import clocks_on_agent_reply, clocks_on_requester_message
 from tickets.errors import NewMessageArrived, NotPermitted, TransitionNotAllowed
 from tickets.models import Draft, EntryKind, Notification, Source, Status, ThreadEntry, Ticket
-from tickets.search_index import search_document_append
 from tickets.services.common import (
     BODY_MAX_LENGTH,
+    add_entry,
     clean_text,
     lock_ticket,
     require_agent,
-    save_ticket,
 )
 from tickets.services.drafts import draft_discard
 from tickets.services.lifecycle import apply_status_action
@@ -28,25 +26,6 @@ NEW_MESSAGE_ARRIVED = (
     "The requester wrote a new message while you were writing, so your reply was not sent. "
     "Read the new message, then send your reply again."
 )
-
-
-def _add_entry(
-    ticket: Ticket, kind: str, body: str, author, *, html="", quoted="", source=Source.WEB
-) -> ThreadEntry:
-    now = timezone.now()
-    entry = ThreadEntry.objects.create(
-        ticket=ticket,
-        kind=kind,
-        author=author,
-        body=body,
-        body_html=html,
-        quoted=quoted,
-        source=source,
-        created_at=now,
-    )
-    search_document_append(ticket_id=ticket.pk, body=body)
-    save_ticket(ticket)
-    return entry
 
 
 def _require_person_agent(by, what: str) -> None:
@@ -87,7 +66,7 @@ def ticket_reply(
             ).exists()
         ):
             raise NewMessageArrived(NEW_MESSAGE_ARRIVED)
-        entry = _add_entry(ticket, EntryKind.REPLY, body, by, source=source)
+        entry = add_entry(ticket, EntryKind.REPLY, body, by, source=source)
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         clocks_on_agent_reply(ticket, now=entry.created_at)
         notify_requester(
@@ -117,7 +96,7 @@ def ticket_add_note(
     with files_removed_on_error() as written, transaction.atomic():
         ticket = lock_ticket(ticket)
         require_agent(by, ticket)
-        entry = _add_entry(
+        entry = add_entry(
             ticket, EntryKind.NOTE, body, by, html=html, quoted=quoted, source=source
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
@@ -153,7 +132,7 @@ def ticket_add_message(
             raise TransitionNotAllowed(
                 f"Ticket #{ticket.number} is closed; please open a new ticket."
             )
-        entry = _add_entry(
+        entry = add_entry(
             ticket, EntryKind.MESSAGE, body, by, html=html, quoted=quoted, source=source
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
@@ -189,7 +168,7 @@ def ticket_add_external_message(
     files = attachments_validate(attachments)
     with files_removed_on_error() as written, transaction.atomic():
         ticket = lock_ticket(ticket)
-        entry = _add_entry(
+        entry = add_entry(
             ticket, EntryKind.EXTERNAL, body, author, html=html, quoted=quoted, source=source
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
