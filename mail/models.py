@@ -189,6 +189,10 @@ class InboundMessage(models.Model):
                 & (Q(reply="pending") | Q(admins_notified_at__isnull=True)),
                 name="inbound_oversized_owed",
             ),
+            # Replies sent in the last hour, counted against the cap of automatic mail.
+            models.Index(
+                fields=["reply_sent_at"], condition=Q(reply="sent"), name="inbound_reply_sent"
+            ),
         ]
 
     def __str__(self):
