@@ -238,6 +238,9 @@ AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR = env.int(
     "AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR", default=20
 )
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Who hears of what needs a person: a mailbox that keeps failing, a message too large to
+# take (django.core.mail.mail_admins). Comma-separated addresses; none tells nobody.
+ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
 
 # MAIL IN FROM PROVIDERS (Mailgun, Postmark, SendGrid inbound webhooks)
 # ------------------------------------------------------------------------------

@@ -82,7 +82,8 @@ def header_block(data: bytes) -> bytes:
     head = data[: end.end()] if end else data
     if len(head) > HEAD_MAX_BYTES:
         head = head[:HEAD_MAX_BYTES]
-        head = head[: head.rfind(b"\n") + 1]
+        line_end = head.rfind(b"\n")
+        head = head[: line_end + 1] if line_end > 0 else head + b"\r\n"
     return head
 
 
