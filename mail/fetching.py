@@ -145,6 +145,12 @@ def _store_whole(client: IMAPClient, mailbox: Mailbox, uid: int) -> bool | None:
     raw = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
     if raw is None:
         return None
+    if len(raw) > settings.MAIL_MAX_MESSAGE_BYTES:  # a server that did not tell its size
+        _row, created = inbound_store_oversized(
+            mailbox=mailbox, head=bytes(raw), size=len(raw), source=InboundMessage.Source.IMAP,
+            imap_uid=uid,
+        )  # fmt: skip
+        return created
     _row, created = inbound_store(
         mailbox=mailbox, raw=bytes(raw), source=InboundMessage.Source.IMAP, imap_uid=uid
     )

@@ -187,11 +187,11 @@ def inbound_answer_oversized(*, inbound_id: int) -> InboundMessage | None:
     row = _claim(inbound_id)
     if row is None:
         return None
-    if row.reply == Reply.PENDING:
-        _send_reply(row)
+    retry_at = _send_reply(row) if row.reply == Reply.PENDING else None
     if row.admins_notified_at is None:
         _tell_admins(row)
-    InboundMessage.objects.filter(pk=row.pk).update(reply_claimed_until=None)
+    # Released, or kept until a failed reply's next try (later after each failure).
+    InboundMessage.objects.filter(pk=row.pk).update(reply_claimed_until=retry_at)
     return row
 
 
@@ -219,12 +219,13 @@ def _claim(inbound_id: int) -> InboundMessage | None:
     return row
 
 
-def _send_reply(row: InboundMessage) -> None:
+def _send_reply(row: InboundMessage):
+    """Send the reply, or settle why not; when to try again after a failure, else None."""
     cap = settings.AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR
     if _automatic_mail_this_hour(row.from_address) >= cap:
         logger.warning("Reply to oversized message %s held back: over the cap", row.pk)
         _save(row, reply=Reply.NOT_SENT, reply_note=NOT_SENT_CAPPED.format(cap=cap))
-        return
+        return None
     row.reply_attempts += 1
     try:
         render_reply(row).send()
@@ -233,10 +234,11 @@ def _send_reply(row: InboundMessage) -> None:
         if row.reply_attempts >= MAX_ATTEMPTS:
             note = NOT_SENT_FAILED.format(attempts=row.reply_attempts, error=error)
             _save(row, reply=Reply.NOT_SENT, reply_note=note[:1000])
-        else:
-            _save(row, reply_note=str(error)[:1000])
-        return
+            return None
+        _save(row, reply_note=str(error)[:1000])
+        return timezone.now() + LEASE * row.reply_attempts
     _save(row, reply=Reply.SENT, reply_sent_at=timezone.now(), reply_note="")
+    return None
 
 
 def _save(row: InboundMessage, **changes) -> None:
