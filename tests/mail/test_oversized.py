@@ -33,7 +33,7 @@ from mail.oversized import (
 from tests.mail.conftest import message
 from tests.mail.test_webhooks import MAILGUN_RAW, basic_auth, mailgun_raw_fields
 from tests.support.admin_helpers import admin_url
-from tests.support.celery_harness import BASE_DIR, database_url
+from tests.support.celery_harness import BASE_DIR, database_url, sending_to_workers, wait_for
 from tickets.models import Ticket
 
 LIMIT = 2000  # bytes: a test's "too large" is a few KB, not 25 MB
@@ -476,3 +476,43 @@ def test_the_admin_lists_size_the_oversized_state_and_the_reply(
     row = InboundMessage.objects.get(message_id="big1@mail.example")
     detail = admin_client.get(admin_url(InboundMessage, "change", row.pk)).content.decode()
     assert "Subject: Scans of the warehouse" in detail and "xxxx" not in detail
+
+
+# A real worker -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def worker_mail(monkeypatch, tmp_path):
+    """The worker's outgoing mail, as files (its process is not ours to inspect), and the
+    settings it needs, from its environment."""
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    monkeypatch.setenv("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+    monkeypatch.setenv("EMAIL_FILE_PATH", str(folder))
+    monkeypatch.setenv("MAIL_MAX_MESSAGE_BYTES", str(LIMIT))
+    monkeypatch.setenv("ADMINS", "kevin@theoffice.example")
+    return folder
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_the_reply_and_notice_leave_through_a_real_worker_once(
+    worker_mail, mailbox, celery_worker
+):
+    with sending_to_workers():
+        row, _ = inbound_store_oversized(mailbox=mailbox, head=big(), size=99_999, source="pipe")
+
+    wait_for(
+        lambda: InboundMessage.objects.filter(
+            pk=row.pk, reply="sent", admins_notified_at__isnull=False
+        ).exists(),
+        timeout=30,
+        message="the worker never answered the oversized message",
+    )
+    # Beat's sweep after it: nothing is owed, nothing more is sent.
+    assert inbound_oversized_owed() == []
+    sent = sent_files(worker_mail)
+    assert [str(m["To"]) for m in sent if str(m["Subject"]).startswith(REPLY_SUBJECT)] == [
+        "jim@example.com"
+    ]
+    assert len([m for m in sent if "Message too large" in str(m["Subject"])]) == 1
