@@ -128,8 +128,9 @@ def inbound_store_oversized(
                 "outcome": InboundMessage.Outcome.TOO_LARGE,
                 "reason": REASON.format(size=size_text(size), limit=size_text(message_limit())),
                 "processed_at": timezone.now(),
-                "from_address": message.sender.address[:254],
-                "subject": message.subject[:998],
+                # PostgreSQL stores no NUL in text; the raw headers keep it.
+                "from_address": message.sender.address.replace("\x00", "")[:254],
+                "subject": message.subject.replace("\x00", "")[:998],
                 "reply": reply,
                 "reply_note": note,
             },

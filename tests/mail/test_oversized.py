@@ -516,3 +516,15 @@ def test_the_reply_and_notice_leave_through_a_real_worker_once(
         "jim@example.com"
     ]
     assert len([m for m in sent if "Message too large" in str(m["Subject"])]) == 1
+
+
+@pytest.mark.django_db
+def test_a_nul_in_the_subject_or_message_id_is_recorded_and_answered_once(
+    mailbox, django_capture_on_commit_callbacks
+):
+    raw = big(subject="CRM\x00 is down", message_id="<m1\x00@mail.example>")
+    first = store(mailbox, raw, django_capture_on_commit_callbacks)
+    again = store(mailbox, raw, django_capture_on_commit_callbacks)
+    assert first.pk == again.pk and first.message_id == ""
+    [reply] = replies()
+    assert "\x00" not in reply.subject and "CRM" in reply.subject
