@@ -34,7 +34,8 @@ from tests.mail.conftest import message
 from tests.mail.test_webhooks import MAILGUN_RAW, basic_auth, mailgun_raw_fields
 from tests.support.admin_helpers import admin_url
 from tests.support.celery_harness import BASE_DIR, database_url, sending_to_workers, wait_for
-from tickets.models import Ticket
+from tickets.models import Notification, Ticket
+from tickets.outbox import notifications_send_pending
 
 LIMIT = 2000  # bytes: a test's "too large" is a few KB, not 25 MB
 
@@ -528,3 +529,20 @@ def test_a_nul_in_the_subject_or_message_id_is_recorded_and_answered_once(
     assert first.pk == again.pk and first.message_id == ""
     [reply] = replies()
     assert "\x00" not in reply.subject and "CRM" in reply.subject
+
+
+@pytest.mark.django_db
+def test_the_outboxs_automatic_mail_counts_against_the_same_cap(
+    desk, mailbox, django_capture_on_commit_callbacks, settings
+):
+    settings.AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR = 1
+    desk.ticket()  # acknowledged by the outbox: one automatic email to the requester
+    notifications_send_pending()
+    assert Notification.objects.filter(recipient=desk.requester, sent_at__isnull=False).exists()
+
+    row = store(
+        mailbox, big(sender=desk.requester.email.upper()), django_capture_on_commit_callbacks
+    )
+
+    assert (row.reply, row.reply_note) == ("not_sent", NOT_SENT_CAPPED.format(cap=1))
+    assert replies() == []
