@@ -202,6 +202,8 @@ CELERY_BEAT_SCHEDULE = {
     "mail-fetch-due": {"task": "mail.fetch_due", "schedule": 15.0},
     # Inbound mail whose task was lost, or whose worker died (mail/tasks.py).
     "mail-process-pending": {"task": "mail.process_pending", "schedule": 60.0},
+    # Replies and admin notices still owed for oversized mail (mail/oversized.py).
+    "mail-answer-oversized": {"task": "mail.answer_oversized_owed", "schedule": 60.0},
     # Drafts of tickets closed over 30 days ago (tickets.services.drafts_prune).
     "prune-drafts": {"task": "tickets.prune_drafts", "schedule": 24 * 60 * 60.0},
 }
@@ -241,6 +243,9 @@ AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR = env.int(
     "AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR", default=20
 )
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Who hears of what needs a person: a mailbox that keeps failing, a message too large to
+# take (django.core.mail.mail_admins). Comma-separated addresses; none tells nobody.
+ADMINS = [("", address) for address in env.list("ADMINS", default=[])]
 
 # MAIL IN FROM PROVIDERS (Mailgun, Postmark, SendGrid inbound webhooks)
 # ------------------------------------------------------------------------------
@@ -258,11 +263,15 @@ ANYMAIL = {
     }.items()
     if value
 }
-# Providers post the whole message, attachments and all, as one form field or JSON string.
-# The webhook views read posts up to this size under their own limit (mail/webhooks.py);
-# the rest of the site keeps Django's DATA_UPLOAD_MAX_MEMORY_SIZE. Larger posts are refused,
-# in the way each provider takes as final (docs/mail-providers.md).
-MAIL_WEBHOOK_MAX_BYTES = env.int("MAIL_WEBHOOK_MAX_BYTES", default=50 * 1024 * 1024)
+# The largest message we take, by any path (IMAP, the pipe, a webhook): 25 MB, what Gmail,
+# Outlook.com and Mailgun send at most, so a message larger than this could not have come
+# by most of the mail in the world anyway. A larger one is recorded in the ledger by its
+# headers only, and its sender gets one polite reply (mail/oversized.py, decision 0021).
+MAIL_MAX_MESSAGE_BYTES = env.int("MAIL_MAX_MESSAGE_BYTES", default=25 * 1024 * 1024)
+# Providers post the whole message as one form field or JSON string, a little larger than
+# the message (JSON escapes, percent-encoding): the webhook views read posts up to twice
+# this limit under their own limit (mail.ledger.webhook_post_limit); the rest of the site
+# keeps Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
 
 # STATIC AND MEDIA
 # ------------------------------------------------------------------------------

@@ -134,11 +134,13 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "mailbox",
         "from_address",
         "subject",
+        "message_size",
         "status",
         "outcome",
         "ticket_number",
+        "reply_shown",
     )
-    list_filter = (StatusFilter, "outcome", "source", "mailbox")
+    list_filter = (StatusFilter, "outcome", "oversized", "reply", "source", "mailbox")
     list_select_related = ("mailbox", "ticket")
     search_fields = ("message_id", "from_address", "subject", "sha256")
     date_hierarchy = "received_at"
@@ -150,11 +152,17 @@ class InboundMessageAdmin(admin.ModelAdmin):
         "message_id",
         "sha256",
         "message_size",
+        "oversized",
         "from_address",
         "subject",
         "status",
         "outcome",
         "reason",
+        "reply",
+        "reply_note",
+        "reply_sent_at",
+        "reply_message_id",
+        "admins_notified_at",
         "attempts",
         "processed_at",
         "ticket",
@@ -176,9 +184,19 @@ class InboundMessageAdmin(admin.ModelAdmin):
     def ticket_number(self, obj: InboundMessage) -> str:
         return f"#{obj.ticket.number}" if obj.ticket_id else "-"
 
-    @admin.display(description="Size")
+    @admin.display(description="Size", ordering="size")
     def message_size(self, obj: InboundMessage) -> str:
-        return filesizeformat(obj.size)
+        return filesizeformat(obj.size) + (" (too large)" if obj.oversized else "")
+
+    @admin.display(description="Reply to the sender", ordering="reply")
+    def reply_shown(self, obj: InboundMessage) -> str:
+        """Only oversized messages get one: whether it went out, or why not."""
+        if obj.reply == InboundMessage.Reply.SENT:
+            return f"Sent {timezone.localtime(obj.reply_sent_at):%Y-%m-%d %H:%M}"
+        if obj.reply:
+            note = f": {obj.reply_note[:120]}" if obj.reply_note else ""
+            return f"{obj.get_reply_display()}{note}"
+        return "-"
 
     @admin.display(description="Headers")
     def raw_headers(self, obj: InboundMessage) -> str:

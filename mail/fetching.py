@@ -5,8 +5,11 @@ not marked read by fetching it), and stores each message in the ledger; only onc
 message's row has committed is the server's copy moved to the processed folder, or marked
 seen. A fetcher killed anywhere in between leaves the message on the server, and the next
 run fetches it again: the ledger knows it already (same mailbox, same Message-ID), so it
-becomes nothing twice. A failing mailbox backs off exponentially, tells the admins when
-it keeps failing, and never stops the others.
+becomes nothing twice. A message larger than MAIL_MAX_MESSAGE_BYTES (asked first, by
+RFC822.SIZE) is not downloaded: its headers are recorded (mail.oversized) and it is moved
+or flagged like the others, so that a few of them never stall the oldest-first batch.
+A failing mailbox backs off exponentially, tells the admins when it keeps failing, and
+never stops the others.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.mail import mail_admins
 from django.db import transaction
 from django.utils import timezone
@@ -24,11 +28,11 @@ from imapclient.exceptions import IMAPClientError
 
 from mail.ledger import inbound_store
 from mail.models import InboundMessage, Mailbox
+from mail.oversized import HEAD_MAX_BYTES, inbound_store_oversized
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50  # messages per run and mailbox: a run ends in bounded time, the next goes on
-MAX_MESSAGE_BYTES = 50 * 1024 * 1024
 TIMEOUT_SECONDS = 60
 MAX_BACKOFF = timedelta(hours=1)
 ALERT_AFTER_FAILURES = 3  # the admins hear of a mailbox that failed this many times running
@@ -43,7 +47,7 @@ class FetchRefused(Exception):
 class FetchResult:
     stored: int = 0  # new ledger rows
     known: int = 0  # already in the ledger (fetched before, not yet moved)
-    skipped: int = 0  # too large to fetch
+    too_large: int = 0  # new rows of messages too large to download (headers only)
     error: str = ""
 
 
@@ -119,28 +123,55 @@ def _fetch_batch(client: IMAPClient, mailbox: Mailbox, result: FetchResult, limi
     if not uids:
         return
     sizes = client.fetch(uids, ["RFC822.SIZE"])
-    wanted = []
+    done = []
     for uid in uids:
         size = sizes.get(uid, {}).get(b"RFC822.SIZE", 0)
-        if size > MAX_MESSAGE_BYTES:
-            # Not downloaded; left where it is for a person to look at.
-            logger.warning("%s: message UID %s is %s bytes, not fetched", mailbox, uid, size)
-            result.skipped += 1
-            continue
-        wanted.append(uid)
-    done = []
-    for uid in wanted:
-        data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {})
-        raw = data.get(b"BODY[]")
-        if raw is None:
+        if size > settings.MAIL_MAX_MESSAGE_BYTES:
+            created = _store_headers(client, mailbox, uid, size)
+        else:
+            created = _store_whole(client, mailbox, uid)
+        if created is None:
             continue  # expunged meanwhile by someone else
-        _row, created = inbound_store(
-            mailbox=mailbox, raw=bytes(raw), source=InboundMessage.Source.IMAP, imap_uid=uid
-        )
-        result.stored += created
+        if size > settings.MAIL_MAX_MESSAGE_BYTES:
+            result.too_large += created
+        else:
+            result.stored += created
         result.known += not created
         done.append(uid)  # committed: now the server's copy may go
     _after(client, mailbox, done)
+
+
+def _store_whole(client: IMAPClient, mailbox: Mailbox, uid: int) -> bool | None:
+    raw = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {}).get(b"BODY[]")
+    if raw is None:
+        return None
+    if len(raw) > settings.MAIL_MAX_MESSAGE_BYTES:  # a server that did not tell its size
+        _row, created = inbound_store_oversized(
+            mailbox=mailbox, head=bytes(raw), size=len(raw), source=InboundMessage.Source.IMAP,
+            imap_uid=uid,
+        )  # fmt: skip
+        return created
+    _row, created = inbound_store(
+        mailbox=mailbox, raw=bytes(raw), source=InboundMessage.Source.IMAP, imap_uid=uid
+    )
+    return created
+
+
+def _store_headers(client: IMAPClient, mailbox: Mailbox, uid: int, size: int) -> bool | None:
+    """Too large: only its headers are fetched (at most HEAD_MAX_BYTES of them)."""
+    data = client.fetch([uid], [f"BODY.PEEK[HEADER]<0.{HEAD_MAX_BYTES}>"]).get(uid, {})
+    head = data.get(b"BODY[HEADER]<0>", data.get(b"BODY[HEADER]"))
+    if head is None:
+        return None
+    logger.warning("%s: message UID %s is %s bytes, only its headers fetched", mailbox, uid, size)
+    _row, created = inbound_store_oversized(
+        mailbox=mailbox,
+        head=bytes(head),
+        size=size,
+        source=InboundMessage.Source.IMAP,
+        imap_uid=uid,
+    )
+    return created
 
 
 def _after(client: IMAPClient, mailbox: Mailbox, uids: list[int]) -> None:

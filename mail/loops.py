@@ -8,7 +8,11 @@ that is how two auto-responders stop answering each other.
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
+
+from mail.models import Mailbox
 from mail.parsing import ParsedMessage
+from tickets.models import Notification
 
 OUT_OF_OFFICE_SUBJECT = re.compile(
     r"^\s*(auto(matic)?[ -]?(reply|response|antwort)|out of (the )?office|"
@@ -54,3 +58,17 @@ def classify(message: ParsedMessage) -> Automation:
     if header("X-Auto-Response-Suppress").strip():
         return Automation(automated=True, reason="X-Auto-Response-Suppress")
     return Automation()
+
+
+def is_our_own(message: ParsedMessage) -> bool:
+    """Mail we sent, come back: from one of our addresses, or with a Message-ID we issued."""
+    ours = {settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip().lower()}
+    if (
+        message.sender.address in ours
+        or Mailbox.objects.filter(address=message.sender.address).exists()
+    ):
+        return True
+    return (
+        bool(message.message_id)
+        and Notification.objects.filter(message_id=f"<{message.message_id}>").exists()
+    )

@@ -106,6 +106,13 @@ class InboundMessage(models.Model):
         DUPLICATE = "duplicate", "Same message as one already processed"
         LOOP = "loop", "Our own mail, dropped"
         REFUSED = "refused", "Refused (unknown sender)"
+        TOO_LARGE = "too_large", "Too large: not accepted"
+
+    class Reply(models.TextChoices):
+        # The one polite reply to the sender of a message too large to take (decision 0021).
+        PENDING = "pending", "To be sent"
+        SENT = "sent", "Sent"
+        NOT_SENT = "not_sent", "Not sent"
 
     mailbox = models.ForeignKey(Mailbox, on_delete=models.PROTECT, related_name="messages")
     # The Message-ID without its angle brackets; empty when the message has none, and then
@@ -116,6 +123,9 @@ class InboundMessage(models.Model):
     size = models.PositiveIntegerField()
     source = models.CharField(max_length=8, choices=Source.choices)
     imap_uid = models.PositiveBigIntegerField(null=True, blank=True)
+    # Larger than MAIL_MAX_MESSAGE_BYTES: not downloaded (or not kept), `raw` holds only its
+    # headers and `size` is the size of the whole message.
+    oversized = models.BooleanField(default=False)
     received_at = models.DateTimeField(default=timezone.now)
     # Read from the headers when processed, for the admin's list and the threading.
     from_address = models.CharField(max_length=254, blank=True)
@@ -135,6 +145,14 @@ class InboundMessage(models.Model):
         on_delete=models.SET_NULL,
         related_name="inbound_messages",
     )
+    # An oversized message's reply and the admins' notice: each sent once (mail/oversized.py).
+    reply = models.CharField(max_length=8, choices=Reply.choices, blank=True)
+    reply_note = models.TextField(blank=True, help_text="Why no reply was sent, or the error.")
+    reply_message_id = models.CharField(max_length=255, blank=True)
+    reply_sent_at = models.DateTimeField(null=True, blank=True)
+    reply_attempts = models.PositiveSmallIntegerField(default=0)
+    reply_claimed_until = models.DateTimeField(null=True, blank=True)
+    admins_notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -164,6 +182,17 @@ class InboundMessage(models.Model):
             # A message sent to two of our addresses, and replies that refer to messages
             # we received, are found by Message-ID across mailboxes.
             models.Index(fields=["message_id"], name="inbound_message_id"),
+            # The sweep's candidates: oversized messages whose reply or notice is owed.
+            models.Index(
+                fields=["received_at"],
+                condition=Q(oversized=True)
+                & (Q(reply="pending") | Q(admins_notified_at__isnull=True)),
+                name="inbound_oversized_owed",
+            ),
+            # Replies sent in the last hour, counted against the cap of automatic mail.
+            models.Index(
+                fields=["reply_sent_at"], condition=Q(reply="sent"), name="inbound_reply_sent"
+            ),
         ]
 
     def __str__(self):

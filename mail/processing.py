@@ -21,14 +21,14 @@ from django.utils import timezone
 from accounts.roles import SYSTEM
 from accounts.services import guest_user_get_or_create
 from mail.bounces import BounceReport, Recipient, read_bounce
-from mail.loops import Automation, classify
+from mail.loops import Automation, classify, is_our_own
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import ParsedMessage, Part, parse_message, summary_of
 from mail.threading import Role, our_notification_for, role_of, thread_for, user_of
 from tickets import access
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput, TicketError
-from tickets.models import Notification, Source, Status, Ticket
+from tickets.models import Source, Status, Ticket
 from tickets.services import (
     BODY_MAX_LENGTH,
     SUBJECT_MAX_LENGTH,
@@ -108,7 +108,7 @@ def _process(row: InboundMessage) -> Result:
     message = parse_message(bytes(row.raw))
     row.from_address = message.sender.address[:254]
     row.subject = message.subject[:998]
-    if _is_our_own(message):
+    if is_our_own(message):
         logger.info("Inbound message %s is our own mail: dropped", row.pk)
         return Result(Outcome.LOOP, reason="sent by us")
     automation = classify(message)
@@ -122,7 +122,7 @@ def _process(row: InboundMessage) -> Result:
         raise Unprocessable(
             f"The sender's address {message.sender.address!r} is not one we could answer."
         ) from None
-    _lock_message_id(message.message_id)
+    lock_message_id(message.message_id)
     earlier = _processed_elsewhere(row, message)
     if earlier is not None:
         return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
@@ -136,20 +136,7 @@ def _process(row: InboundMessage) -> Result:
     return _new_ticket(row.mailbox, message, automation, follows=follows)
 
 
-def _is_our_own(message: ParsedMessage) -> bool:
-    ours = {settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip().lower()}
-    if (
-        message.sender.address in ours
-        or Mailbox.objects.filter(address=message.sender.address).exists()
-    ):
-        return True
-    return (
-        bool(message.message_id)
-        and Notification.objects.filter(message_id=f"<{message.message_id}>").exists()
-    )
-
-
-def _lock_message_id(message_id: str) -> None:
+def lock_message_id(message_id: str) -> None:
     """One worker at a time per Message-ID: the same message sent to two of our addresses
     is two ledger rows, and must become one ticket."""
     if not message_id or connection.vendor != "postgresql":

@@ -7,6 +7,7 @@ from common.enqueue import enqueue
 from mail.fetching import mailbox_fetch, mailboxes_due
 from mail.ledger import PROCESS_TASK
 from mail.models import InboundMessage, Mailbox
+from mail.oversized import ANSWER_TASK, inbound_answer_oversized, inbound_oversized_owed
 from mail.processing import inbound_process
 
 FETCH_TASK = "mail.fetch_mailbox"
@@ -51,3 +52,17 @@ def fetch_mailbox(mailbox_id: int) -> int:
     if mailbox is None:
         return 0
     return mailbox_fetch(mailbox=mailbox).stored
+
+
+@shared_task(name=ANSWER_TASK, ignore_result=True, acks_late=True)
+def answer_oversized(inbound_id: int) -> bool:
+    """An oversized message's reply to its sender and notice to the admins, each once."""
+    return inbound_answer_oversized(inbound_id=inbound_id) is not None
+
+
+@shared_task(name="mail.answer_oversized_owed", ignore_result=True)
+def answer_oversized_owed() -> int:
+    """For beat: replies and notices whose task was lost, or whose worker died."""
+    return sum(
+        1 for pk in inbound_oversized_owed() if inbound_answer_oversized(inbound_id=pk) is not None
+    )

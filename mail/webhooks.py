@@ -10,11 +10,14 @@ again (it retries when it is not sure we have it) finds the same ledger row.
 `inbound_view` wraps anymail's view with what anymail leaves to us, and answers in the
 terms each provider understands (docs/mail-providers.md, docs/decisions/0019):
 
-    200  stored, or stored already
+    200  stored, or stored already; also a message larger than MAIL_MAX_MESSAGE_BYTES in a
+         post we could read: its headers are recorded and its sender answered once
+         (mail.oversized)
     400  a wrong signature or basic auth, or a post we cannot read as a message
     406  Mailgun; 403 Postmark and SendGrid: refused for good, so that the provider
-         stops retrying: no webhook mailbox of ours among the recipients, or larger than
-         MAIL_WEBHOOK_MAX_BYTES (Postmark keeps refused messages for a manual retry)
+         stops retrying: no webhook mailbox of ours among the recipients, or a post
+         larger than we read (twice MAIL_MAX_MESSAGE_BYTES: oversized.webhook_post_limit)
+         (Postmark keeps refused messages for a manual retry)
     503  this provider's secret is not configured, or we cannot store the message now
          (the database is down): every provider retries a 5xx for hours
 
@@ -44,6 +47,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from mail.ledger import inbound_store, mailbox_for
 from mail.models import InboundMessage, Mailbox
+from mail.oversized import inbound_store_oversized, message_limit, webhook_post_limit
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +149,7 @@ def _answer(status: int, text: str) -> HttpResponse:
 
 
 def _read_body(request) -> None:
-    """Take the post's body ourselves, up to MAIL_WEBHOOK_MAX_BYTES, and its form fields.
+    """Take the post's body ourselves, up to webhook_post_limit(), and its form fields.
 
     Providers post the whole message, attachments and all, as one form field or JSON
     string. Django counts such a field against DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), read
@@ -155,7 +159,7 @@ def _read_body(request) -> None:
     the site's limit as it is. The bytes of each field stay on the request, for
     raw_message to read the message as it was sent.
     """
-    limit = settings.MAIL_WEBHOOK_MAX_BYTES
+    limit = webhook_post_limit()
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -234,7 +238,11 @@ def keep_inbound(sender, event, esp_name, **kwargs):
         raise Unreadable("not an email message (no headers)")
     try:
         mailbox = webhook_mailbox_among(recipients)
-        if mailbox is not None:
+        if mailbox is not None and len(raw) > message_limit():
+            row, created = inbound_store_oversized(
+                mailbox=mailbox, head=raw, size=len(raw), source=InboundMessage.Source.WEBHOOK
+            )
+        elif mailbox is not None:
             row, created = inbound_store(
                 mailbox=mailbox, raw=raw, source=InboundMessage.Source.WEBHOOK
             )

@@ -10,6 +10,21 @@ def mailbox(desk):
 
 
 @pytest.fixture
+def imap_box(desk, imap_mailbox):
+    """it@theoffice.example, fetched by IMAP from a fresh user of the private Dovecot."""
+    return Mailbox.objects.create(
+        address="it@theoffice.example",
+        department=desk.it,
+        transport=Mailbox.Transport.IMAP,
+        imap_host="127.0.0.1",
+        imap_port=imap_mailbox.port,
+        imap_security=Mailbox.Security.NONE,
+        imap_user=imap_mailbox.username,
+        imap_password=imap_mailbox.password,
+    )
+
+
+@pytest.fixture
 def sales_mailbox(desk):
     return Mailbox.objects.create(address="sales@theoffice.example", department=desk.sales)
 

@@ -10,20 +10,6 @@ from tests.mail.conftest import message
 from tickets.models import Ticket
 
 
-@pytest.fixture
-def imap_box(desk, imap_mailbox):
-    return Mailbox.objects.create(
-        address="it@theoffice.example",
-        department=desk.it,
-        transport=Mailbox.Transport.IMAP,
-        imap_host="127.0.0.1",
-        imap_port=imap_mailbox.port,
-        imap_security=Mailbox.Security.NONE,
-        imap_user=imap_mailbox.username,
-        imap_password=imap_mailbox.password,
-    )
-
-
 def test_fetched_into_the_ledger_byte_exact_then_moved(imap_box, imap_mailbox):
     raws = [message(message_id=f"<f{i}@x>", subject=f"Ticket {i}") for i in range(3)]
     uids = [imap_mailbox.append(raw) for raw in raws]

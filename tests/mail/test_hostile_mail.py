@@ -11,6 +11,7 @@ from django.core import mail as outbox_mail
 
 from mail.ledger import inbound_store
 from mail.models import InboundMessage
+from mail.oversized import inbound_store_oversized
 from mail.processing import inbound_process
 from tests.support.factories import UserFactory
 from tests.support.hostile import PAYLOADS
@@ -106,3 +107,30 @@ def test_hostile_mail_is_inert_on_every_page_and_in_every_email(delivered, desk,
         for content, mimetype in getattr(email, "alternatives", []):
             if mimetype == "text/html":
                 assert_inert(content, where=f"email {email.subject!r}")
+
+
+def test_hostile_oversized_mail_is_inert_in_its_reply_notice_and_the_admin(
+    mailbox, settings, client_for, django_capture_on_commit_callbacks
+):
+    """The subject of a message too large to take goes back to its sender in our reply and
+    to the admins: one line each, escaped in HTML, no header it did not have."""
+    settings.MAIL_MAX_MESSAGE_BYTES = 100
+    settings.ADMINS = [("Kevin", "kevin@theoffice.example")]
+    with django_capture_on_commit_callbacks(execute=True):
+        for index, payload in enumerate(PAYLOADS):
+            raw = hostile_message(index, payload)
+            inbound_store_oversized(mailbox=mailbox, head=raw, size=len(raw), source="pipe")
+    assert InboundMessage.objects.filter(oversized=True, reply="sent").count() == len(PAYLOADS)
+    replies = [m for m in outbox_mail.outbox if m.subject.startswith("Too large to accept")]
+    assert len(replies) == len(PAYLOADS)
+    for email in outbox_mail.outbox:
+        wire = email.message().as_bytes()
+        headers = wire.split(b"\n\n", 1)[0]
+        assert not any(name in headers for name in (b"\nBcc:", b"\nCc:")), email.subject
+        for content, mimetype in getattr(email, "alternatives", []):
+            if mimetype == "text/html":
+                assert_inert(content, where=f"email {email.subject!r}")
+    admin = client_for(UserFactory(superuser=True))
+    listing = admin.get("/admin/mail/inboundmessage/", {"oversized__exact": "1"}).content.decode()
+    problems = [p for p in inert_problems(listing) if p != "<details> element"]
+    assert "<html" in listing and not problems, problems
