@@ -166,7 +166,7 @@ def _processed_elsewhere(row: InboundMessage, message: ParsedMessage) -> Inbound
 def _bounce(row: InboundMessage, message: ParsedMessage, automation: Automation) -> Result:
     """A delivery failure report: an internal note on the ticket whose email bounced (and a
     stop on an address that failed for good); never a new ticket, a reopen or an answer."""
-    _lock_message_id(message.message_id)
+    lock_message_id(message.message_id)
     earlier = _processed_elsewhere(row, message)
     if earlier is not None:
         return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
