@@ -9,6 +9,11 @@ import datetime
 import re
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import escape, format_html
 from django.template.defaultfilters import filesizeformat, pluralize
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -32,6 +37,7 @@ from tickets.models import (
     TicketEvent,
     sla_state_q,
 )
+from tickets.outbox import render_notification
 from tickets.services import mail_suppression_clear
 
 TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
@@ -342,11 +348,47 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "attempts",
         "sent_at",
         "last_error",
+        "email",
     )
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("ticket", "recipient", "event__ticket")
+
+    def get_urls(self):
+        preview = path(
+            "<int:pk>/preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="tickets_notification_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    @admin.display(description="Email (as it renders now)")
+    def email(self, obj: Notification):
+        message = render_notification(obj)
+        url = reverse("admin:tickets_notification_preview", args=[obj.pk])
+        # The HTML part in a sandboxed frame with a policy of its own (preview_view): email
+        # HTML is styled inline, which this page's Content-Security-Policy refuses.
+        return format_html(
+            '<p class="email-subject"><strong>{}</strong></p>'
+            '<iframe class="email-preview" sandbox src="{}" title="The email\'s HTML part">'
+            '</iframe><details><summary>Text part</summary><pre class="email-text">{}</pre>'
+            "</details>",
+            escape(message.subject),
+            url,
+            # escape(), not format_html's own escaping: the text part comes from a template
+            # rendered with autoescape off, as a SafeString that format_html would trust.
+            escape(message.body),
+        )
+
+    def preview_view(self, request, pk):
+        notification = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, notification):
+            raise PermissionDenied
+        return email_preview_response(render_notification(notification))
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -354,6 +396,26 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
         if match:
             results |= queryset.filter(ticket__number=int(match.group(1)))
         return results, may_have_duplicates
+
+
+# The preview frame's own policy: the email's inline styles, our images, nothing else; the
+# sandbox runs no script and navigates nowhere. Only the admin's own pages may frame it.
+EMAIL_PREVIEW_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+    "frame-ancestors 'self'; sandbox"
+)
+
+
+def email_preview_response(message) -> HttpResponse:
+    """An email's HTML part as a page for the preview frame."""
+    html = next(
+        (content for content, mimetype in message.alternatives if mimetype == "text/html"), ""
+    )
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = EMAIL_PREVIEW_POLICY
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class StoppedListFilter(admin.SimpleListFilter):

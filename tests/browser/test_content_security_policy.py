@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from mail.demo import demo_mailboxes
 from tickets.demo import DEMO_PASSWORD, demo_email
-from tickets.models import Ticket
+from tickets.models import Notification, Ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,3 +72,17 @@ def test_script_injected_into_a_page_is_refused(page, crm):
     assert page.evaluate("() => window.__ran === true") is False
     page.wait_for_function("() => true")  # let the violation event be delivered
     assert any("script-src" in v for v in page.csp_violations), page.csp_violations
+
+
+def test_the_emails_html_preview_renders_in_its_own_frame(page, crm, screenshot):
+    """Email HTML is styled inline, as mail clients need; the admin shows it in a sandboxed
+    frame with a policy of its own, so the page's policy holds and the email looks right."""
+    acknowledgement = Notification.objects.filter(ticket=crm).order_by("id").first()
+    log_in(page, demo_email("Kevin Benavides"))
+    page.goto(f"/admin/tickets/notification/{acknowledgement.pk}/change/")
+    frame = page.frame_locator("iframe.email-preview")
+    expect(frame.get_by_text("CRM is down", exact=False).first).to_be_visible()
+    # The inline styles applied inside the frame (its policy allows them, ours does not).
+    marker = frame.get_by_text("Please type your reply above this line")
+    assert marker.evaluate("p => getComputedStyle(p).fontSize") == "12px"
+    screenshot("email-preview")
