@@ -12,11 +12,11 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
-from django.utils.html import escape, format_html
 from django.template.defaultfilters import filesizeformat, pluralize
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import escape, format_html
 
 from accounts.models import Agent
 from sla.admin import BusinessCalendarAdmin, SLAPlanAdmin, format_minutes
