@@ -69,6 +69,11 @@ def _redis_client():
     return backend.get_client(write=True)
 
 
+def rate_count(*, scope: str, value: str, window: int) -> int:
+    """Count one attempt for `value` in `scope`'s current window; the count so far."""
+    return _count(_key(scope, value, window), window)
+
+
 def rate_limit_exceeded(*, scope: str, value: str, limit: int, window: int) -> bool:
     """Count one attempt for `value` in `scope`; True once there were more than `limit`."""
     return _count(_key(scope, value, window), window) > limit

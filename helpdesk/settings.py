@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # Providers' inbound webhooks: the views check signatures and parse the posts; mail/
     # webhooks.py mounts the three we use and keeps the messages (docs/mail-providers.md).
     "anymail",
@@ -62,6 +66,7 @@ INSTALLED_APPS = [
     "mail",
     "portal",
     "desk",
+    "api",
     # The project's own commands (load_demo spans the apps).
     "helpdesk",
 ]
@@ -346,6 +351,37 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+
+# THE API
+# ------------------------------------------------------------------------------
+# Django REST framework: keys or a session; scopes; a rate limit per key; RFC 9457 errors.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.HasScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.KeyRateThrottle"],
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Help desk API",
+    "DESCRIPTION": "REST API v1. Authenticate with `Authorization: Bearer hd_...` (an API key "
+    "made in the admin) or a signed-in session.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs are public: they describe the API, they hold no data.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+# Requests a minute for a signed-in person's session, and for anyone without a key or a
+# session (they get little more than 401s); each API key has its own limit.
+API_SESSION_REQUESTS_PER_MINUTE = env.int("API_SESSION_REQUESTS_PER_MINUTE", default=300)
+API_ANONYMOUS_REQUESTS_PER_MINUTE = env.int("API_ANONYMOUS_REQUESTS_PER_MINUTE", default=60)
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     # Providers' inbound webhooks (Mailgun, Postmark, SendGrid): docs/mail-providers.md.
     path("anymail/", include("mail.urls")),
+    # The REST API (api/): /api/v1/, its schema and docs.
+    path("api/", include("api.urls")),
     # Browsers report Content-Security-Policy violations here (web/security.py).
     path("csp-report/", csp_report, name="csp_report"),
     path("", include("portal.urls")),

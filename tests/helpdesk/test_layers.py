@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,12 @@ import pytest
 from tests.support.celery_harness import BASE_DIR
 
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("helpdesk", "portal", "desk", "mail", "web", "tickets", "sla", "accounts", "common")
+# The packages the contracts name, as pyproject.toml lists them.
+PACKAGES = tuple(
+    tomllib.loads((BASE_DIR / "pyproject.toml").read_text())["tool"]["importlinter"][
+        "root_packages"
+    ]
+)
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:

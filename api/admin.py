@@ -1,0 +1,149 @@
+"""API keys in the admin: made here (the whole key is shown once, on the page that follows
+the save, never stored or sent in a message), changed in what they may do, revoked."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from accounts.models import User
+from api.keys import api_key_create, api_key_revoke, api_key_settings_check, api_key_update
+from api.models import OSTICKET_SCOPES, ApiKey, Scope
+from tickets.errors import InvalidInput
+
+
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=True
+    )
+    allowed_networks = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One address or CIDR range per line (IPv4 or IPv6). Required for the "
+        "osTicket scopes, unless any address is explicitly allowed below.",
+    )
+
+    class Meta:
+        model = ApiKey
+        fields = [
+            "name",
+            "user",
+            "scopes",
+            "allowed_networks",
+            "allow_any_address",
+            "requests_per_minute",
+            "expires_at",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "user" in self.fields:
+            self.fields["user"].queryset = User.objects.filter(
+                is_active=True, agent__is_active=True
+            ).order_by("email")
+        if self.instance.pk:
+            self.initial["allowed_networks"] = "\n".join(self.instance.allowed_networks)
+
+    def clean_allowed_networks(self):
+        return self.cleaned_data["allowed_networks"].splitlines()
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user") or (self.instance.user if self.instance.pk else None)
+        if self.errors:
+            return data
+        try:
+            self.checked = api_key_settings_check(
+                name=data.get("name"),
+                user=user,
+                scopes=data.get("scopes", []),
+                allowed_networks=data.get("allowed_networks", []),
+                allow_any_address=data.get("allow_any_address", False),
+                expires_at=data.get("expires_at"),
+                requests_per_minute=data.get("requests_per_minute"),
+                exclude_pk=self.instance.pk,
+            )
+        except InvalidInput as error:
+            raise ValidationError(error.message) from None
+        return data
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = ("name", "prefix", "user", "scope_list", "state", "last_used_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__email")
+    list_select_related = ("user",)
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at", "revoked_at")
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The acting agent is the key's identity: a new one needs a new key.
+        return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
+
+    # Keys act as agents: only administrators make or change them (api.keys says so too).
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the history names the key
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj: ApiKey) -> str:
+        return ", ".join(obj.scopes)
+
+    @admin.display(description="state")
+    def state(self, obj: ApiKey) -> str:
+        if obj.is_revoked:
+            return "revoked"
+        if obj.is_expired(timezone.now()):
+            return "expired"
+        return "active"
+
+    def save_model(self, request, obj, form, change):
+        settings = {
+            "name": form.checked.name,
+            "scopes": form.checked.scopes,
+            "allowed_networks": form.checked.allowed_networks,
+            "allow_any_address": form.checked.allow_any_address,
+            "expires_at": form.checked.expires_at,
+            "requests_per_minute": form.checked.requests_per_minute,
+        }
+        if change:
+            api_key_update(key=obj, by=request.user, **settings)
+            return
+        issued = api_key_create(user=form.cleaned_data["user"], by=request.user, **settings)
+        obj.pk, obj.prefix = issued.key.pk, issued.key.prefix
+        obj._state.adding = False
+        request._issued_api_key = issued.plaintext
+
+    def response_add(self, request, obj, post_url_continue=None):
+        plaintext = getattr(request, "_issued_api_key", None)
+        if plaintext is None:
+            return super().response_add(request, obj, post_url_continue)
+        response = TemplateResponse(
+            request,
+            "admin/api/apikey/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": f"API key {obj.name} created",
+                "key": obj,
+                "plaintext": plaintext,
+                "opts": self.model._meta,
+                "warn_any_address": obj.allow_any_address
+                and bool(OSTICKET_SCOPES & set(obj.scopes)),
+            },
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Revoke the selected keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(key=key, by=request.user)
+        messages.success(request, f"Revoked {queryset.count()} key(s).")

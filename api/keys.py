@@ -1,0 +1,236 @@
+"""API keys: making, checking and revoking them. The one place that knows the key format.
+
+A key is `hd_<prefix>_<secret>`: the prefix (8 hex digits) finds the row, the secret
+(256 random bits) proves it. Only SHA-256 of prefix and secret is stored, so the database
+cannot give a key away; a slow hash is not needed, because the secret is random, not a
+password a person chose. Comparison is constant-time.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.roles import is_agent, is_system
+from api.models import OSTICKET_SCOPES, ApiKey, Scope
+from tickets.errors import InvalidInput
+
+KEY_PREFIX = "hd"
+# last_used_at is written at most this often per key: a busy script does not turn every
+# request into an UPDATE.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    plaintext: str  # shown once, never stored
+
+
+def _digest(prefix: str, secret: str) -> str:
+    return hashlib.sha256(f"{prefix}:{secret}".encode()).hexdigest()
+
+
+def parse_scopes(values) -> list[str]:
+    scopes = sorted({str(v).strip() for v in values if str(v).strip()})
+    unknown = [s for s in scopes if s not in Scope.values]
+    if unknown:
+        raise InvalidInput(
+            f"Unknown scope {', '.join(unknown)}; the scopes are {', '.join(Scope.values)}."
+        )
+    if not scopes:
+        raise InvalidInput("A key needs at least one scope.")
+    return scopes
+
+
+def parse_networks(values) -> list[str]:
+    """Addresses and CIDR ranges, IPv4 or IPv6, in their canonical form."""
+    networks = []
+    for value in values:
+        value = str(value).strip()
+        if not value:
+            continue
+        try:
+            networks.append(str(ipaddress.ip_network(value, strict=False)))
+        except ValueError:
+            raise InvalidInput(f"{value!r} is not an IP address or CIDR range.") from None
+    return sorted(set(networks))
+
+
+@dataclass(frozen=True)
+class KeySettings:
+    """What a key is allowed, checked: the same checks for the admin's form and the
+    service (the form shows them as field errors)."""
+
+    name: str
+    scopes: list[str]
+    allowed_networks: list[str]
+    allow_any_address: bool
+    expires_at: object
+    requests_per_minute: int
+
+
+def api_key_settings_check(
+    *,
+    name: str,
+    user,
+    scopes,
+    allowed_networks=(),
+    allow_any_address: bool = False,
+    expires_at=None,
+    requests_per_minute: int = 120,
+    exclude_pk=None,
+) -> KeySettings:
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("A key needs a name of at most 100 characters.")
+    if ApiKey.objects.filter(name=name).exclude(pk=exclude_pk).exists():
+        raise InvalidInput(f"There is already a key named {name!r}.")
+    if user is None or not user.is_active or not is_agent(user):
+        raise InvalidInput(f"{user} is not an active agent; a key must act as one.")
+    scopes = parse_scopes(scopes)
+    networks = parse_networks(allowed_networks)
+    if OSTICKET_SCOPES & set(scopes) and not networks and not allow_any_address:
+        raise InvalidInput(
+            "A key with osTicket scopes must list the addresses it is used from "
+            "(or explicitly allow any address)."
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInput("The expiry must be in the future.")
+    if requests_per_minute is None or requests_per_minute < 1:
+        raise InvalidInput("The rate limit must be at least one request a minute.")
+    return KeySettings(
+        name, scopes, networks, bool(allow_any_address), expires_at, requests_per_minute
+    )
+
+
+def api_key_create(*, user, by, **settings) -> IssuedKey:
+    """Make a key acting as `user` (an active agent); `by` must be a superuser. The
+    settings are api_key_settings_check's."""
+    _require_admin(by, "create")
+    checked = api_key_settings_check(user=user, **settings)
+    prefix = _unused_prefix()
+    secret = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():  # a savepoint: a clash leaves the caller's work
+            key = ApiKey.objects.create(
+                name=checked.name,
+                prefix=prefix,
+                secret_hash=_digest(prefix, secret),
+                user=user,
+                scopes=checked.scopes,
+                allowed_networks=checked.allowed_networks,
+                allow_any_address=checked.allow_any_address,
+                expires_at=checked.expires_at,
+                requests_per_minute=checked.requests_per_minute,
+                created_by=None if is_system(by) else by,
+            )
+    except IntegrityError:  # the same name (or prefix) saved at the same moment
+        raise InvalidInput(f"There is already a key named {checked.name!r}.") from None
+    return IssuedKey(key, f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+def api_key_update(*, key: ApiKey, by, **settings) -> ApiKey:
+    """Change what a key may do (never its secret: make a new key for that)."""
+    _require_admin(by, "change")
+    checked = api_key_settings_check(user=key.user, exclude_pk=key.pk, **settings)
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        for field in (
+            "name",
+            "scopes",
+            "allowed_networks",
+            "allow_any_address",
+            "expires_at",
+            "requests_per_minute",
+        ):
+            setattr(key, field, getattr(checked, field))
+        key.save(
+            update_fields=[
+                "name",
+                "scopes",
+                "allowed_networks",
+                "allow_any_address",
+                "expires_at",
+                "requests_per_minute",
+            ]
+        )
+    return key
+
+
+def _require_admin(by, verb: str) -> None:
+    """A superuser, or the system: the management commands, run by whoever runs the server."""
+    if is_system(by):
+        return
+    if by is None or not getattr(by, "is_superuser", False):
+        raise InvalidInput(f"Only an administrator can {verb} API keys.")
+
+
+def _unused_prefix() -> str:
+    while True:
+        prefix = secrets.token_hex(4)
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            return prefix
+
+
+def api_key_revoke(*, key: ApiKey, by) -> ApiKey:
+    """Stop a key for good (a revoked key is kept, for the history that names it)."""
+    _require_admin(by, "revoke")
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is None:
+            key.revoked_at = timezone.now()
+            key.save(update_fields=["revoked_at"])
+    return key
+
+
+class KeyRefused(Exception):
+    """Why a presented key does not authenticate; `reason` is one of REASONS."""
+
+    REASONS = ("malformed", "unknown", "revoked", "expired", "address", "inactive")
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def api_key_check(plaintext: str, *, address: str, now=None) -> ApiKey:
+    """The active key this plaintext is, usable from `address`; KeyRefused otherwise."""
+    now = now or timezone.now()
+    parts = (plaintext or "").strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+        raise KeyRefused("malformed")
+    _, prefix, secret = parts
+    key = ApiKey.objects.select_related("user__agent").filter(prefix=prefix[:16]).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, _digest(prefix, secret)):
+        raise KeyRefused("unknown")
+    if key.revoked_at is not None:
+        raise KeyRefused("revoked")
+    if key.is_expired(now):
+        raise KeyRefused("expired")
+    if not key.user.is_active or not is_agent(key.user):
+        raise KeyRefused("inactive")
+    if not address_allowed(key, address):
+        raise KeyRefused("address")
+    if key.last_used_at is None or key.last_used_at < now - LAST_USED_PRECISION:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key
+
+
+def address_allowed(key: ApiKey, address: str) -> bool:
+    if not key.allowed_networks:
+        return True  # osTicket-scoped keys cannot be saved this way without the opt-out
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    candidates = [ip]
+    if ip.version == 6 and ip.ipv4_mapped is not None:  # ::ffff:192.0.2.1 from a dual stack
+        candidates.append(ip.ipv4_mapped)
+    networks = [ipaddress.ip_network(n) for n in key.allowed_networks]
+    return any(c in n for c in candidates for n in networks if c.version == n.version)

@@ -1,0 +1,81 @@
+"""API keys: who a script acts as, what it may do, from where, how often."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Scope(models.TextChoices):
+    TICKETS_READ = "tickets:read", "Read tickets"
+    TICKETS_WRITE = "tickets:write", "Create and change tickets"
+    REPLIES_WRITE = "replies:write", "Reply to requesters"
+    NOTES_WRITE = "notes:write", "Write internal notes"
+    USERS_READ = "users:read", "Read requesters"
+    USERS_WRITE = "users:write", "Create requesters"
+    DEPARTMENTS_READ = "departments:read", "Read departments and help topics"
+    SLA_READ = "sla:read", "Read SLA plans"
+    OSTICKET_TICKETS = "osticket:tickets", "osTicket API: create tickets"
+    OSTICKET_CRON = "osticket:cron", "osTicket API: run the cron task"
+
+
+# Scopes of osTicket's API: its clients authenticate by key and address alone, so these
+# keys must name the addresses they are used from (or opt out, explicitly).
+OSTICKET_SCOPES = frozenset({Scope.OSTICKET_TICKETS, Scope.OSTICKET_CRON})
+
+
+class ApiKey(models.Model):
+    """A key for scripts and other systems. Only a hash of its secret is kept: the whole
+    key (`hd_<prefix>_<secret>`) is shown once, when it is created."""
+
+    name = models.CharField(max_length=100, unique=True)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+        help_text="The agent the key acts as: their departments and roles apply, and the "
+        "ticket history names them, via this key.",
+    )
+    scopes = models.JSONField(default=list)
+    allowed_networks = models.JSONField(
+        default=list, blank=True, help_text="Addresses or CIDR ranges the key may be used from."
+    )
+    allow_any_address = models.BooleanField(
+        default=False,
+        help_text="Let an osTicket-scoped key be used from anywhere (osTicket itself never "
+        "allows this): only for a key behind another access control.",
+    )
+    requests_per_minute = models.PositiveIntegerField(default=120)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API key"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requests_per_minute__gte=1), name="api_key_rate_positive"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())

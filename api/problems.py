@@ -1,0 +1,64 @@
+"""Errors as RFC 9457 problem details (`application/problem+json`): a title, the status,
+a `detail` a person can read, and for invalid input the errors per field."""
+
+from http import HTTPStatus
+
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from tickets.errors import (
+    AlreadyClaimed,
+    InvalidInput,
+    NewMessageArrived,
+    NotPermitted,
+    TicketError,
+    TransitionNotAllowed,
+)
+
+PROBLEM_JSON = "application/problem+json"
+
+# A domain rule said no: the same message the pages show.
+DOMAIN_STATUS = {
+    InvalidInput: status.HTTP_400_BAD_REQUEST,
+    NotPermitted: status.HTTP_403_FORBIDDEN,
+    TransitionNotAllowed: status.HTTP_409_CONFLICT,
+    AlreadyClaimed: status.HTTP_409_CONFLICT,
+    NewMessageArrived: status.HTTP_409_CONFLICT,
+}
+
+
+def problem(status_code: int, detail: str, **extra) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        **extra,
+    }
+    response = Response(body, status=status_code)
+    response.content_type = PROBLEM_JSON
+    return response
+
+
+def problem_exception_handler(exc, context):
+    if isinstance(exc, TicketError):
+        code = next(
+            (c for kind, c in DOMAIN_STATUS.items() if isinstance(exc, kind)),
+            status.HTTP_409_CONFLICT,
+        )
+        return problem(code, exc.message)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None  # a bug: Django's 500 handler (logged, never the traceback)
+    if isinstance(exc, exceptions.ValidationError):
+        result = problem(
+            response.status_code, "The request has invalid fields.", errors=exc.detail
+        )
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        result = problem(response.status_code, str(detail))
+    for header in ("WWW-Authenticate", "Retry-After", "Allow"):
+        if header in response:
+            result[header] = response[header]
+    return result

@@ -1,0 +1,15 @@
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from api import views
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/me/", views.MeView.as_view(), name="me"),
+    path("v1/departments/", views.DepartmentList.as_view(), name="departments"),
+    path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The split view serves Swagger UI's start-up script as a file: no inline script, so
+    # the page keeps our Content-Security-Policy.
+    path("v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+]
