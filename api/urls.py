@@ -1,6 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+import web.converters  # noqa: F401  (registers <ticket_number:...>)
 from api import views
 
 app_name = "api"
@@ -8,6 +9,8 @@ app_name = "api"
 urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="me"),
     path("v1/departments/", views.DepartmentList.as_view(), name="departments"),
+    path("v1/tickets/", views.TicketList.as_view(), name="tickets"),
+    path("v1/tickets/<ticket_number:number>/", views.TicketDetailView.as_view(), name="ticket"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so
     # the page keeps our Content-Security-Policy.

@@ -1,14 +1,25 @@
 """The REST API's views: thin, as the pages are. Each names the scope a key needs for it;
 what the acting person may see and do is decided where the pages decide it."""
 
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import generics, serializers
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department
 from api.models import ApiKey, Scope
+from api.requests import PRIORITIES, TicketDetailQuery, TicketListQuery
+from api.serializers import TicketDetailSerializer, TicketSerializer
 from api.throttling import rate_limit_headers
 from tickets import access
+from tickets.selectors import (
+    ALL_TICKETS,
+    QueueFilters,
+    ticket_detail_for_agent,
+    ticket_list_for_agent,
+)
 
 # A scope value that any valid key satisfies (what the key itself may see: who it is).
 ANY_KEY = "*"
@@ -70,3 +81,93 @@ class DepartmentList(ApiMixin, generics.ListAPIView):
     scopes = {"read": Scope.DEPARTMENTS_READ}
     serializer_class = DepartmentSerializer
     queryset = Department.objects.only("id", "name", "email").order_by("name", "id")
+
+
+# Tickets ---------------------------------------------------------------------------------
+
+
+def _query(serializer_class, request):
+    query = serializer_class(data=request.query_params.dict())
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class TicketList(ApiMixin, APIView):
+    """The tickets of the departments the key's agent (or the signed-in agent) works, newest
+    change first unless sorted otherwise; a cursor walks the pages (`next`, `previous`)."""
+
+    scopes = {"read": Scope.TICKETS_READ}
+
+    @extend_schema(
+        operation_id="tickets_list", parameters=[TicketListQuery], responses=inline_serializer(
+            "TicketPage",
+            {
+                "results": TicketSerializer(many=True),
+                "next": serializers.URLField(allow_null=True),
+                "previous": serializers.URLField(allow_null=True),
+                "count": serializers.IntegerField(required=False),
+            },
+        )
+    )  # fmt: skip
+    def get(self, request):
+        query = _query(TicketListQuery, request)
+        if not access.is_agent(request.user):
+            raise PermissionDenied("Only agents list tickets here; requesters use /api/v1/me/.")
+        page = ticket_list_for_agent(
+            user=request.user,
+            view=ALL_TICKETS,
+            filters=QueueFilters(
+                department=query.get("department"),
+                status=query.get("status"),
+                priority=PRIORITIES.get(query.get("priority")),
+                assignee=query.get("assignee"),
+                help_topic=query.get("help_topic"),
+                sla_state=query.get("sla_state"),
+                requester=query.get("requester"),
+                updated_since=query.get("updated_since"),
+            ),
+            sort=query.get("sort"),
+            after=query.get("cursor"),
+            before=query.get("before"),
+            page_size=query["page_size"],
+            with_count=query["count"],
+        )
+        context = {"now": timezone.now()}
+        body = {
+            "results": TicketSerializer(page.tickets, many=True, context=context).data,
+            "next": _page_url(request, cursor=page.next_cursor),
+            "previous": _page_url(request, before=page.prev_cursor),
+        }
+        if page.count is not None:
+            body["count"] = page.count
+        return Response(body)
+
+
+def _page_url(request, **cursor) -> str | None:
+    ((name, value),) = cursor.items()
+    if value is None:
+        return None
+    params = request.query_params.copy()
+    params.pop("cursor", None)
+    params.pop("before", None)
+    params[name] = value
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+class TicketDetailView(ApiMixin, APIView):
+    """One ticket of the agent's departments (404 for any other, as for a missing one)."""
+
+    scopes = {"read": Scope.TICKETS_READ}
+
+    @extend_schema(
+        operation_id="tickets_retrieve",
+        parameters=[TicketDetailQuery],
+        responses=TicketDetailSerializer,
+    )
+    def get(self, request, number):
+        query = _query(TicketDetailQuery, request)
+        detail = ticket_detail_for_agent(
+            user=request.user, number=number, include=query.get("include", set())
+        )
+        context = {"now": timezone.now(), "detail": detail}
+        return Response(TicketDetailSerializer(detail.ticket, context=context).data)

@@ -1,21 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+import web.converters  # noqa: F401  (registers <ticket_number:...>)
 from portal import views
-
-
-class TicketNumberConverter:
-    """Ticket numbers as the database can hold them, so a huge number is a plain 404."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value):
-        return int(value)
-
-    def to_url(self, value):
-        return str(value)
-
-
-register_converter(TicketNumberConverter, "ticket_number")
 
 app_name = "portal"
 

@@ -5,6 +5,7 @@ and only what the person may see (through tickets.access); templates never walk 
 the selector did not fetch. Callers import from here.
 """
 
+from tickets.selectors.api import TICKET_INCLUDES, TicketDetail, ticket_detail_for_agent
 from tickets.selectors.portal import (
     PUBLIC_EVENT_KINDS,
     help_topic_list_for_portal,
@@ -12,6 +13,7 @@ from tickets.selectors.portal import (
     ticket_timeline_for_requester,
 )
 from tickets.selectors.queue import (
+    ALL_TICKETS,
     COUNT_CACHE_SECONDS,
     COUNT_CAP,
     DEFAULT_VIEW,
@@ -45,6 +47,7 @@ from tickets.selectors.ticket_page import (
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 
 __all__ = [
+    "ALL_TICKETS",
     "COUNT_CACHE_SECONDS",
     "COUNT_CAP",
     "DEFAULT_VIEW",
@@ -54,6 +57,7 @@ __all__ = [
     "SEARCH_CANDIDATES",
     "SEARCH_PAGE_SIZE",
     "SORTS",
+    "TICKET_INCLUDES",
     "VIEWS",
     "QueueFilters",
     "QueueOptions",
@@ -62,6 +66,7 @@ __all__ = [
     "SearchResult",
     "SearchResults",
     "Sort",
+    "TicketDetail",
     "TicketPage",
     "TimelineItem",
     "help_topic_list_for_portal",
@@ -70,6 +75,7 @@ __all__ = [
     "queue_counts_forget",
     "queue_options_for_agent",
     "queue_view_counts",
+    "ticket_detail_for_agent",
     "ticket_list_for_agent",
     "ticket_list_for_requester",
     "ticket_page_for_agent",

@@ -65,6 +65,9 @@ VIEWS: dict[str, QueueView] = {
     ]
 }
 DEFAULT_VIEW = "open"
+# Every ticket of the agent's departments, whatever its status: not a tab of the queue, but
+# what the API lists (its status filter narrows it).
+ALL_TICKETS = QueueView("all", "All tickets", tuple(Status.values), default_sort="updated")
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,8 @@ class QueueFilters:
     assignee: str | None = None  # an agent id, "none" (unassigned) or None (anyone)
     help_topic: int | None = None
     sla_state: str | None = None
+    requester: int | None = None
+    updated_since: datetime.datetime | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -203,6 +208,10 @@ def _filter_q(*, user, view: QueueView, filters: QueueFilters) -> Q:
         q &= Q(help_topic_id=filters.help_topic)
     if filters.sla_state is not None:
         q &= sla_state_q(filters.sla_state, now)
+    if filters.requester is not None:
+        q &= Q(requester_id=filters.requester)
+    if filters.updated_since is not None:
+        q &= Q(updated_at__gte=filters.updated_since)
     return q
 
 
@@ -227,7 +236,7 @@ def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[s
 def ticket_list_for_agent(
     *,
     user,
-    view: str = DEFAULT_VIEW,
+    view: str | QueueView = DEFAULT_VIEW,
     filters: QueueFilters | None = None,
     sort: str | None = None,
     after: str | None = None,
@@ -240,7 +249,7 @@ def ticket_list_for_agent(
     `after` and `before` are cursors from a previous page (next and previous links).
     Two queries: the page's ids by keyset, then the rows with what the columns show.
     """
-    queue_view = VIEWS.get(view, VIEWS[DEFAULT_VIEW])
+    queue_view = view if isinstance(view, QueueView) else VIEWS.get(view, VIEWS[DEFAULT_VIEW])
     filters = filters or QueueFilters()
     order = SORTS.get(sort or queue_view.default_sort, SORTS[queue_view.default_sort])
     backwards = before is not None and after is None
@@ -268,7 +277,7 @@ def ticket_list_for_agent(
         prev_cursor=_cursor_of(rows[0], order) if rows and has_prev else None,
     )
     if with_count:
-        page.count = queue_count(user=user, view=queue_view.key, filters=filters)
+        page.count = queue_count(user=user, view=queue_view, filters=filters)
     return page
 
 
@@ -393,19 +402,20 @@ def _count_cache_key(user, view: str, filters: QueueFilters) -> str:
     return f"agent-queue-count:{user.pk}:{_generation(user)}:{digest}"
 
 
-def queue_count(*, user, view: str, filters: QueueFilters | None = None) -> int:
+def queue_count(*, user, view: str | QueueView, filters: QueueFilters | None = None) -> int:
     """How many tickets a view (with filters) holds, up to COUNT_CAP + 1 ("1000+").
 
     Counting stops at the cap, so a view of half a million tickets costs a thousand
     index entries, and the answer is cached for COUNT_CACHE_SECONDS.
     """
     filters = filters or QueueFilters()
-    if filters.is_empty():
-        return queue_view_counts(user=user)[view]
-    key = _count_cache_key(user, view, filters)
+    queue_view = view if isinstance(view, QueueView) else VIEWS[view]
+    if filters.is_empty() and queue_view.key in VIEWS:
+        return queue_view_counts(user=user)[queue_view.key]
+    key = _count_cache_key(user, queue_view.key, filters)
     count = cache.get(key)
     if count is None:
-        sql, params = _capped_count_sql(user=user, view=VIEWS[view], filters=filters)
+        sql, params = _capped_count_sql(user=user, view=queue_view, filters=filters)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             count = cursor.fetchone()[0]

@@ -1,0 +1,69 @@
+"""What the API accepts, checked: query parameters and bodies. Every parameter or field it
+does not know is a 400 that names it, so a typo never silently means "no filter"."""
+
+from rest_framework import serializers
+
+from tickets.models import Priority, SLAState, Status
+from tickets.selectors import SORTS
+
+BIGINT = 2**63 - 1  # ids beyond PostgreSQL's bigint are not ids: a 400, not a crash
+PRIORITIES = {p.name.lower(): p.value for p in Priority}
+MAX_PAGE_SIZE = 100
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses what it does not know, naming it."""
+
+    def validate(self, attrs):
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {name: ["Unknown field: this endpoint does not take it."] for name in unknown}
+            )
+        return attrs
+
+
+def _id(**kwargs):
+    return serializers.IntegerField(min_value=1, max_value=BIGINT, required=False, **kwargs)
+
+
+class TicketListQuery(StrictSerializer):
+    status = serializers.ChoiceField(Status.values, required=False)
+    department = _id()
+    priority = serializers.ChoiceField(sorted(PRIORITIES), required=False)
+    assignee = serializers.CharField(
+        required=False, help_text="An agent's id, or `none` for unassigned tickets."
+    )
+    help_topic = _id()
+    requester = _id()
+    sla_state = serializers.ChoiceField(SLAState.values, required=False)
+    updated_since = serializers.DateTimeField(required=False)
+    sort = serializers.ChoiceField(sorted(SORTS), required=False)
+    cursor = serializers.CharField(required=False, max_length=1000, help_text="From `next`.")
+    before = serializers.CharField(required=False, max_length=1000, help_text="From `previous`.")
+    page_size = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=25)
+    count = serializers.BooleanField(
+        default=False, help_text="Also count the matching tickets (up to 1,000, then 1000+)."
+    )
+
+    def validate_assignee(self, value: str) -> str:
+        if value == "none":
+            return value
+        if not value.isdigit() or not 1 <= int(value) <= BIGINT:
+            raise serializers.ValidationError("An agent's id, or `none`.")
+        return value
+
+
+class TicketDetailQuery(StrictSerializer):
+    include = serializers.CharField(
+        required=False, help_text="Comma-separated: `thread`, `events`."
+    )
+
+    def validate_include(self, value: str) -> set[str]:
+        wanted = {part.strip() for part in value.split(",") if part.strip()}
+        unknown = wanted - {"thread", "events"}
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown: {', '.join(sorted(unknown))}; say thread and/or events."
+            )
+        return wanted

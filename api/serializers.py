@@ -1,0 +1,134 @@
+"""What the API says about tickets and the people on them. Output only: input is read by
+the request serializers in api/requests.py, which reject fields they do not know."""
+
+from django.conf import settings
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tickets.models import Priority
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, user) -> str:
+        return str(user)
+
+
+class AgentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+
+    def get_name(self, agent) -> str:
+        return str(agent.user)
+
+
+class NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TicketSerializer(serializers.Serializer):
+    """A ticket as lists show it: what the queue's columns show, and links."""
+
+    number = serializers.IntegerField()
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    priority = serializers.SerializerMethodField()
+    source = serializers.CharField()
+    department = NamedSerializer()
+    help_topic = NamedSerializer(allow_null=True)
+    requester = PersonSerializer()
+    assignee = AgentSerializer(allow_null=True)
+    sla_plan_id = serializers.IntegerField(allow_null=True)
+    sla_state = serializers.SerializerMethodField()
+    next_due_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    def get_priority(self, ticket) -> str:
+        return Priority(ticket.priority).name.lower()
+
+    def get_sla_state(self, ticket) -> str:
+        return ticket.sla_state_at(self.context["now"]).value
+
+    def get_url(self, ticket) -> str:
+        """The agent's page of the ticket."""
+        return f"{settings.SITE_URL}{reverse('agent:ticket', args=[ticket.number])}"
+
+
+class ClockSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    target_minutes = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    warn_at = serializers.DateTimeField()
+    paused = serializers.SerializerMethodField()
+    met_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+    stopped_at = serializers.DateTimeField(allow_null=True)
+    business_minutes_taken = serializers.FloatField(allow_null=True)
+
+    def get_paused(self, clock) -> bool:
+        return clock.paused_at is not None
+
+
+class AttachmentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    filename = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+
+
+class EntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    author = PersonSerializer(allow_null=True)
+    body = serializers.CharField()
+    source = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    attachments = AttachmentSerializer(many=True, source="attachments.all")
+
+
+class EventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    actor = PersonSerializer(allow_null=True)
+    data = serializers.JSONField()
+    created_at = serializers.DateTimeField()
+
+
+class TicketDetailSerializer(TicketSerializer):
+    """One ticket: its fields, its SLA clocks, and its thread and events when asked for
+    (`?include=thread,events`). Serialises a tickets.selectors.TicketDetail's ticket, the
+    detail itself given as context["detail"]."""
+
+    clocks = serializers.SerializerMethodField()
+    thread = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+
+    @extend_schema_field(ClockSerializer(many=True))
+    def get_clocks(self, ticket):
+        return ClockSerializer(self.context["detail"].clocks, many=True).data
+
+    @extend_schema_field(EntrySerializer(many=True))
+    def get_thread(self, ticket):
+        entries = self.context["detail"].entries
+        return None if entries is None else EntrySerializer(entries, many=True).data
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, ticket):
+        events = self.context["detail"].events
+        return None if events is None else EventSerializer(events, many=True).data
+
+    def to_representation(self, ticket):
+        data = super().to_representation(ticket)
+        return {name: value for name, value in data.items() if value is not None or name
+                not in ("thread", "events")}  # fmt: skip
