@@ -1,6 +1,8 @@
 """What the API accepts, checked: query parameters and bodies. Every parameter or field it
 does not know is a 400 that names it, so a typo never silently means "no filter"."""
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from tickets.models import Priority, SLAState, Status
@@ -14,13 +16,14 @@ MAX_PAGE_SIZE = 100
 class StrictSerializer(serializers.Serializer):
     """Refuses what it does not know, naming it."""
 
-    def validate(self, attrs):
-        unknown = sorted(set(self.initial_data) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError(
-                {name: ["Unknown field: this endpoint does not take it."] for name in unknown}
-            )
-        return attrs
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field: this endpoint does not take it."] for name in unknown}
+                )
+        return super().to_internal_value(data)
 
 
 def _id(**kwargs):
@@ -67,3 +70,43 @@ class TicketDetailQuery(StrictSerializer):
                 f"Unknown: {', '.join(sorted(unknown))}; say thread and/or events."
             )
         return wanted
+
+
+class RequesterInput(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class TicketCreateInput(StrictSerializer):
+    requester = RequesterInput(help_text="Who the ticket is for: found by email, or a new guest.")
+    subject = serializers.CharField(max_length=10000)
+    body = serializers.CharField(max_length=1_000_000)
+    help_topic = _id()
+    department = _id()
+    priority = serializers.ChoiceField(sorted(PRIORITIES), required=False)
+
+
+class TextInput(StrictSerializer):
+    body = serializers.CharField(max_length=1_000_000)
+
+
+class AssignInput(StrictSerializer):
+    agent = serializers.IntegerField(
+        min_value=1, max_value=BIGINT, allow_null=True, help_text="null unassigns."
+    )
+
+
+class TransferInput(StrictSerializer):
+    department = serializers.IntegerField(min_value=1, max_value=BIGINT)
+
+
+class PriorityInput(StrictSerializer):
+    priority = serializers.ChoiceField(sorted(PRIORITIES))
+
+
+class PlanInput(StrictSerializer):
+    sla_plan = serializers.IntegerField(min_value=1, max_value=BIGINT, allow_null=True)
+
+
+class NoInput(StrictSerializer):
+    pass

@@ -2,15 +2,22 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import web.converters  # noqa: F401  (registers <ticket_number:...>)
-from api import views
+from api import views, writes
 
 app_name = "api"
 
 urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="me"),
     path("v1/departments/", views.DepartmentList.as_view(), name="departments"),
-    path("v1/tickets/", views.TicketList.as_view(), name="tickets"),
+    path("v1/tickets/", writes.TicketCollection.as_view(), name="tickets"),
     path("v1/tickets/<ticket_number:number>/", views.TicketDetailView.as_view(), name="ticket"),
+    path("v1/tickets/<ticket_number:number>/replies/", writes.ReplyCreate.as_view(), name="reply"),
+    path("v1/tickets/<ticket_number:number>/notes/", writes.NoteCreate.as_view(), name="note"),
+    path(
+        "v1/tickets/<ticket_number:number>/actions/<slug:name>/",
+        writes.TicketAction.as_view(),
+        name="action",
+    ),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so
     # the page keeps our Content-Security-Policy.

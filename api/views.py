@@ -166,8 +166,10 @@ class TicketDetailView(ApiMixin, APIView):
     )
     def get(self, request, number):
         query = _query(TicketDetailQuery, request)
-        detail = ticket_detail_for_agent(
-            user=request.user, number=number, include=query.get("include", set())
-        )
-        context = {"now": timezone.now(), "detail": detail}
-        return Response(TicketDetailSerializer(detail.ticket, context=context).data)
+        return ticket_detail_response(request, number, include=query.get("include", set()))
+
+
+def ticket_detail_response(request, number, *, include=frozenset(), status=200) -> Response:
+    detail = ticket_detail_for_agent(user=request.user, number=number, include=include)
+    context = {"now": timezone.now(), "detail": detail}
+    return Response(TicketDetailSerializer(detail.ticket, context=context).data, status=status)

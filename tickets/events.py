@@ -22,6 +22,9 @@ join on ids while the timeline still reads well after a rename or a deletion:
     mail_stopped       {"to": suppression, "status": "5.1.1"}
     mail_resumed       {"from": suppression, "user": user | null}
 
+Any event may also carry `"via": "API key Monitoring"`: the change came through an API key
+acting as the actor (acting_via, set by the API around its service calls).
+
 A suppression reference (a stop on mail to a bounced address) has the MailSuppression's
 id and the address as its name. A status or priority reference has the stored value as its
 id ("pending", 3); a clock reference has the clock's id, its kind and the kind's label. An
@@ -32,11 +35,31 @@ escalation that changes the ticket is recorded twice on purpose: as the change i
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from tickets.models import ClockKind, EventKind, Priority, Status
 
 Ref = dict[str, Any]
+
+_via: ContextVar[str | None] = ContextVar("tickets_event_via", default=None)
+
+
+@contextmanager
+def acting_via(label: str | None) -> Iterator[None]:
+    """Events recorded inside say how the change came (`"via": label`): the API wraps the
+    services it calls for a key in this, so the history reads "via API key Monitoring"."""
+    token = _via.set(label)
+    try:
+        yield
+    finally:
+        _via.reset(token)
+
+
+def current_via() -> str | None:
+    return _via.get()
 
 
 def ref(obj) -> Ref | None:

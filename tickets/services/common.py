@@ -8,6 +8,7 @@ from django.utils import timezone
 from accounts.roles import is_system
 from tickets import access
 from tickets.errors import InvalidInput, NotPermitted, TransitionNotAllowed
+from tickets.events import current_via
 from tickets.models import Source, ThreadEntry, Ticket, TicketEvent
 from tickets.search_index import search_document_append
 from tickets.transitions import ACTIONS, NOT_PERMITTED, Action, Who, not_allowed_message
@@ -28,11 +29,15 @@ def actor_user(by):
 def record_event(ticket: Ticket, kind: str, by, data: dict | None = None) -> TicketEvent:
     """Write the event of a change, in the change's transaction (tickets/events.py has the
     vocabulary of `data`)."""
+    data = dict(data or {})
+    via = current_via()
+    if via:
+        data["via"] = via
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor_user(by),
-        data=data or {},
+        data=data,
         created_at=timezone.now(),
     )
 

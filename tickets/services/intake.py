@@ -12,6 +12,7 @@ from accounts.models import Department
 from accounts.roles import is_agent, is_system
 from accounts.services import guest_user_get_or_create
 from sla.models import SLAPlan
+from tickets import access
 from tickets.attachments import attachments_store, attachments_validate, files_removed_on_error
 from tickets.clocks import clocks_for_new_ticket
 from tickets.errors import InvalidInput, NotPermitted
@@ -127,6 +128,13 @@ def _checked_intake(
     subject = clean_text(subject, field="subject", max_length=SUBJECT_MAX_LENGTH)
     body = clean_text(body, field="description", max_length=BODY_MAX_LENGTH)
     department = _department_for(help_topic, department)
+    if (
+        by != requester
+        and not is_system(by)
+        and not access.can_work_in_department(by, department.pk)
+    ):
+        # An agent opens tickets for others only in the departments they work.
+        raise NotPermitted("You do not work in this ticket's department.")
     if priority is None:
         priority = help_topic.default_priority if help_topic else Priority.NORMAL
     if priority not in Priority.values:

@@ -1,0 +1,205 @@
+"""The API's changes: opening tickets, replies, notes and the actions of the action table.
+Each validates its input strictly, calls one service as the request's agent (inside
+acting_via, so the history says "via API key <name>"), and answers with what changed."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Agent, Department
+from accounts.services import guest_user_get_or_create
+from api.models import ApiKey, Scope
+from api.requests import (
+    PRIORITIES,
+    AssignInput,
+    NoInput,
+    PlanInput,
+    PriorityInput,
+    TextInput,
+    TicketCreateInput,
+    TransferInput,
+)
+from api.serializers import EntrySerializer, TicketDetailSerializer
+from api.views import ApiMixin, TicketList, ticket_detail_response
+from sla.models import SLAPlan
+from tickets import access, services
+from tickets.events import acting_via
+from tickets.models import HelpTopic, Source
+from tickets.transitions import ACTIONS as TICKET_ACTIONS
+
+MAX_FILES_FIELD = "attachments"
+
+
+def via(request) -> str | None:
+    key = request.auth
+    return f"API key {key.name}" if isinstance(key, ApiKey) else None
+
+
+def checked(serializer_class, request) -> tuple[dict, list]:
+    """The body's fields, checked, and its uploaded files (multipart `attachments`)."""
+    files = request.FILES.getlist(MAX_FILES_FIELD) if request.FILES else []
+    other_files = sorted(set(request.FILES or ()) - {MAX_FILES_FIELD})
+    if other_files:
+        raise ValidationError(
+            {name: ["Unknown file field: send files as `attachments`."] for name in other_files}
+        )
+    data = request.data
+    if hasattr(data, "dict"):  # a form post: plain values, files apart
+        data = {k: v for k, v in data.dict().items() if k != MAX_FILES_FIELD}
+    if not isinstance(data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data, files
+
+
+def _get(model, pk, field: str):
+    obj = model.objects.filter(pk=pk).first() if pk is not None else None
+    if pk is not None and obj is None:
+        raise ValidationError({field: [f"No {model._meta.verbose_name} with id {pk}."]})
+    return obj
+
+
+class TicketCreate(ApiMixin, APIView):
+    scopes = {"write": Scope.TICKETS_WRITE}
+
+    @extend_schema(
+        operation_id="tickets_create",
+        request=TicketCreateInput,
+        responses={201: TicketDetailSerializer},
+    )
+    def post(self, request):
+        data, files = checked(TicketCreateInput, request)
+        help_topic = _get(HelpTopic, data.get("help_topic"), "help_topic")
+        department = _get(Department, data.get("department"), "department")
+        requester_data = data["requester"]
+        with acting_via(via(request)):
+            requester = guest_user_get_or_create(
+                email=requester_data["email"], display_name=requester_data.get("name", "")[:150]
+            )
+            ticket = services.ticket_create(
+                requester=requester,
+                by=request.user,
+                subject=data["subject"],
+                body=data["body"],
+                help_topic=help_topic,
+                department=department,
+                priority=PRIORITIES.get(data.get("priority")),
+                source=Source.API,
+                attachments=files,
+            )
+        return ticket_detail_response(request, ticket.number, status=status.HTTP_201_CREATED)
+
+
+class EntryCreate(ApiMixin, APIView):
+    """A reply (emailed to the requester) or an internal note."""
+
+    service = None  # set by as_view(): ticket_reply or ticket_add_note
+
+    def post(self, request, number):
+        ticket = access.ticket_get_for_agent(user=request.user, number=number)
+        data, files = checked(TextInput, request)
+        with acting_via(via(request)):
+            entry = type(self).service(
+                ticket=ticket,
+                body=data["body"],
+                by=request.user,
+                attachments=files,
+                source=Source.API,
+            )
+        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class ReplyCreate(EntryCreate):
+    scopes = {"write": Scope.REPLIES_WRITE}
+    service = staticmethod(services.ticket_reply)
+
+    @extend_schema(
+        operation_id="tickets_reply", request=TextInput, responses={201: EntrySerializer}
+    )
+    def post(self, request, number):
+        return super().post(request, number)
+
+
+class NoteCreate(EntryCreate):
+    scopes = {"write": Scope.NOTES_WRITE}
+    service = staticmethod(services.ticket_add_note)
+
+    @extend_schema(
+        operation_id="tickets_note", request=TextInput, responses={201: EntrySerializer}
+    )
+    def post(self, request, number):
+        return super().post(request, number)
+
+
+def _assign(ticket, by, data):
+    agent = None
+    if data["agent"] is not None:
+        agent = access.assignable_agents(ticket.department).filter(pk=data["agent"]).first()
+        if agent is None:
+            raise ValidationError({"agent": ["No agent of this ticket's department has that id."]})
+        agent = Agent.objects.select_related("user").get(pk=agent.pk)
+    return services.ticket_assign(ticket=ticket, agent=agent, by=by)
+
+
+# name -> (input, call): the action table's rows, as the desk's ticket page offers them.
+ACTION_CALLS = {
+    "claim": (NoInput, lambda t, by, d: services.ticket_claim(ticket=t, by=by)),
+    "assign": (AssignInput, _assign),
+    "transfer": (
+        TransferInput,
+        lambda t, by, d: services.ticket_transfer(
+            ticket=t, department=_get(Department, d["department"], "department"), by=by
+        ),
+    ),
+    "priority": (
+        PriorityInput,
+        lambda t, by, d: services.ticket_set_priority(
+            ticket=t, priority=PRIORITIES[d["priority"]], by=by
+        ),
+    ),
+    "plan": (
+        PlanInput,
+        lambda t, by, d: services.ticket_set_plan(
+            ticket=t, plan=_get(SLAPlan, d["sla_plan"], "sla_plan"), by=by
+        ),
+    ),
+    **{
+        action.name: (
+            NoInput,
+            lambda t, by, d, name=action.name: services.ticket_change_status(
+                ticket=t, action=name, by=by
+            ),
+        )
+        for action in TICKET_ACTIONS.values()
+        if action.target is not None
+    },
+}
+
+
+class TicketAction(ApiMixin, APIView):
+    """One action of the action table: claim, assign, transfer, priority, plan, and the
+    status moves (pending, resolve, close, reopen...). A move the ticket's status does not
+    allow is a 409 with the message the ticket page shows."""
+
+    scopes = {"write": Scope.TICKETS_WRITE}
+
+    @extend_schema(operation_id="tickets_action", request=None, responses=TicketDetailSerializer)
+    def post(self, request, number, name):
+        if name not in ACTION_CALLS:
+            raise Http404(f"No action {name!r}; the actions are {', '.join(ACTION_CALLS)}.")
+        make_input, call = ACTION_CALLS[name]
+        ticket = access.ticket_get_for_agent(user=request.user, number=number)
+        data, _files = checked(make_input, request)
+        with acting_via(via(request)):
+            call(ticket, request.user, data)
+        return ticket_detail_response(request, ticket.number)
+
+
+class TicketCollection(TicketCreate, TicketList):
+    """/api/v1/tickets/: GET lists (tickets:read), POST opens one (tickets:write)."""
+
+    scopes = {"read": Scope.TICKETS_READ, "write": Scope.TICKETS_WRITE}
