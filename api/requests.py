@@ -110,3 +110,17 @@ class PlanInput(StrictSerializer):
 
 class NoInput(StrictSerializer):
     pass
+
+
+class AfterQuery(StrictSerializer):
+    after = serializers.IntegerField(min_value=0, max_value=BIGINT, default=0)
+    limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=100)
+
+
+class PeopleQuery(AfterQuery):
+    email = serializers.CharField(required=False, max_length=254)
+
+
+class UserCreateInput(StrictSerializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True)

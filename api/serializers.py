@@ -132,3 +132,57 @@ class TicketDetailSerializer(TicketSerializer):
         data = super().to_representation(ticket)
         return {name: value for name, value in data.items() if value is not None or name
                 not in ("thread", "events")}  # fmt: skip
+
+
+class HelpTopicSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    department = NamedSerializer()
+    sla_plan_id = serializers.IntegerField(allow_null=True)
+    default_priority = serializers.SerializerMethodField()
+    is_active = serializers.BooleanField()
+
+    def get_default_priority(self, topic) -> str:
+        return Priority(topic.default_priority).name.lower()
+
+
+class SLAPlanSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    first_response_minutes = serializers.IntegerField(allow_null=True)
+    next_response_minutes = serializers.IntegerField(allow_null=True)
+    resolution_minutes = serializers.IntegerField(allow_null=True)
+    is_active = serializers.BooleanField()
+
+
+class AgentDetailSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    user = PersonSerializer()
+    departments = serializers.SerializerMethodField()
+
+    def get_departments(self, agent) -> list[dict]:
+        return [{"department": m.department_id, "role": m.role} for m in agent.memberships.all()]
+
+
+class UserSerializer(PersonSerializer):
+    time_zone = serializers.CharField()
+    date_joined = serializers.DateTimeField()
+    is_guest = serializers.SerializerMethodField()
+
+    def get_is_guest(self, user) -> bool:
+        return not user.has_usable_password()
+
+
+class FeedEventSerializer(EventSerializer):
+    ticket = serializers.IntegerField(source="ticket.number")
+
+
+class OwnTicketSerializer(serializers.Serializer):
+    """A ticket as its requester sees it: no internal fields."""
+
+    number = serializers.IntegerField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    department = NamedSerializer()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()

@@ -2,7 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import web.converters  # noqa: F401  (registers <ticket_number:...>)
-from api import views, writes
+from api import reference, views, writes
 
 app_name = "api"
 
@@ -18,6 +18,13 @@ urlpatterns = [
         writes.TicketAction.as_view(),
         name="action",
     ),
+    path("v1/me/tickets/", reference.MyTickets.as_view(), name="my_tickets"),
+    path("v1/help-topics/", reference.HelpTopicList.as_view(), name="help_topics"),
+    path("v1/sla-plans/", reference.SLAPlanList.as_view(), name="sla_plans"),
+    path("v1/agents/", reference.AgentList.as_view(), name="agents"),
+    path("v1/users/", reference.UserCollection.as_view(), name="users"),
+    path("v1/users/<int:pk>/", reference.UserDetail.as_view(), name="user"),
+    path("v1/events/", reference.EventFeed.as_view(), name="events"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so
     # the page keeps our Content-Security-Policy.

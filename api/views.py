@@ -86,7 +86,7 @@ class DepartmentList(ApiMixin, generics.ListAPIView):
 # Tickets ---------------------------------------------------------------------------------
 
 
-def _query(serializer_class, request):
+def query_of(serializer_class, request):
     query = serializer_class(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return query.validated_data
@@ -110,7 +110,7 @@ class TicketList(ApiMixin, APIView):
         )
     )  # fmt: skip
     def get(self, request):
-        query = _query(TicketListQuery, request)
+        query = query_of(TicketListQuery, request)
         if not access.is_agent(request.user):
             raise PermissionDenied("Only agents list tickets here; requesters use /api/v1/me/.")
         page = ticket_list_for_agent(
@@ -165,7 +165,7 @@ class TicketDetailView(ApiMixin, APIView):
         responses=TicketDetailSerializer,
     )
     def get(self, request, number):
-        query = _query(TicketDetailQuery, request)
+        query = query_of(TicketDetailQuery, request)
         return ticket_detail_response(request, number, include=query.get("include", set()))
 
 
