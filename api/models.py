@@ -79,3 +79,31 @@ class ApiKey(models.Model):
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an Idempotency-Key: its first answer, replayed to a retry of the
+    same request within a day (api/idempotency.py)."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "Being answered"
+        DONE = "done", "Answered"
+
+    # Whose Idempotency-Key it is ("key:<id>" for an API key, "user:<id>" for a session):
+    # keys are the client's, so two clients may use the same one.
+    owner = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_FLIGHT)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="api_idempotency_once"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="api_idempotency_created")]
+
+    def __str__(self):
+        return self.key

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Department
+from api.idempotency import Replay, idempotency_claim, idempotency_record
 from api.models import ApiKey, Scope
 from api.requests import PRIORITIES, TicketDetailQuery, TicketListQuery
 from api.serializers import TicketDetailSerializer, TicketSerializer
@@ -26,10 +27,23 @@ ANY_KEY = "*"
 
 
 class ApiMixin:
-    """What every API view shares: the rate-limit headers on every answer."""
+    """What every API view shares: Idempotency-Key on POST (api/idempotency.py), and the
+    rate-limit headers on every answer."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authenticated, permitted, throttled
+        request._idempotency_row = idempotency_claim(request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, Replay):
+            return exc.response()
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        row = getattr(request, "_idempotency_row", None)
+        if row is not None:
+            idempotency_record(row, response)
         rate_limit_headers(request, response)
         return response
 

@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
     "mail-process-pending": {"task": "mail.process_pending", "schedule": 60.0},
     # Replies and admin notices still owed for oversized mail (mail/oversized.py).
     "mail-answer-oversized": {"task": "mail.answer_oversized_owed", "schedule": 60.0},
+    # Idempotency-Keys of the API older than a day (api/idempotency.py).
+    "api-prune-idempotency-keys": {"task": "api.prune_idempotency_keys", "schedule": 3600.0},
     # Drafts of tickets closed over 30 days ago (tickets.services.drafts_prune).
     "prune-drafts": {"task": "tickets.prune_drafts", "schedule": 24 * 60 * 60.0},
 }
