@@ -594,7 +594,7 @@ def check(planned: list[Planned], *, seeded: list[Seeded], ticket_floor: int, en
         if row is None or row[0] == InboundMessage.Status.PENDING or not row[1]:
             lost += 1
             continue
-        status, outcome, ticket_id, entry_id = row
+        _status, outcome, ticket_id, entry_id = row
         if outcome != expected_outcome[message.kind]:
             wrong += 1
         elif message.kind != "auto" and entry_id is None:
@@ -735,6 +735,33 @@ def store_all(mailbox, planned: list[Planned]) -> float:
     return time.perf_counter() - started
 
 
+def profile(planned: list[Planned], *, sort: str) -> None:
+    """inbound_process in this process under cProfile, for each stored row: where the time
+    goes (no worker, no Celery: only the processing itself)."""
+    import cProfile
+    import pstats
+
+    from mail.models import InboundMessage
+    from mail.processing import inbound_process
+
+    ids = list(
+        InboundMessage.objects.filter(message_id__in=[m.message_id for m in planned])
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    profiler = cProfile.Profile()
+    started = time.perf_counter()
+    profiler.enable()
+    for pk in ids:
+        inbound_process(inbound_id=pk)
+    profiler.disable()
+    elapsed = time.perf_counter() - started
+    print(f"profile: {len(ids)} rows in {elapsed:.1f} s, {elapsed * 1000 / len(ids):.1f} ms each")
+    stats = pstats.Stats(profiler).sort_stats(sort)
+    stats.print_stats(40)
+    stats.print_callees(r"processing.py:\d+\((inbound_process|_process|_new_ticket|_into_ticket)\)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000)
@@ -745,6 +772,11 @@ def main() -> None:
         "--paced", type=int, default=-1, help="messages of the paced phase (default: 5%%)"
     )
     parser.add_argument("--no-kill", action="store_true", help="a clean run, no SIGKILL")
+    parser.add_argument(
+        "--profile",
+        choices=["cumulative", "tottime"],
+        help="instead of the run: cProfile inbound_process in-process on the stored rows",
+    )
     parser.add_argument(
         "--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     )
@@ -789,6 +821,10 @@ def main() -> None:
     )
     stored_s = store_all(desk.mailbox, planned)
     print(f"stored {len(planned):,} ledger rows in {stored_s:.1f} s, no worker running")
+    if args.profile:
+        profile(planned, sort=args.profile)
+        clear_broker(args)
+        return
 
     run = run_workers(args, len(planned), scratch)
     try:
