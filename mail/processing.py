@@ -48,6 +48,18 @@ CUT = "[The message is longer than a ticket entry holds; the whole of it is kept
 NOTE_COMMAND = "#note"
 
 Outcome = InboundMessage.Outcome
+# What processing writes to a ledger row.
+PROCESSED_FIELDS = [
+    "attempts",
+    "status",
+    "outcome",
+    "reason",
+    "ticket",
+    "entry",
+    "from_address",
+    "subject",
+    "processed_at",
+]
 
 
 class Unprocessable(Exception):
@@ -91,7 +103,8 @@ def inbound_process(*, inbound_id: int) -> InboundMessage | None:
             row.outcome, row.reason = result.outcome, result.reason
             row.ticket, row.entry = result.ticket, result.entry
         row.processed_at = timezone.now()
-        row.save()
+        # Never the raw bytes again: they are the one part of the row that never changes.
+        row.save(update_fields=PROCESSED_FIELDS)
     return row
 
 
@@ -168,6 +181,7 @@ def _processed_elsewhere(row: InboundMessage, message: ParsedMessage) -> Inbound
         )
         .exclude(pk=row.pk)
         .exclude(outcome=Outcome.DUPLICATE)
+        .defer("raw")
         .order_by("processed_at", "id")
         .first()
     )
