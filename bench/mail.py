@@ -48,12 +48,20 @@ How to read it:
     service_per_s    tickets per second from ticket_create called directly (2 processes).
     ratio            messages_per_s / service_per_s; the issue's target is at least 0.5.
     p50_ms, p95_ms   paced phase, ledger row to processed, at half the measured rate.
+    CPU per message  CPU seconds of the worker's processes (main and pool) and of their
+    / per ticket     PostgreSQL backends per message, and of the baseline's processes and
+                     backends per ticket; cpu_ratio = per ticket / per message. Unlike the
+                     rates, these hardly move with what else the shared cores are running.
 
 Absolute rates vary 2x between days on the shared two-core machines; the ratio, measured
 in one run, is the figure to compare. The last line is JSON.
 
     DATABASE_URL=postgres://postgres@localhost:5432/helpdesk_bench_mail \\
     REDIS_URL=redis://127.0.0.1:6379/11 .venv/bin/python bench/mail.py --messages 2000
+
+`--profile cumulative` (or `tottime`) stores the messages and then, instead of the run,
+calls `inbound_process` on each in this process under cProfile and prints where the time
+goes.
 
 The Redis database it is given is the bench's own: the script clears its Celery queue and
 the outbox's wake-up key before and after the run.
@@ -387,6 +395,54 @@ def start_worker(args, log_path: Path):
     return worker, time.time()
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return children
+
+
+def cpu_snapshot(args, pids: list[int]) -> dict[int, float]:
+    """CPU seconds so far of `pids`, their children, and this database's PostgreSQL
+    backends but the bench's own: what the work costs, whatever else the cores run."""
+    import psycopg2
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        ours = cursor.fetchone()[0]
+    admin = psycopg2.connect(args.database_url)
+    with admin.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND pid <> %s",
+            [ours],
+        )
+        backends = [row[0] for row in cursor.fetchall()]
+    admin.close()
+    every = [*pids, *(child for pid in pids for child in _children(pid)), *backends]
+    return {pid: _cpu_seconds(pid) for pid in every}
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
 def _redis(args):
     import redis
 
@@ -456,6 +512,7 @@ def run_workers(args, count: int, logs: Path) -> dict:
     """Process the stored rows: kill the worker halfway, restart, recover. Returns figures."""
     timeout = 120 + count * 0.5
     worker, ready = start_worker(args, logs / "worker-1.log")
+    cpu_before = cpu_snapshot(args, [worker.pid])
     if args.no_kill:
         try:
             _wait(lambda: _pending() == 0, timeout=timeout, what="the worker to finish")
@@ -463,10 +520,18 @@ def run_workers(args, count: int, logs: Path) -> dict:
             worker.stop()
             raise
         end = _last_processed_after(ready)
-        return {"worker": worker, "active_s": end - ready, "killed_at": None, "recovered": 0}
+        cpu = cpu_used(cpu_before, cpu_snapshot(args, [worker.pid]))
+        return {
+            "worker": worker,
+            "active_s": end - ready,
+            "cpu_s": cpu,
+            "killed_at": None,
+            "recovered": 0,
+        }
     try:
         left = count // 2
         _wait(lambda: _pending() <= left, timeout=timeout, what="half the rows", interval=0.05)
+        cpu = cpu_used(cpu_before, cpu_snapshot(args, [worker.pid]))
         worker.kill()  # SIGKILL to the whole process group, as a crashed machine
     finally:
         worker.stop()
@@ -478,14 +543,17 @@ def run_workers(args, count: int, logs: Path) -> dict:
         f"({done_before_kill / (killed - ready):.1f} rows/s until then)"
     )
     worker, ready2 = start_worker(args, logs / "worker-2.log")
+    cpu_before = cpu_snapshot(args, [worker.pid])
     try:
         recovery = _drain_and_recover(args, timeout=timeout, killed=killed, ready=ready2)
+        cpu += cpu_used(cpu_before, cpu_snapshot(args, [worker.pid]))
     except BaseException:
         worker.stop()
         raise
     return {
         "worker": worker,
         "active_s": (killed - ready) + (recovery["end"] - ready2),
+        "cpu_s": cpu,
         "killed_at": done_before_kill,
         "pre_kill_per_s": done_before_kill / (killed - ready),
         "restart_s": ready2 - killed,
@@ -640,7 +708,7 @@ def check(planned: list[Planned], *, seeded: list[Seeded], ticket_floor: int, en
 # The baseline: ticket_create itself ----------------------------------------------------
 
 
-def _baseline_child(specs, requester_ids, topic_id, barrier, results) -> None:
+def _baseline_child(specs, requester_ids, topic_id, barrier, results, release) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
 
@@ -667,11 +735,12 @@ def _baseline_child(specs, requester_ids, topic_id, barrier, results) -> None:
             html=content.html,
         )
     elapsed = time.perf_counter() - started
-    connection.close()
     results.put((len(specs), elapsed))
+    release.wait(timeout=60)  # alive until the parent has read our CPU time
+    connection.close()
 
 
-def run_baseline(*, count: int, desk: Desk, processes: int = CONCURRENCY) -> dict:
+def run_baseline(args, *, count: int, desk: Desk, processes: int = CONCURRENCY) -> dict:
     """`count` tickets through ticket_create, split over `processes` forked processes."""
     import multiprocessing
 
@@ -687,22 +756,27 @@ def run_baseline(*, count: int, desk: Desk, processes: int = CONCURRENCY) -> dic
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
+    release = context.Event()
     children = [
         context.Process(
             target=_baseline_child,
-            args=(specs[k::processes], requester_ids, desk.topic.pk, barrier, results),
+            args=(specs[k::processes], requester_ids, desk.topic.pk, barrier, results, release),
         )
         for k in range(processes)
     ]
     for child in children:
         child.start()
+    pids = [child.pid for child in children]
     barrier.wait(timeout=120)
     started = time.perf_counter()
+    cpu_before = cpu_snapshot(args, pids)
     parts = [results.get(timeout=120 + count) for _ in children]
     elapsed = time.perf_counter() - started
+    cpu = cpu_used(cpu_before, cpu_snapshot(args, pids))
+    release.set()
     for child in children:
         child.join(timeout=30)
-    return {"created": sum(n for n, _ in parts), "elapsed_s": elapsed}
+    return {"created": sum(n for n, _ in parts), "elapsed_s": elapsed, "cpu_s": cpu}
 
 
 # Putting it together ------------------------------------------------------------------
@@ -759,7 +833,9 @@ def profile(planned: list[Planned], *, sort: str) -> None:
     print(f"profile: {len(ids)} rows in {elapsed:.1f} s, {elapsed * 1000 / len(ids):.1f} ms each")
     stats = pstats.Stats(profiler).sort_stats(sort)
     stats.print_stats(40)
-    stats.print_callees(r"processing.py:\d+\((inbound_process|_process|_new_ticket|_into_ticket)\)")
+    stats.print_callees(
+        r"processing.py:\d+\((inbound_process|_process|_new_ticket|_into_ticket)\)"
+    )
 
 
 def main() -> None:
@@ -829,9 +905,11 @@ def main() -> None:
     run = run_workers(args, len(planned), scratch)
     try:
         messages_per_s = len(planned) / run["active_s"]
+        mail_cpu_ms = run["cpu_s"] * 1000 / len(planned)
         print(
             f"mail: {len(planned):,} messages in {run['active_s']:.1f} s of worker time: "
-            f"{messages_per_s:.1f} messages/s"
+            f"{messages_per_s:.1f} messages/s; CPU per message {mail_cpu_ms:.1f} ms "
+            "(worker processes and their PostgreSQL backends)"
         )
         latency = {"paced": 0, "p50_ms": None, "p95_ms": None}
         if later:
@@ -855,21 +933,24 @@ def main() -> None:
     )
 
     baseline_floor = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first()
-    baseline = run_baseline(count=len(planned), desk=desk)
+    baseline = run_baseline(args, count=len(planned), desk=desk)
     service_per_s = baseline["created"] / baseline["elapsed_s"]
     made = Ticket.objects.filter(pk__gt=baseline_floor).count()
     assert made == baseline["created"] == len(planned), (made, baseline)
+    service_cpu_ms = baseline["cpu_s"] * 1000 / made
     print(
         f"service: {made:,} tickets through ticket_create in {CONCURRENCY} processes in "
-        f"{baseline['elapsed_s']:.1f} s: {service_per_s:.1f} tickets/s"
+        f"{baseline['elapsed_s']:.1f} s: {service_per_s:.1f} tickets/s; CPU per ticket "
+        f"{service_cpu_ms:.1f} ms (processes and their PostgreSQL backends)"
     )
     sent = Notification.objects.filter(sent_at__isnull=False).count() - sent_before
     unsent = Notification.objects.filter(sent_at__isnull=True).count()
     print(f"outbox: {unsent:,} emails queued, {sent} sent during the run")
     ratio = messages_per_s / service_per_s
+    cpu_ratio = service_cpu_ms / mail_cpu_ms
     print(
         f"ratio: {ratio:.2f} (mail / ticket_create; target >= 0.5: "
-        f"{'met' if ratio >= 0.5 else 'NOT met'})"
+        f"{'met' if ratio >= 0.5 else 'NOT met'}); by CPU per item: {cpu_ratio:.2f}"
     )
     clear_broker(args)
     summary = {
@@ -877,6 +958,9 @@ def main() -> None:
         "messages_per_s": round(messages_per_s, 1),
         "service_per_s": round(service_per_s, 1),
         "ratio": round(ratio, 3),
+        "cpu_ms_per_message": round(mail_cpu_ms, 1),
+        "cpu_ms_per_ticket": round(service_cpu_ms, 1),
+        "cpu_ratio": round(cpu_ratio, 3),
         "p50_ms": round(latency["p50_ms"]) if latency["p50_ms"] is not None else None,
         "p95_ms": round(latency["p95_ms"]) if latency["p95_ms"] is not None else None,
         "paced_messages": latency["paced"],
