@@ -23,7 +23,7 @@ from accounts.services import guest_user_get_or_create
 from mail.loops import Automation, classify
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import ParsedMessage, Part, parse_message, summary_of
-from mail.threading import Role, role_of, thread_for, user_of
+from mail.threading import Role, role_of_user, thread_for, user_of
 from tickets import access
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput, TicketError
@@ -193,7 +193,8 @@ def _processed_elsewhere(row: InboundMessage, message: ParsedMessage) -> Inbound
 def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation) -> Result:
     if automation.auto_reply:
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
-    role = role_of(message.sender.address, ticket)
+    sender = user_of(message.sender.address)
+    role = role_of_user(sender, ticket)
     content = _Content.of(message)
     if role in (Role.REQUESTER, Role.COLLABORATOR):
         if not automation.automated:
@@ -201,7 +202,7 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
         entry = ticket_add_message(
             ticket=ticket,
             body=content.body,
-            by=user_of(message.sender.address),
+            by=sender,
             attachments=content.files,
             html=message.html,
             quoted=message.quoted,
@@ -210,11 +211,11 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
         )
         return Result(Outcome.MESSAGE, ticket, entry)
     if role is Role.AGENT:
-        return Result(Outcome.MESSAGE, ticket, _agent_reply(ticket, message, content))
+        return Result(Outcome.MESSAGE, ticket, _agent_reply(ticket, message, content, sender))
     entry = ticket_add_external_message(
         ticket=ticket,
         body=content.body,
-        author=user_of(message.sender.address),
+        author=sender,
         by=SYSTEM,
         attachments=content.files,
         html=message.html,
@@ -223,8 +224,7 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
     return Result(Outcome.NON_PARTICIPANT, ticket, entry, f"from {message.sender.address}")
 
 
-def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content"):
-    agent = user_of(message.sender.address)
+def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content", agent):
     first, _, rest = content.body.partition("\n")
     if first.strip().lower() == NOTE_COMMAND:
         return ticket_add_note(
@@ -246,13 +246,15 @@ def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content"):
 def _new_ticket(
     mailbox: Mailbox, message: ParsedMessage, automation: Automation, *, follows: Ticket | None
 ) -> Result:
-    requester = user_of(message.sender.address)
-    if requester is None:
-        if not mailbox.allow_unknown_senders:
-            return Result(Outcome.REFUSED, reason=f"unknown sender {message.sender.address}")
+    if mailbox.allow_unknown_senders:
+        # The known user, or a new guest: one look-up, not one here and one in there.
         requester = guest_user_get_or_create(
             email=message.sender.address, display_name=message.sender.name[:150]
         )
+    else:
+        requester = user_of(message.sender.address)
+        if requester is None:
+            return Result(Outcome.REFUSED, reason=f"unknown sender {message.sender.address}")
     if not requester.is_active:
         return Result(Outcome.REFUSED, reason=f"disabled account {message.sender.address}")
     content = _Content.of(message)

@@ -74,7 +74,11 @@ def user_of(address: str) -> User | None:
 
 
 def role_of(address: str, ticket: Ticket) -> Role:
-    user = user_of(address)
+    return role_of_user(user_of(address), ticket)
+
+
+def role_of_user(user: User | None, ticket: Ticket) -> Role:
+    """The role of the user behind a sender's address (None: nobody we know)."""
     if user is None or not user.is_active:
         return Role.OUTSIDER
     if ticket.requester_id == user.pk:
