@@ -50,11 +50,16 @@ How to read it:
     p50_ms, p95_ms   paced phase, ledger row to processed, at half the measured rate.
     CPU per message  CPU seconds of the worker's processes (main and pool) and of their
     / per ticket     PostgreSQL backends per message, and of the baseline's processes and
-                     backends per ticket; cpu_ratio = per ticket / per message. Unlike the
-                     rates, these hardly move with what else the shared cores are running.
+                     backends per ticket; cpu_ratio = per ticket / per message. They move
+                     less than the rates with what else the shared cores are running.
 
 Absolute rates vary 2x between days on the shared two-core machines; the ratio, measured
-in one run, is the figure to compare. The last line is JSON.
+in one run, is the figure to compare. The mail phase and the baseline run one after the
+other, though, so other work on the cores that starts or stops between them moves the
+ratio too (0.24 to 0.33 seen for the same code): compare cpu_ratio, or several runs. The
+mail side is also the one that waits more on a busy machine: about 33 queries per new
+ticket against ticket_create's 15, and each round trip to PostgreSQL gives up the core.
+The last line is JSON.
 
     DATABASE_URL=postgres://postgres@localhost:5432/helpdesk_bench_mail \\
     REDIS_URL=redis://127.0.0.1:6379/11 .venv/bin/python bench/mail.py --messages 2000
