@@ -1,5 +1,6 @@
 """People and organisation: users (email login), departments, agents and their roles."""
 
+import functools
 import zoneinfo
 
 from django.conf import settings
@@ -11,8 +12,15 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    # available_timezones() walks the tz database on disk at every call (30 ms, most of a
+    # guest user's creation); what is installed does not change while a process runs.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in _known_time_zones():
         raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
 
 

@@ -24,7 +24,7 @@ from mail.bounces import BounceReport, Recipient, read_bounce
 from mail.loops import Automation, classify, is_our_own
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import ParsedMessage, Part, parse_message, summary_of
-from mail.threading import Role, our_notification_for, role_of, thread_for, user_of
+from mail.threading import Role, our_notification_for, role_of_user, thread_for, user_of
 from tickets import access
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput, TicketError
@@ -51,6 +51,18 @@ CUT = "[The message is longer than a ticket entry holds; the whole of it is kept
 NOTE_COMMAND = "#note"
 
 Outcome = InboundMessage.Outcome
+# What processing writes to a ledger row.
+PROCESSED_FIELDS = [
+    "attempts",
+    "status",
+    "outcome",
+    "reason",
+    "ticket",
+    "entry",
+    "from_address",
+    "subject",
+    "processed_at",
+]
 
 
 class Unprocessable(Exception):
@@ -94,7 +106,8 @@ def inbound_process(*, inbound_id: int) -> InboundMessage | None:
             row.outcome, row.reason = result.outcome, result.reason
             row.ticket, row.entry = result.ticket, result.entry
         row.processed_at = timezone.now()
-        row.save()
+        # Never the raw bytes again: they are the one part of the row that never changes.
+        row.save(update_fields=PROCESSED_FIELDS)
     return row
 
 
@@ -155,6 +168,7 @@ def _processed_elsewhere(row: InboundMessage, message: ParsedMessage) -> Inbound
         )
         .exclude(pk=row.pk)
         .exclude(outcome=Outcome.DUPLICATE)
+        .defer("raw")
         .order_by("processed_at", "id")
         .first()
     )
@@ -210,7 +224,8 @@ def _bounce_summary(report: BounceReport, failures: list[Recipient], automation)
 def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation) -> Result:
     if automation.auto_reply:
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
-    role = role_of(message.sender.address, ticket)
+    sender = user_of(message.sender.address)
+    role = role_of_user(sender, ticket)
     content = _Content.of(message)
     if role in (Role.REQUESTER, Role.COLLABORATOR):
         if not automation.automated:
@@ -218,7 +233,7 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
         entry = ticket_add_message(
             ticket=ticket,
             body=content.body,
-            by=user_of(message.sender.address),
+            by=sender,
             attachments=content.files,
             html=message.html,
             quoted=message.quoted,
@@ -227,11 +242,11 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
         )
         return Result(Outcome.MESSAGE, ticket, entry)
     if role is Role.AGENT:
-        return Result(Outcome.MESSAGE, ticket, _agent_reply(ticket, message, content))
+        return Result(Outcome.MESSAGE, ticket, _agent_reply(ticket, message, content, sender))
     entry = ticket_add_external_message(
         ticket=ticket,
         body=content.body,
-        author=user_of(message.sender.address),
+        author=sender,
         by=SYSTEM,
         attachments=content.files,
         html=message.html,
@@ -240,8 +255,7 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
     return Result(Outcome.NON_PARTICIPANT, ticket, entry, f"from {message.sender.address}")
 
 
-def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content"):
-    agent = user_of(message.sender.address)
+def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content", agent):
     first, _, rest = content.body.partition("\n")
     if first.strip().lower() == NOTE_COMMAND:
         return ticket_add_note(
@@ -263,13 +277,15 @@ def _agent_reply(ticket: Ticket, message: ParsedMessage, content: "_Content"):
 def _new_ticket(
     mailbox: Mailbox, message: ParsedMessage, automation: Automation, *, follows: Ticket | None
 ) -> Result:
-    requester = user_of(message.sender.address)
-    if requester is None:
-        if not mailbox.allow_unknown_senders:
-            return Result(Outcome.REFUSED, reason=f"unknown sender {message.sender.address}")
+    if mailbox.allow_unknown_senders:
+        # The known user, or a new guest: one look-up, not one here and one in there.
         requester = guest_user_get_or_create(
             email=message.sender.address, display_name=message.sender.name[:150]
         )
+    else:
+        requester = user_of(message.sender.address)
+        if requester is None:
+            return Result(Outcome.REFUSED, reason=f"unknown sender {message.sender.address}")
     if not requester.is_active:
         return Result(Outcome.REFUSED, reason=f"disabled account {message.sender.address}")
     content = _Content.of(message)

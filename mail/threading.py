@@ -11,6 +11,8 @@ import enum
 import re
 from dataclasses import dataclass
 
+from django.db.models.functions import Lower
+
 from accounts.models import User
 from mail.models import InboundMessage
 from mail.parsing import ParsedMessage
@@ -76,11 +78,21 @@ def _by_subject_tag(message: ParsedMessage) -> Thread | None:
 
 
 def user_of(address: str) -> User | None:
-    return User.objects.filter(email__iexact=address).first() if address else None
+    # LOWER(email) is what the case-insensitive unique index holds: an index lookup, where
+    # email__iexact (UPPER(...)) would scan every user, once or more per message.
+    if not address:
+        return None
+    return (
+        User.objects.alias(email_lower=Lower("email")).filter(email_lower=address.lower()).first()
+    )
 
 
 def role_of(address: str, ticket: Ticket) -> Role:
-    user = user_of(address)
+    return role_of_user(user_of(address), ticket)
+
+
+def role_of_user(user: User | None, ticket: Ticket) -> Role:
+    """The role of the user behind a sender's address (None: nobody we know)."""
     if user is None or not user.is_active:
         return Role.OUTSIDER
     if ticket.requester_id == user.pk:
