@@ -1,9 +1,15 @@
-"""Show times in the viewer's own zone: each user chooses theirs on the profile page."""
+"""Per-request concerns of signed-in people: their time zone, their session's activity."""
 
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.utils import timezone
+
+from accounts.sessions import session_idle_expired, session_touch
 
 
 class UserTimeZoneMiddleware:
+    """Show times in the viewer's own zone: each user chooses theirs on the profile page."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -17,3 +23,23 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+IDLE_MESSAGE = "You were signed out after a while without activity. Please sign in again."
+
+
+class SessionActivityMiddleware:
+    """Ends agents' sessions left idle too long, and records each session's last activity
+    (at most once a minute: accounts/sessions.py). After the auth and messages middleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated and session_idle_expired(request):
+            logout(request)
+            messages.info(request, IDLE_MESSAGE)
+        response = self.get_response(request)
+        if request.user.is_authenticated:
+            session_touch(request=request, user=request.user)
+        return response
