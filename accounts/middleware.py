@@ -1,7 +1,10 @@
 """Per-request concerns of signed-in people: their time zone, their session's activity."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import HttpResponse
+from django.shortcuts import resolve_url
 from django.utils import timezone
 
 from accounts.sessions import session_idle_expired, session_touch
@@ -39,7 +42,12 @@ class SessionActivityMiddleware:
         if request.user.is_authenticated and session_idle_expired(request):
             logout(request)
             messages.info(request, IDLE_MESSAGE)
+            if request.headers.get("HX-Request"):
+                # A partial would swap the login page into the page: htmx loads it whole.
+                return HttpResponse(
+                    status=204, headers={"HX-Redirect": resolve_url(settings.LOGIN_URL)}
+                )
         response = self.get_response(request)
-        if request.user.is_authenticated:
+        if request.user.is_authenticated and not getattr(request, "session_background", False):
             session_touch(request=request, user=request.user)
         return response

@@ -26,6 +26,10 @@ TOUCH_INTERVAL_SECONDS = 60
 # and for agents, the idle limit in seconds.
 SEEN_KEY = "_seen"
 IDLE_KEY = "_idle_limit"
+# The session row outlives the idle limit by this much, so that someone coming back a
+# little later is told why they were signed out (the limit itself is checked against the
+# time kept in the session, by session_idle_expired); after that it simply expires.
+IDLE_GRACE_SECONDS = 24 * 60 * 60
 
 
 # Devices: a short label from the user agent -------------------------------------------
@@ -60,6 +64,12 @@ def device_label(user_agent: str) -> str:
 # Recording activity -------------------------------------------------------------------
 
 
+def session_background(request) -> None:
+    """Say that the page made this request on its own (a poll, a heartbeat), not the
+    person: it does not count as activity, so an open tab never keeps an agent signed in."""
+    request.session_background = True
+
+
 def session_idle_expired(request) -> bool:
     """True when an agent's session went unused for longer than its idle limit."""
     limit = request.session.get(IDLE_KEY)
@@ -82,7 +92,7 @@ def session_touch(*, request, user) -> UserSession | None:
     if is_agent(user):
         limit = settings.AGENT_SESSION_IDLE_MINUTES * 60
         session[IDLE_KEY] = limit
-        session.set_expiry(limit)  # the session row expires too, should nobody come back
+        session.set_expiry(limit + IDLE_GRACE_SECONDS)
     try:
         with transaction.atomic():
             row, _ = UserSession.objects.update_or_create(
@@ -176,5 +186,5 @@ def sessions_end_for_user(*, user, keep_session_key: str | None = None) -> int:
 
 def sessions_prune_expired() -> int:
     """Delete expired sessions (and so their side rows), as `clearsessions` does."""
-    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
-    return deleted
+    _, deleted = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted.get(Session._meta.label, 0)
