@@ -192,7 +192,7 @@ admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
     # "Which groups may touch SLA plans?": filter by the models their permissions cover.
     list_filter = ("permissions__content_type",)
 
