@@ -1,16 +1,101 @@
 """Admin for people and organisation: users, departments, agents and their roles."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import Count, Prefetch
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import AuditKind, audit_csv_rows, audit_record
 from accounts.forms import TimeZoneFormField
-from accounts.models import Agent, Department, DepartmentMembership, User
+from accounts.models import Agent, AuditEntry, Department, DepartmentMembership, User
+from accounts.services import membership_record, user_password_changed
+
+# Form fields whose values are secrets: named in the audit log only when they really
+# changed (a kept value echoed back is no change), and their values never.
+SECRET_FIELDS = {"password", "password1", "password2", "usable_password", "imap_password"}
+
+
+class AuditedAdminMixin:
+    """Adds, changes and deletions made in this admin go to the security audit log, with
+    the names of the fields that changed (never a value) and what changed in the inlines."""
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        message = super().construct_change_message(request, form, formsets, add)
+        request._audit_changed = {
+            "fields": _changed_field_names(form),
+            "related": [part for part in message if "name" in next(iter(part.values()))],
+        }
+        return message
+
+    def log_addition(self, request, obj, message):
+        self._audit(request, AuditKind.ADMIN_ADDED, obj)
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        self._audit(request, AuditKind.ADMIN_CHANGED, obj)
+        return super().log_change(request, obj, message)
+
+    def log_deletions(self, request, queryset):
+        for obj in queryset:
+            self._audit(request, AuditKind.ADMIN_DELETED, obj)
+        return super().log_deletions(request, queryset)
+
+    def _audit(self, request, kind, obj):
+        changed = getattr(request, "_audit_changed", None) or {}
+        audit_record(
+            kind=kind,
+            request=request,
+            target=obj,
+            data={"model": obj._meta.label_lower, **changed},
+        )
+
+
+def _changed_field_names(form) -> list[str]:
+    names = []
+    for name in form.changed_data:
+        if name in SECRET_FIELDS:
+            before = form.initial.get(name)
+            after = getattr(form, "cleaned_data", {}).get(name)
+            if not after or after == before:
+                continue
+            name = "password" if name.startswith("password") else name
+        if name not in names:
+            names.append(name)
+    return names
+
+
+class MembershipAuditMixin:
+    """Department memberships added, re-roled or removed through an inline are recorded as
+    the services record them (accounts.services.membership_record)."""
+
+    def save_formset(self, request, form, formset, change):
+        previous = {f.instance.pk: f.initial.get("role") for f in formset.initial_forms}
+        super().save_formset(request, form, formset, change)
+        if formset.model is not DepartmentMembership:
+            return
+        for membership in formset.new_objects:
+            membership_record(
+                kind=AuditKind.MEMBERSHIP_ADDED, membership=membership, request=request
+            )
+        for membership, fields in formset.changed_objects:
+            if "role" in fields:
+                membership_record(
+                    kind=AuditKind.MEMBERSHIP_ROLE_CHANGED,
+                    membership=membership,
+                    request=request,
+                    previous_role=previous.get(membership.pk),
+                )
+        for membership in formset.deleted_objects:
+            membership_record(
+                kind=AuditKind.MEMBERSHIP_REMOVED, membership=membership, request=request
+            )
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -53,7 +138,7 @@ class IsAgentFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     fieldsets = (
@@ -93,12 +178,21 @@ class UserAdmin(DjangoUserAdmin):
     def is_agent(self, obj: User) -> bool:
         return hasattr(obj, "agent")
 
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # Saved: the user's other sessions end (all of them, unless it is the admin's
+            # own password), as after any password change.
+            user = self.get_object(request, unquote(id))
+            user_password_changed(user=user, by=request.user, request=request)
+        return response
+
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(DjangoGroupAdmin):
+class GroupAdmin(AuditedAdminMixin, DjangoGroupAdmin):
     # "Which groups may touch SLA plans?": filter by the models their permissions cover.
     list_filter = ("permissions__content_type",)
 
@@ -133,7 +227,7 @@ class AgentMembershipInline(MembershipInline):
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(MembershipAuditMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "email", "manager", "default_sla_plan", "agent_count", "is_active")
     list_filter = ("is_active", "default_sla_plan")
     list_select_related = ("manager__user", "default_sla_plan")
@@ -151,7 +245,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Agent)
-class AgentAdmin(admin.ModelAdmin):
+class AgentAdmin(MembershipAuditMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "email", "department_roles", "is_active")
     list_filter = ("is_active", "memberships__department", "memberships__role")
     list_select_related = ("user",)
@@ -186,3 +280,60 @@ class AgentAdmin(admin.ModelAdmin):
             f"{membership.department} ({membership.get_role_display()})"
             for membership in obj.memberships.all()
         )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The security audit log: read only; exported as CSV by the action."""
+
+    list_display = ("created_at", "kind", "actor_label", "ip_address", "target", "summary")
+    list_filter = (
+        "kind",
+        ("actor", admin.RelatedOnlyFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    )
+    date_hierarchy = "created_at"
+    search_fields = ("actor_label", "target_label", "ip_address")
+    list_select_related = False
+    actions = ("export_csv",)
+    fields = (
+        "created_at",
+        "kind",
+        "actor",
+        "actor_label",
+        "ip_address",
+        "user_agent",
+        "target_type",
+        "target_id",
+        "target_label",
+        "data",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Target", ordering="target_label")
+    def target(self, obj: AuditEntry) -> str:
+        if not obj.target_type:
+            return "-"
+        return f"{obj.target_label} ({obj.target_type} {obj.target_id})"
+
+    @admin.display(description="Details")
+    def summary(self, obj: AuditEntry) -> str:
+        return ", ".join(f"{key}: {value}" for key, value in sorted(obj.data.items()))[:200]
+
+    @admin.action(description="Export selected entries as CSV")
+    def export_csv(self, request, queryset):
+        stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+        response = StreamingHttpResponse(
+            audit_csv_rows(queryset), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
+        return response

@@ -99,4 +99,6 @@ class QueuedPasswordResetForm(PasswordResetForm):
     """Django's reset form, with the email made and sent by the worker (accounts/emails.py)."""
 
     def save(self, **kwargs):
-        user_request_password_reset(email=self.cleaned_data["email"])
+        user_request_password_reset(
+            email=self.cleaned_data["email"], request=kwargs.get("request")
+        )

@@ -6,7 +6,9 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -187,3 +189,86 @@ class DepartmentMembership(models.Model):
 
     def __str__(self):
         return f"{self.agent} in {self.department} ({self.get_role_display()})"
+
+
+class AuditEntry(models.Model):
+    """One security-relevant event: who did what, from where, to what (accounts/audit.py).
+
+    Written only by accounts.audit.audit_record, read only (admin, CSV export), and pruned
+    after AUDIT_RETENTION_DAYS. The actor and the target are copied as labels too, so an
+    entry still says who and what after either is deleted.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN_SUCCEEDED = "login_succeeded", "Login succeeded"
+        LOGIN_FAILED = "login_failed", "Login failed"
+        LOGOUT = "logout", "Logout"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_RESET_COMPLETED = "password_reset_completed", "Password reset completed"
+        TWO_FACTOR_ENROLLED = "two_factor_enrolled", "Two-factor enrolled"
+        TWO_FACTOR_REMOVED = "two_factor_removed", "Two-factor removed"
+        TWO_FACTOR_RESET = "two_factor_reset", "Two-factor reset by an admin"
+        SESSION_ENDED = "session_ended", "Session ended by its user"
+        AGENT_CREATED = "agent_created", "Agent created"
+        MEMBERSHIP_ADDED = "membership_added", "Department membership added"
+        MEMBERSHIP_ROLE_CHANGED = "membership_role_changed", "Department role changed"
+        MEMBERSHIP_REMOVED = "membership_removed", "Department membership removed"
+        ADMIN_ADDED = "admin_added", "Added in the admin"
+        ADMIN_CHANGED = "admin_changed", "Changed in the admin"
+        ADMIN_DELETED = "admin_deleted", "Deleted in the admin"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    # The target, generic: "accounts.user", its primary key, and what it was called.
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=255, blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = "audit log entry"
+        verbose_name_plural = "audit log"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["created_at"], name="accounts_audit_created"),
+            models.Index(fields=["kind", "created_at"], name="accounts_audit_kind"),
+            models.Index(fields=["actor", "created_at"], name="accounts_audit_actor"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.actor_label or 'nobody'})"
+
+
+class UserSession(models.Model):
+    """What we know of one signed-in session, beside Django's own session row.
+
+    Keyed by the session (deleted with it: logout, expiry, "end this session"), so the
+    profile page can list a person's sessions without decoding every session. Updated at
+    most once a minute per session (accounts/sessions.py), so requests stay cheap.
+    """
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, related_name="user_session")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="user_sessions"
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_seen_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user} from {self.ip_address or 'an unknown address'}"

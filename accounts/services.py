@@ -5,7 +5,9 @@ from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.audit import AuditKind, audit_record
 from accounts.models import Agent, Department, DepartmentMembership, User
+from accounts.sessions import sessions_end_for_user
 from common.enqueue import enqueue_on_commit
 
 # The task that makes and sends account emails (accounts/tasks.py registers it).
@@ -80,9 +82,32 @@ def _validate_role(role: str) -> None:
         raise ValidationError({"role": f"{role!r} is not a department role."})
 
 
+def _membership_data(membership: DepartmentMembership, **extra) -> dict:
+    return {
+        "agent": {"id": membership.agent_id, "label": str(membership.agent)},
+        "department": {"id": membership.department_id, "label": str(membership.department)},
+        "role": membership.role,
+        **extra,
+    }
+
+
+def membership_record(*, kind, membership: DepartmentMembership, by=None, request=None, **extra):
+    """The audit entry of a membership change, from a service or the admin's inlines."""
+    audit_record(
+        kind=kind,
+        actor=by,
+        request=request,
+        target=membership.agent.user,
+        data=_membership_data(membership, **extra),
+    )
+
+
 @transaction.atomic
-def agent_create(*, user: User, departments: dict[Department, str]) -> Agent:
-    """Make a user an agent, with a role ("agent" or "manager") in each department."""
+def agent_create(*, user: User, departments: dict[Department, str], by=None) -> Agent:
+    """Make a user an agent, with a role ("agent" or "manager") in each department.
+
+    `by` is who did it, for the audit log (None: set-up code, the demo, a directory sync).
+    """
     for role in departments.values():
         _validate_role(role)
     if Agent.objects.filter(user=user).exists():
@@ -90,15 +115,20 @@ def agent_create(*, user: User, departments: dict[Department, str]) -> Agent:
     agent = Agent(user=user)
     agent.full_clean()
     agent.save()
-    DepartmentMembership.objects.bulk_create(
+    memberships = DepartmentMembership.objects.bulk_create(
         DepartmentMembership(agent=agent, department=department, role=role)
         for department, role in departments.items()
     )
+    audit_record(kind=AuditKind.AGENT_CREATED, actor=by, target=user, data={"agent": agent.pk})
+    for membership in memberships:
+        membership_record(kind=AuditKind.MEMBERSHIP_ADDED, membership=membership, by=by)
     return agent
 
 
 @transaction.atomic
-def agent_set_role(*, agent: Agent, department: Department, role: str) -> DepartmentMembership:
+def agent_set_role(
+    *, agent: Agent, department: Department, role: str, by=None
+) -> DepartmentMembership:
     """Give an agent a role in a department, joining it if need be."""
     _validate_role(role)
     membership = (
@@ -110,9 +140,17 @@ def agent_set_role(*, agent: Agent, department: Department, role: str) -> Depart
         membership = DepartmentMembership(agent=agent, department=department, role=role)
         membership.full_clean()
         membership.save()
+        membership_record(kind=AuditKind.MEMBERSHIP_ADDED, membership=membership, by=by)
     elif membership.role != role:
+        previous = membership.role
         membership.role = role
         membership.save(update_fields=["role"])
+        membership_record(
+            kind=AuditKind.MEMBERSHIP_ROLE_CHANGED,
+            membership=membership,
+            by=by,
+            previous_role=previous,
+        )
     return membership
 
 
@@ -134,12 +172,14 @@ def department_create(
 
 
 @transaction.atomic
-def department_set_manager(*, department: Department, manager: Agent | None) -> Department:
+def department_set_manager(
+    *, department: Department, manager: Agent | None, by=None
+) -> Department:
     """Name who receives the department's escalations; they get the manager role there."""
     department = Department.objects.select_for_update().get(pk=department.pk)
     if manager is not None:
         agent_set_role(
-            agent=manager, department=department, role=DepartmentMembership.Role.MANAGER
+            agent=manager, department=department, role=DepartmentMembership.Role.MANAGER, by=by
         )
     if department.manager_id != (manager.pk if manager else None):
         department.manager = manager
@@ -163,9 +203,15 @@ def user_request_signup(*, email: str, display_name: str = "") -> User:
     return user
 
 
-def user_request_password_reset(*, email: str) -> None:
+def user_request_password_reset(*, email: str, request=None) -> None:
     """A reset link for an address with a password; a guest gets the sign-up link instead."""
     user = _user_by_email(_normalize_email(email))
+    audit_record(
+        kind=AuditKind.PASSWORD_RESET_REQUESTED,
+        request=request,
+        target=user,
+        data={"email": _normalize_email(email)[:254], "known": user is not None},
+    )
     if user is None or not user.is_active:
         return
     kind = "password_reset" if user.has_usable_password() else "signup_confirm"
@@ -195,3 +241,17 @@ def user_update_profile(*, user: User, display_name: str, time_zone: str) -> Use
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=["display_name", "time_zone"])
     return user
+
+
+@transaction.atomic
+def user_password_changed(*, user: User, by, request=None, kind=AuditKind.PASSWORD_CHANGED) -> int:
+    """After a new password is saved (by its owner, an admin, or a reset link): every
+    other session of the user ends, and the audit log says so. The request's own session
+    stays when it is the user's (Django's update_session_auth_hash already refreshed it).
+    How many sessions were ended."""
+    keep = None
+    if request is not None and getattr(request.user, "pk", None) == user.pk:
+        keep = request.session.session_key
+    ended = sessions_end_for_user(user=user, keep_session_key=keep)
+    audit_record(kind=kind, actor=by, request=request, target=user, data={"sessions_ended": ended})
+    return ended

@@ -23,4 +23,7 @@ urlpatterns = [
     ),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("profile/", views.profile, name="profile"),
+    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("sessions/<int:pk>/end/", views.session_end_view, name="session_end"),
+    path("sessions/end-others/", views.sessions_end_others_view, name="sessions_end_others"),
 ]

@@ -9,12 +9,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.audit import AuditKind
 from accounts.forms import (
     ConfirmSignupForm,
     ProfileForm,
@@ -25,10 +27,24 @@ from accounts.forms import (
 from accounts.models import User
 from accounts.ratelimit import public_form_allowed
 from accounts.roles import is_agent
-from accounts.services import user_confirm_signup, user_request_signup, user_update_profile
+from accounts.services import (
+    user_confirm_signup,
+    user_password_changed,
+    user_request_signup,
+    user_update_profile,
+)
+from accounts.sessions import (
+    device_label,
+    session_end,
+    sessions_end_others,
+    user_sessions_list,
+)
 from accounts.tokens import signup_token_generator
 
 TOO_MANY = "We received many requests from you in a short time. Please try again later."
+PASSWORD_CHANGED = "Your password is changed. Other sessions signed out: {ended}."  # noqa: S105
+SESSION_ENDED = "That session is signed out."
+OTHER_SESSIONS_ENDED = "Other sessions signed out: {ended}."
 
 
 def landing_url(user) -> str:
@@ -129,6 +145,30 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user_password_changed(
+            user=form.user,
+            by=form.user,
+            request=self.request,
+            kind=AuditKind.PASSWORD_RESET_COMPLETED,
+        )
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    # Django's view keeps this session signed in (update_session_auth_hash); the service
+    # ends every other one.
+    form_class = PasswordChangeForm
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:profile")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        ended = user_password_changed(user=form.user, by=form.user, request=self.request)
+        messages.success(self.request, PASSWORD_CHANGED.format(ended=ended))
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
@@ -150,4 +190,36 @@ def profile(request):
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "sessions": _sessions_for_page(request)},
+    )
+
+
+def _sessions_for_page(request) -> list[dict]:
+    current = request.session.session_key
+    return [
+        {
+            "row": row,
+            "device": device_label(row.user_agent),
+            "is_current": row.session_id == current,
+        }
+        for row in user_sessions_list(user=request.user)
+    ]
+
+
+@login_required
+@require_POST
+def session_end_view(request, pk: int):
+    session_end(user=request.user, session_id=pk, request=request)
+    messages.success(request, SESSION_ENDED)
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def sessions_end_others_view(request):
+    ended = sessions_end_others(user=request.user, request=request)
+    messages.success(request, OTHER_SESSIONS_ENDED.format(ended=ended))
+    return redirect("accounts:profile")

@@ -80,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Agents' idle sessions end here; every session's last activity is recorded.
+    "accounts.middleware.SessionActivityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "web.security.PermissionsPolicyMiddleware",
@@ -142,12 +144,33 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 # rest of the window (accounts/forms.py).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=15 * 60)
+# https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#using-argon2-with-django
+# Argon2 for new passwords; the others only verify older hashes, which Django rehashes
+# with Argon2 at the owner's next login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# SESSIONS AND THE AUDIT LOG (docs/decisions/0023-audit-log-and-sessions.md)
+# ------------------------------------------------------------------------------
+# Database sessions (Django's default), so a person can list and end theirs: each has a row
+# in accounts.UserSession beside it (accounts/sessions.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Agents' sessions end after this long without a request; requesters keep Django's
+# SESSION_COOKIE_AGE (two weeks).
+AGENT_SESSION_IDLE_MINUTES = env.int("AGENT_SESSION_IDLE_MINUTES", default=8 * 60)
+# Security audit log entries older than this are deleted by beat (accounts.prune_audit_log).
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
 
 # CACHES
 # ------------------------------------------------------------------------------
@@ -213,6 +236,9 @@ CELERY_BEAT_SCHEDULE = {
     "api-prune-idempotency-keys": {"task": "api.prune_idempotency_keys", "schedule": 3600.0},
     # Drafts of tickets closed over 30 days ago (tickets.services.drafts_prune).
     "prune-drafts": {"task": "tickets.prune_drafts", "schedule": 24 * 60 * 60.0},
+    # Audit log entries past AUDIT_RETENTION_DAYS, and expired sessions (accounts/tasks.py).
+    "prune-audit-log": {"task": "accounts.prune_audit_log", "schedule": 24 * 60 * 60.0},
+    "prune-sessions": {"task": "accounts.prune_sessions", "schedule": 60 * 60.0},
 }
 
 # PORTAL: INTAKE, ATTACHMENTS, ABUSE

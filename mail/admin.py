@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.template.defaultfilters import filesizeformat, pluralize
 from django.utils import timezone
 
+from accounts.admin import AuditedAdminMixin
 from mail.models import InboundMessage, Mailbox
 from mail.processing import inbound_process
 from mail.services import inbound_retry
@@ -66,7 +67,7 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = MailboxForm
     list_display = ("address", "department", "transport", "is_active", "health", "last_fetched_at")
     list_filter = ("transport", "is_active", "department")

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 
+from accounts.admin import AuditedAdminMixin
 from accounts.forms import TimeZoneFormField
 from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
 
@@ -83,7 +84,7 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = BusinessCalendarForm
     list_display = ("name", "time_zone", "interval_count", "holiday_count")
     list_filter = ("time_zone",)
@@ -110,7 +111,7 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 
 
 @admin.register(SLAPlan)
-class SLAPlanAdmin(admin.ModelAdmin):
+class SLAPlanAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = (
         "name",
         "first_response",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 
+from accounts.admin import AuditedAdminMixin
 from accounts.models import Agent
 from sla.admin import BusinessCalendarAdmin, SLAPlanAdmin, format_minutes
 from sla.models import BusinessCalendar, SLAPlan
@@ -44,7 +45,7 @@ TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
 
 
 @admin.register(HelpTopic)
-class HelpTopicAdmin(admin.ModelAdmin):
+class HelpTopicAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "department", "sla_plan", "default_priority", "is_active")
     list_filter = ("is_active", "department", "sla_plan", "default_priority")
     list_select_related = ("department", "sla_plan")

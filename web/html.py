@@ -69,4 +69,4 @@ def entry_html(entry, url_of) -> SafeString:
         for attachment in entry.attachments.all()
         if attachment.content_id and attachment.is_image
     }
-    return mark_safe(sanitize_html(entry.body_html, images=images))  # noqa: S308 (nh3 output)
+    return mark_safe(sanitize_html(entry.body_html, images=images))  # noqa: S308 (nh3 output)  # nosec B308, B703 # nh3's sanitised output

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.sessions import session_background
 from desk.forms import BulkForm, QueueForm
 from desk.views.common import agent_required, form_errors, is_htmx
 from tickets import selectors, services
@@ -24,6 +25,11 @@ QUEUE_FILTER_FIELDS = (
 )
 
 
+# The id of the element whose every-30-seconds poll refreshes the list
+# (templates/desk/partials/queue_results.html); htmx names it in HX-Trigger.
+QUEUE_REFRESH_TRIGGER = "queue-results"
+
+
 def _ticket_url(number) -> str:
     return reverse("agent:ticket", args=[number])
 
@@ -34,6 +40,8 @@ def _ticket_url(number) -> str:
 @require_GET
 @agent_required
 def queue(request):
+    if request.headers.get("HX-Trigger") == QUEUE_REFRESH_TRIGGER:
+        session_background(request)  # the list's own refresh, not the agent's activity
     options = selectors.queue_options_for_agent(user=request.user)
     form = QueueForm(request.GET, options=options)
     data = form.cleaned()

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.sessions import session_background
 from desk import presence
 from desk.forms import (
     AssignForm,
@@ -260,6 +261,7 @@ def action(request, number, name):
 @agent_required
 def heartbeat(request, number):
     """Presence: the agent has the page open (and is writing); answers who else is there."""
+    session_background(request)  # the page's heartbeat, not the agent's activity
     ticket = access.ticket_get_for_agent(user=request.user, number=number)
     presence.presence_touch(
         ticket_id=ticket.pk, user=request.user, writing=request.POST.get("writing") == "1"

@@ -57,3 +57,5 @@ def test_every_task_on_the_beat_schedule_is_registered():
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks, name
     assert settings.CELERY_BEAT_SCHEDULE["prune-drafts"]["task"] == "tickets.prune_drafts"
+    assert settings.CELERY_BEAT_SCHEDULE["prune-audit-log"]["task"] == "accounts.prune_audit_log"
+    assert settings.CELERY_BEAT_SCHEDULE["prune-sessions"]["task"] == "accounts.prune_sessions"

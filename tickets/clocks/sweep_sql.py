@@ -61,7 +61,7 @@ def insert(
             arrays = ", ".join(f"%s::{kind}[]" for kind in columns.values())
             fixed = "".join(", %s" for _ in constants)
             cursor.execute(
-                f"INSERT INTO {table} ({names}) SELECT v.*{fixed} FROM UNNEST({arrays}) AS v",
+                f"INSERT INTO {table} ({names}) SELECT v.*{fixed} FROM UNNEST({arrays}) AS v",  # nosec B608 # table and column names from the models; values are placeholders
                 [
                     *constants.values(),
                     *(pg_array(column) for column in zip(*rows, strict=True)),
@@ -70,7 +70,7 @@ def insert(
         else:
             marks = ", ".join("%s" for _ in range(len(columns) + len(constants)))
             cursor.executemany(
-                f"INSERT INTO {table} ({names}) VALUES ({marks})",
+                f"INSERT INTO {table} ({names}) VALUES ({marks})",  # nosec B608 # table and column names from the models; values are placeholders
                 [(*row, *constants.values()) for row in rows],
             )
 
@@ -87,5 +87,5 @@ def allocate_event_ids(count: int) -> list[int]:
         )
         return [row[0] for row in rows]
     # SQLite writers hold the database lock for the whole transaction (IMMEDIATE mode).
-    top = fetch(f"SELECT COALESCE(MAX(id), 0) FROM {EVENT}", {})[0][0]
+    top = fetch(f"SELECT COALESCE(MAX(id), 0) FROM {EVENT}", {})[0][0]  # nosec B608 # table and column names from the models; values are placeholders
     return list(range(top + 1, top + 1 + count))
