@@ -3,12 +3,11 @@ generated parameters and bodies, no answer is a server error, and every document
 answer matches the schema."""
 
 import pytest
+import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-
-import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
@@ -53,6 +52,4 @@ def auth(make_key, desk):
 )
 def test_no_input_makes_the_api_fail(case, auth):
     response = case.call(headers=auth)
-    case.validate_response(
-        response, checks=[not_a_server_error, response_schema_conformance]
-    )
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
