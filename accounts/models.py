@@ -217,6 +217,9 @@ class AuditEntry(models.Model):
         ADMIN_ADDED = "admin_added", "Added in the admin"
         ADMIN_CHANGED = "admin_changed", "Changed in the admin"
         ADMIN_DELETED = "admin_deleted", "Deleted in the admin"
+        API_KEY_CREATED = "api_key_created", "API key created"
+        API_KEY_CHANGED = "api_key_changed", "API key changed"
+        API_KEY_REVOKED = "api_key_revoked", "API key revoked"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)

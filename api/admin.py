@@ -115,9 +115,11 @@ class ApiKeyAdmin(admin.ModelAdmin):
             "requests_per_minute": form.checked.requests_per_minute,
         }
         if change:
-            api_key_update(key=obj, by=request.user, **settings)
+            api_key_update(key=obj, by=request.user, request=request, **settings)
             return
-        issued = api_key_create(user=form.cleaned_data["user"], by=request.user, **settings)
+        issued = api_key_create(
+            user=form.cleaned_data["user"], by=request.user, request=request, **settings
+        )
         obj.pk, obj.prefix = issued.key.pk, issued.key.prefix
         obj._state.adding = False
         request._issued_api_key = issued.plaintext
@@ -145,5 +147,5 @@ class ApiKeyAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request, queryset):
         for key in queryset:
-            api_key_revoke(key=key, by=request.user)
+            api_key_revoke(key=key, by=request.user, request=request)
         messages.success(request, f"Revoked {queryset.count()} key(s).")

@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import AuditKind, audit_record
 from accounts.roles import is_agent, is_system
 from api.models import OSTICKET_SCOPES, ApiKey, Scope
 from tickets.errors import InvalidInput
@@ -109,9 +110,20 @@ def api_key_settings_check(
     )
 
 
-def api_key_create(*, user, by, **settings) -> IssuedKey:
-    """Make a key acting as `user` (an active agent); `by` must be a superuser. The
-    settings are api_key_settings_check's."""
+def _audit(kind, key: ApiKey, by, request, **data) -> None:
+    # The key's settings, never its secret.
+    audit_record(
+        kind=kind,
+        actor=None if is_system(by) else by,
+        request=request,
+        target=key,
+        data={"acts_as": key.user.email, "scopes": key.scopes, **data},
+    )
+
+
+def api_key_create(*, user, by, request=None, **settings) -> IssuedKey:
+    """Make a key acting as `user` (an active agent); `by` must be a superuser (or the
+    system: the management command). The settings are api_key_settings_check's."""
     _require_admin(by, "create")
     checked = api_key_settings_check(user=user, **settings)
     prefix = _unused_prefix()
@@ -132,10 +144,18 @@ def api_key_create(*, user, by, **settings) -> IssuedKey:
             )
     except IntegrityError:  # the same name (or prefix) saved at the same moment
         raise InvalidInput(f"There is already a key named {checked.name!r}.") from None
+    _audit(
+        AuditKind.API_KEY_CREATED,
+        key,
+        by,
+        request,
+        networks=key.allowed_networks,
+        any_address=key.allow_any_address,
+    )
     return IssuedKey(key, f"{KEY_PREFIX}_{prefix}_{secret}")
 
 
-def api_key_update(*, key: ApiKey, by, **settings) -> ApiKey:
+def api_key_update(*, key: ApiKey, by, request=None, **settings) -> ApiKey:
     """Change what a key may do (never its secret: make a new key for that)."""
     _require_admin(by, "change")
     checked = api_key_settings_check(user=key.user, exclude_pk=key.pk, **settings)
@@ -160,6 +180,14 @@ def api_key_update(*, key: ApiKey, by, **settings) -> ApiKey:
                 "requests_per_minute",
             ]
         )
+        _audit(
+            AuditKind.API_KEY_CHANGED,
+            key,
+            by,
+            request,
+            networks=key.allowed_networks,
+            any_address=key.allow_any_address,
+        )
     return key
 
 
@@ -178,7 +206,7 @@ def _unused_prefix() -> str:
             return prefix
 
 
-def api_key_revoke(*, key: ApiKey, by) -> ApiKey:
+def api_key_revoke(*, key: ApiKey, by, request=None) -> ApiKey:
     """Stop a key for good (a revoked key is kept, for the history that names it)."""
     _require_admin(by, "revoke")
     with transaction.atomic():
@@ -186,6 +214,7 @@ def api_key_revoke(*, key: ApiKey, by) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
+            _audit(AuditKind.API_KEY_REVOKED, key, by, request)
     return key
 
 

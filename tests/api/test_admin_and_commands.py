@@ -127,3 +127,28 @@ def test_the_command_explains_what_is_wrong(desk, arguments, message):
 def test_revoking_an_unknown_key_is_an_error():
     with pytest.raises(CommandError, match="No API key named"):
         call_command("api_key_revoke", "nope")
+
+
+def test_keys_made_changed_and_revoked_are_in_the_audit_log(admin_client, desk):
+    from accounts.models import AuditEntry
+
+    admin_client.post(
+        ADD,
+        {
+            "name": "Audited",
+            "user": desk.agent.user.pk,
+            "scopes": ["tickets:read"],
+            "requests_per_minute": 60,
+        },
+        REMOTE_ADDR="198.51.100.7",
+    )
+    key = ApiKey.objects.get(name="Audited")
+    admin_client.post(
+        "/admin/api/apikey/", {"action": "revoke", "_selected_action": [key.pk]}, follow=True
+    )
+    call_command("api_key_revoke", "Audited", stdout=io.StringIO())  # already: no entry
+    entries = AuditEntry.objects.filter(target_type="api.apikey", target_id=str(key.pk))
+    created, revoked = entries.order_by("id")
+    assert (created.kind, revoked.kind) == ("api_key_created", "api_key_revoked")
+    assert created.ip_address == "198.51.100.7" and created.data["scopes"] == ["tickets:read"]
+    assert "hd_" not in str(created.data)  # never the key itself
