@@ -27,11 +27,14 @@ def user_create(
     time_zone: str = "UTC",
     is_staff: bool = False,
     is_superuser: bool = False,
+    known_new: bool = False,
 ) -> User:
     """Create a user; without a password the user cannot log in until one is set.
 
     Password strength is checked by the forms where people choose passwords, not here:
-    this is also how seed data and tests create users.
+    this is also how seed data and tests create users. `known_new`: the caller has just
+    looked the address up, and the unique index refuses a race: the model's own unique
+    checks (two queries) are skipped.
     """
     user = User(
         email=_normalize_email(email),
@@ -44,7 +47,7 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.full_clean()
+    user.full_clean(validate_unique=not known_new, validate_constraints=not known_new)
     user.save()
     return user
 
@@ -69,7 +72,7 @@ def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
         # A savepoint of its own, so that losing a race to another request creating the
         # same guest leaves the caller's transaction usable.
         with transaction.atomic():
-            return user_create(email=normalized, display_name=display_name)
+            return user_create(email=normalized, display_name=display_name, known_new=True)
     except (IntegrityError, ValidationError):
         existing = _user_by_email(normalized)
         if existing is None:
