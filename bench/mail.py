@@ -30,8 +30,10 @@ must contain "bench"):
    one per message on each ticket. Auto-replies must make no entry and no acknowledgement.
 6. The baseline: the same number of tickets through `tickets.services.ticket_create`
    directly, in 2 forked processes (each its own connection, like the worker's 2 pool
-   processes), same body sizes, HTML share and attachments, by existing requesters, in
-   the same department and topic, so with the same clocks, events, search document and
+   processes), same body sizes, HTML share and attachments, each by a new requester made
+   with `guest_user_get_or_create` first (the domain's cost of a first ticket from a new
+   sender, which is what a new ticket by mail is; `--baseline-requesters existing` reuses
+   the seeded requesters instead), in the same department and topic, so with the same clocks, events, search document and
    outbox rows (acknowledgement and agents' notices).
 
 No email is sent in either: the outbox's wake-up key is held in the bench's Redis
@@ -713,11 +715,12 @@ def check(planned: list[Planned], *, seeded: list[Seeded], ticket_floor: int, en
 # The baseline: ticket_create itself ----------------------------------------------------
 
 
-def _baseline_child(specs, requester_ids, topic_id, barrier, results, release) -> None:
+def _baseline_child(specs, requester_ids, topic_id, barrier, results, release, new) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
 
     from accounts.models import User
+    from accounts.services import guest_user_get_or_create
     from tickets.models import HelpTopic, Source
     from tickets.services import ticket_create
 
@@ -726,7 +729,12 @@ def _baseline_child(specs, requester_ids, topic_id, barrier, results, release) -
     barrier.wait(timeout=120)
     started = time.perf_counter()
     for k, (subject, content) in enumerate(specs):
-        requester = requesters[k % len(requesters)]
+        if new:  # a first-time requester, as a new ticket by mail comes from a new sender
+            requester = guest_user_get_or_create(
+                email=f"baseline{os.getpid()}-{k}@example.org", display_name=f"Base {k}"
+            )
+        else:
+            requester = requesters[k % len(requesters)]
         ticket_create(
             requester=requester,
             by=requester,
@@ -765,7 +773,15 @@ def run_baseline(args, *, count: int, desk: Desk, processes: int = CONCURRENCY) 
     children = [
         context.Process(
             target=_baseline_child,
-            args=(specs[k::processes], requester_ids, desk.topic.pk, barrier, results, release),
+            args=(
+                specs[k::processes],
+                requester_ids,
+                desk.topic.pk,
+                barrier,
+                results,
+                release,
+                args.baseline_requesters == "new",
+            ),
         )
         for k in range(processes)
     ]
@@ -863,6 +879,13 @@ def main() -> None:
         "--paced", type=int, default=-1, help="messages of the paced phase (default: 5%%)"
     )
     parser.add_argument("--no-kill", action="store_true", help="a clean run, no SIGKILL")
+    parser.add_argument(
+        "--baseline-requesters",
+        choices=["new", "existing"],
+        default="new",
+        help="the baseline's requesters: a new guest per ticket, as each new ticket by mail "
+        "comes from a new sender (default), or the seeded requesters again",
+    )
     parser.add_argument(
         "--profile",
         choices=["cumulative", "tottime"],
@@ -972,6 +995,7 @@ def main() -> None:
         "messages": len(planned),
         "messages_per_s": round(messages_per_s, 1),
         "service_per_s": round(service_per_s, 1),
+        "baseline_requesters": args.baseline_requesters,
         "ratio": round(ratio, 3),
         "cpu_ms_per_message": round(mail_cpu_ms, 1),
         "cpu_ms_per_ticket": round(service_cpu_ms, 1),
