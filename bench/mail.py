@@ -33,8 +33,8 @@ must contain "bench"):
    processes), same body sizes, HTML share and attachments, each by a new requester made
    with `guest_user_get_or_create` first (the domain's cost of a first ticket from a new
    sender, which is what a new ticket by mail is; `--baseline-requesters existing` reuses
-   the seeded requesters instead), in the same department and topic, so with the same clocks, events, search document and
-   outbox rows (acknowledgement and agents' notices).
+   the seeded requesters instead), in the same department and topic, so with the same
+   clocks, events, search document and outbox rows (acknowledgement and agents' notices).
 
 No email is sent in either: the outbox's wake-up key is held in the bench's Redis
 database, so no send task is queued (the rows stay unsent in the outbox, as in intake.py),
