@@ -249,6 +249,8 @@ def osticket_ticket_create(*, key: ApiKey, request: TicketRequest) -> Ticket:
                 attachments=files,
                 # osTicket's autorespond=false: no acknowledgement to the requester.
                 automated=not request.autorespond,
+                # osTicket's alert=false: the department's agents are not told.
+                alert_agents=request.alert,
             )
             _afterwards(ticket, mapped, by)
     except NotPermitted as error:

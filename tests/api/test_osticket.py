@@ -137,11 +137,17 @@ def test_a_refused_file_is_named_in_the_ticket_and_the_others_are_kept(client, d
     assert Attachment.objects.count() == 2
 
 
-def test_autorespond_false_sends_no_acknowledgement(client, desk, key):
+def test_autorespond_and_alert_false_send_no_acknowledgement_and_no_alert(client, desk, key):
     quiet = {**documented_json(), "autorespond": False}
     assert post(client, "/api/tickets.json", quiet, key[1]).status_code == 201
     kinds = set(Notification.objects.values_list("kind", flat=True))
     assert Notification.Kind.REQUESTER_ACKNOWLEDGEMENT not in kinds
+
+    Notification.objects.all().delete()
+    unalerted = {**documented_json(), "email": "third@example.com", "alert": False}
+    assert post(client, "/api/tickets.json", unalerted, key[1]).status_code == 201
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert kinds == {Notification.Kind.REQUESTER_ACKNOWLEDGEMENT}
 
     loud = {**documented_json(), "email": "other@example.com"}
     assert post(client, "/api/tickets.json", loud, key[1]).status_code == 201
