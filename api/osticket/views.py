@@ -35,7 +35,6 @@ UNKNOWN_ERROR = "Unable to create new ticket: unknown error"
 # Ours: osTicket leaves these to PHP's limits and its web server.
 TOO_LARGE = "Request body too large"
 RATE_LIMITED = "API rate limit exceeded"
-UNAVAILABLE = "Service temporarily unavailable"
 
 RATE_WINDOW = 60
 
@@ -113,8 +112,10 @@ def tickets(request, format: str):
             return _email(request, key)
         return _structured(request, key, format)
     except DatabaseError:
+        # Not the input: the database. osTicket's 500 is what its clients retry on
+        # (automail.pl exits 75, so the MTA tries again; a 503 would make it bounce).
         logger.exception("osTicket API: the database failed")
-        return answer(503, UNAVAILABLE, Retry_After="60")
+        return answer(500, UNKNOWN_ERROR)
 
 
 def _structured(request, key: ApiKey, format: str) -> HttpResponse:

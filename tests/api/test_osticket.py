@@ -446,3 +446,65 @@ def test_an_email_without_headers_or_mailbox_is_400(client, desk, key):
     assert (response.status_code, text(response)) == (400, "Unable to parse email: no headers")
     response = post(client, "/api/tickets.email", message(), key[1], "text/plain")
     assert response.status_code == 400 and "no mailbox" in text(response)
+
+
+# -- as osTicket's clients send it, and what they read back --------------------------------
+
+
+def test_automail_pl_as_it_posts_gets_a_ticket_number(client, desk, key, it_mailbox):
+    # automail.pl: text/plain, its own User-Agent, the key in X-API-Key; 201 exits 0.
+    response = client.generic(
+        "POST",
+        "/api/tickets.email",
+        message(),
+        content_type="text/plain",
+        HTTP_X_API_KEY=key[1],
+        HTTP_USER_AGENT="osTicket API Client v1.14",
+    )
+    assert response.status_code == 201 and int(text(response)) == Ticket.objects.get().number
+
+
+def test_the_php_example_client_form_encoded_json_gets_a_ticket_number(client, desk, key):
+    # api_ticket_create.php: curl with CURLOPT_POSTFIELDS (a string: form-urlencoded) and
+    # "Expect:"; it casts the answer to an integer.
+    response = client.generic(
+        "POST",
+        "/api/tickets.json",
+        json.dumps(documented_json()),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_API_KEY=key[1],
+        HTTP_EXPECT="",
+        HTTP_USER_AGENT="osTicket API Client v1.8",
+    )
+    assert response.status_code == 201 and int(text(response)) == Ticket.objects.get().number
+
+
+def test_a_database_failure_is_osticket_s_500_which_its_clients_retry(
+    client, desk, key, monkeypatch
+):
+    from django.db import OperationalError
+
+    def down(**kwargs):
+        raise OperationalError("the server closed the connection")
+
+    monkeypatch.setattr(intake, "osticket_ticket_create", down)
+    response = post(client, "/api/tickets.json", documented_json(), key[1])
+    assert (response.status_code, text(response)) == (500, views.UNKNOWN_ERROR)
+
+
+def test_a_key_over_its_rate_is_429(client, desk, make_key):
+    _, plaintext = make_key(
+        scopes=["osticket:cron"], allowed_networks=["127.0.0.1"], requests_per_minute=2
+    )
+    codes = [post(client, "/api/tasks/cron", "", plaintext).status_code for _ in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_the_mapping_table_is_edited_in_the_admin(admin_client, desk):
+    response = admin_client.post(
+        "/admin/api/osticketmapping/add/",
+        {"kind": "topic", "osticket_id": "12", "our_id": str(desk.topic.pk), "note": "Billing"},
+    )
+    assert response.status_code == 302
+    assert OsTicketMapping.objects.get().our_id == str(desk.topic.pk)
+    assert admin_client.get("/admin/api/osticketmapping/").status_code == 200
