@@ -508,3 +508,50 @@ def test_the_mapping_table_is_edited_in_the_admin(admin_client, desk):
     assert response.status_code == 302
     assert OsTicketMapping.objects.get().our_id == str(desk.topic.pk)
     assert admin_client.get("/admin/api/osticketmapping/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/json; charset=utf-8",
+        "multipart/form-data; boundary=nothing",
+        "",
+    ],
+)
+def test_the_body_is_read_raw_whatever_the_content_type(client, desk, key, content_type):
+    response = post(client, "/api/tickets.json", documented_json(), key[1], content_type)
+    assert response.status_code == 201, text(response)
+
+
+def test_an_ipv6_client_in_the_key_s_range_is_let_in(client, desk, make_key):
+    _, plaintext = make_key(scopes=["osticket:tickets"], allowed_networks=["2001:db8::/64"])
+    response = client.generic(
+        "POST",
+        "/api/tickets.json",
+        json.dumps(documented_json()),
+        HTTP_X_API_KEY=plaintext,
+        REMOTE_ADDR="2001:db8::5",
+    )
+    assert response.status_code == 201
+    response = client.generic(
+        "POST", "/api/tickets.json", b"{}", HTTP_X_API_KEY=plaintext, REMOTE_ADDR="2001:db9::5"
+    )
+    assert (response.status_code, text(response)) == (401, views.KEY_NOT_FOUND)
+
+
+def test_an_email_the_mailbox_refuses_is_ticket_denied(client, desk, key, it_mailbox):
+    it_mailbox.allow_unknown_senders = False
+    it_mailbox.save(update_fields=["allow_unknown_senders"])
+    stranger = message(sender="Stranger <stranger@example.com>")
+    response = post(client, "/api/tickets.email", stranger, key[1], "text/plain")
+    assert (response.status_code, text(response)) == (403, "Ticket denied")
+    assert not Ticket.objects.exists()
+
+
+def test_an_email_without_a_sender_is_kept_quarantined_and_400(client, desk, key, it_mailbox):
+    response = post(client, "/api/tickets.email", message(sender=""), key[1], "text/plain")
+    assert response.status_code == 400
+    assert text(response).startswith("Unable to create new ticket: validation errors:\nerr: ")
+    assert InboundMessage.objects.get().status == InboundMessage.Status.QUARANTINED
