@@ -29,7 +29,7 @@ JSON_EMPTY = "No errors"
 XML_ERROR = "XML error: {reason} at line {line}:{column}"
 # Ours: osTicket's expat would expand the entities (or give up on them); we refuse the DTD.
 XML_ENTITIES = "XML error: entity declarations are not allowed"
-XML_EMPTY = "XML error: no ticket element"
+XML_UNREADABLE = "XML error: cannot read the document (its encoding, or its depth)"
 POORLY_ENCODED = "{name}: Poorly encoded base64 data"
 
 # The keys osTicket's TicketApiController knows, and the ones it takes from its forms.
@@ -219,13 +219,12 @@ def parse_xml(body: bytes) -> TicketRequest:
             XML_ERROR.format(reason=expat.ErrorString(error.code), line=line, column=column)
         ) from None
     except (ValueError, LookupError, RecursionError):
-        raise Malformed(XML_EMPTY) from None
-    if root.tag != "ticket":
-        ticket = root.find("ticket")
-        if ticket is None:
-            raise Malformed(XML_EMPTY)
-        root = ticket
+        raise Malformed(XML_UNREADABLE) from None
     request = TicketRequest()
+    if root.tag != "ticket":
+        # osTicket takes another root for a field it does not know: validation errors follow.
+        request.unknown.append(str(root.tag))
+        return request
     for key, value in root.attrib.items():
         _take(request, key, value)
     for child in root:

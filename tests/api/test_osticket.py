@@ -555,3 +555,9 @@ def test_an_email_without_a_sender_is_kept_quarantined_and_400(client, desk, key
     assert response.status_code == 400
     assert text(response).startswith("Unable to create new ticket: validation errors:\nerr: ")
     assert InboundMessage.objects.get().status == InboundMessage.Status.QUARANTINED
+
+
+def test_xml_with_another_root_is_a_validation_error_as_in_osticket(client, desk, key):
+    response = post(client, "/api/tickets.xml", "<other><name>x</name></other>", key[1])
+    assert response.status_code == 400
+    assert text(response).startswith("Unable to create new ticket: validation errors:\n")
