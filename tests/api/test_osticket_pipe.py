@@ -17,9 +17,10 @@ from tickets.models import Ticket
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def pipe(raw: bytes, *, mailbox="it@theoffice.example", database=None):
+def pipe(raw: bytes, *, mailbox="it@theoffice.example", database=None, **extra_env):
     env = {
         **os.environ,
+        **extra_env,
         "DATABASE_URL": database or database_url(settings.DATABASES["default"]),
         "CELERY_TASK_ALWAYS_EAGER": "1",
         "LOG_LEVEL": "WARNING",
@@ -91,3 +92,10 @@ def test_a_database_that_is_down_is_75_so_the_mta_tries_again():
     result = pipe(message(), database="postgres://postgres@127.0.0.1:9/helpdesk")
     assert result.returncode == 75
     assert b"database is unavailable" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_a_message_too_large_is_recorded_by_its_headers_and_0(it):
+    result = pipe(message(body="x" * 5000), MAIL_MAX_MESSAGE_BYTES="1000")
+    assert result.returncode == 0 and b"too large" in result.stdout
+    row = InboundMessage.objects.get()
+    assert row.outcome == InboundMessage.Outcome.TOO_LARGE and not Ticket.objects.exists()
