@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from api.keys import api_key_create, api_key_revoke, api_key_settings_check, api_key_update
-from api.models import OSTICKET_SCOPES, ApiKey, Scope
+from api.models import OSTICKET_SCOPES, ApiKey, OsTicketMapping, Scope
 from tickets.errors import InvalidInput
 
 
@@ -149,3 +149,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(key=key, by=request.user, request=request)
         messages.success(request, f"Revoked {queryset.count()} key(s).")
+
+
+@admin.register(OsTicketMapping)
+class OsTicketMappingAdmin(admin.ModelAdmin):
+    """osTicket's ids for our help topics, departments, plans, agents, statuses and
+    priorities: what osTicket's clients send in topicId, deptId and the rest."""
+
+    list_display = ["kind", "osticket_id", "our_id", "note"]
+    list_filter = ["kind"]
+    search_fields = ["note", "our_id"]

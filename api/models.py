@@ -107,3 +107,37 @@ class IdempotentRequest(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class OsTicketMapping(models.Model):
+    """An osTicket id and what it stands for here, so that osTicket's clients can keep
+    sending `topicId`, `deptId`, `slaId`, `staffId`, `statusId` and `priorityId`
+    (filled in by hand in the admin, later by the osTicket importer)."""
+
+    class Kind(models.TextChoices):
+        TOPIC = "topic", "Help topic (topicId)"
+        DEPARTMENT = "department", "Department (deptId)"
+        SLA = "sla", "SLA plan (slaId)"
+        STAFF = "staff", "Agent (staffId)"
+        STATUS = "status", "Status (statusId)"
+        PRIORITY = "priority", "Priority (priorityId)"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    osticket_id = models.PositiveIntegerField()
+    our_id = models.CharField(
+        max_length=64,
+        help_text="The id of our help topic, department, SLA plan or agent; for a status "
+        "its value (pending, resolved, closed); for a priority its number (1 low to 4 "
+        "urgent).",
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="osTicket's name for it.")
+
+    class Meta:
+        ordering = ["kind", "osticket_id"]
+        verbose_name = "osTicket id mapping"
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "osticket_id"], name="osticket_mapping_once"),
+        ]
+
+    def __str__(self):
+        return f"osTicket {self.kind} {self.osticket_id} → {self.our_id}"

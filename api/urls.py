@@ -1,8 +1,9 @@
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import web.converters  # noqa: F401  (registers <ticket_number:...>)
 from api import reference, views, writes
+from api.osticket import views as osticket
 
 app_name = "api"
 
@@ -29,4 +30,16 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file: no inline script, so
     # the page keeps our Content-Security-Policy.
     path("v1/docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # osTicket's API (api/osticket/), with and without its front controller's name.
+    re_path(
+        r"^(?:http\.php/)?tickets\.(?P<format>json|xml|email)$",
+        osticket.tickets,
+        name="osticket_tickets",
+    ),
+    re_path(r"^(?:http\.php/)?tasks/cron$", osticket.cron, name="osticket_cron"),
+    re_path(
+        r"^(?:http\.php(?:/.*)?|tickets(?:[./].*)?|tasks(?:/.*)?|users\..*)$",
+        osticket.not_supported,
+        name="osticket_other",
+    ),
 ]

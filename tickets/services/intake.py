@@ -66,6 +66,7 @@ class _Intake:
     html: str = ""
     quoted: str = ""
     automated: bool = False
+    alert_agents: bool = True
 
 
 def ticket_create(
@@ -83,6 +84,7 @@ def ticket_create(
     html: str = "",
     quoted: str = "",
     automated: bool = False,
+    alert_agents: bool = True,
 ) -> Ticket:
     """Open a ticket with the requester's first message, and acknowledge it by email.
 
@@ -93,6 +95,8 @@ def ticket_create(
     submission idempotent: the same token returns the ticket the first submission created,
     even when both arrive at once. Mail brings `html` (already sanitised) and `quoted`
     history; `automated` (a machine wrote it) opens the ticket without acknowledging it.
+    `alert_agents=False` (osTicket's API `alert: false`) tells the department's agents
+    nothing: the ticket waits in their queue.
     """
     intake = _checked_intake(
         requester=requester,
@@ -105,7 +109,9 @@ def ticket_create(
         source=source,
         intake_token=intake_token,
     )
-    intake = dataclasses.replace(intake, html=html, quoted=quoted, automated=automated)
+    intake = dataclasses.replace(
+        intake, html=html, quoted=quoted, automated=automated, alert_agents=alert_agents
+    )
     files = attachments_validate(attachments)
     try:
         return _create(intake, by=by, files=files)
@@ -218,7 +224,8 @@ def _create(intake: _Intake, *, by, files) -> Ticket:
         search_document_create(ticket_id=ticket.pk, subject=intake.subject, body=intake.body)
         event = record_event(ticket, EventKind.CREATED, by, {"to": status_ref(Status.OPEN)})
         new_clocks.save_for(ticket)
-        notify_new_ticket(ticket=ticket, event=event, by=by)
+        if intake.alert_agents:
+            notify_new_ticket(ticket=ticket, event=event, by=by)
         if not intake.automated:
             notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
     return ticket

@@ -3,7 +3,15 @@ import pytest
 from tests.support.factories import DepartmentFactory, HelpTopicFactory, SLAPlanFactory
 from tests.support.hostile import PAYLOADS
 from tickets.errors import InvalidInput, NotPermitted
-from tickets.models import EntryKind, EventKind, Priority, Source, Status, Ticket
+from tickets.models import (
+    EntryKind,
+    EventKind,
+    Notification,
+    Priority,
+    Source,
+    Status,
+    Ticket,
+)
 from tickets.services import ticket_create
 
 
@@ -134,3 +142,18 @@ def test_plan_defaults_ignore_retired_system_plan(db, desk):
     topic = HelpTopicFactory(department=DepartmentFactory(name="Facilities"))
 
     assert desk.ticket(help_topic=topic).sla_plan is None
+
+
+@pytest.mark.parametrize("alert_agents", [True, False])
+def test_alert_agents_false_tells_the_department_nothing(desk, alert_agents):
+    ticket = ticket_create(
+        requester=desk.requester,
+        by=desk.requester,
+        subject="Printer jammed",
+        body="Again.",
+        help_topic=desk.topic,
+        alert_agents=alert_agents,
+    )
+    kinds = set(ticket.notifications.values_list("kind", flat=True))
+    assert (Notification.Kind.NEW_TICKET in kinds) is alert_agents
+    assert Notification.Kind.REQUESTER_ACKNOWLEDGEMENT in kinds
