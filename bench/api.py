@@ -182,21 +182,36 @@ def measure_reads(args, plaintext: str, figures: dict) -> None:
         assert response.status_code == 200, (url, response.status_code, response.content[:300])
         return response.json()
 
-    def timed(url_of) -> list[float]:
-        timings = []
-        for i in range(args.requests + 3):  # three warm-up requests
+    def cpu_used() -> float:
+        """CPU seconds of this process (client and server) and its PostgreSQL backend:
+        unlike the wall-clock times, this stays put when other work shares the cores."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        return time.process_time() + cpu_seconds([backend])
+
+    def timed(url_of) -> tuple[list[float], float]:
+        """Wall-clock ms of each request, and the mean CPU ms per request."""
+        for _ in range(3):  # warm-up
+            get(url_of())
+        timings, cpu_before = [], cpu_used()
+        for _ in range(args.requests):
             url = url_of()
             started = time.perf_counter()
             get(url)
-            if i >= 3:
-                timings.append((time.perf_counter() - started) * 1000)
-        return timings
+            timings.append((time.perf_counter() - started) * 1000)
+        return timings, (cpu_used() - cpu_before) * 1000 / args.requests
 
-    def report(name: str, timings: list[float]) -> None:
+    def report(name: str, measured: tuple[list[float], float]) -> None:
+        timings, cpu = measured
         p50, p95 = p50_p95(timings)
-        print(f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms")
+        print(
+            f"{name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, max {max(timings):.1f} ms; "
+            f"CPU {cpu:.1f} ms a request"
+        )
         figures[f"{name}_p50_ms"] = round(p50, 1)
         figures[f"{name}_p95_ms"] = round(p95, 1)
+        figures[f"{name}_cpu_ms"] = round(cpu, 1)
 
     lists = {
         "list": "/api/v1/tickets/",
@@ -208,6 +223,7 @@ def measure_reads(args, plaintext: str, figures: dict) -> None:
 
     # The deep walk: every page timed, as a sync client reads the whole list.
     walk, url, deepest = [], "/api/v1/tickets/?page_size=100", None
+    cpu_before = cpu_used()
     for _page in range(args.pages):
         started = time.perf_counter()
         body = get(url)
@@ -216,7 +232,7 @@ def measure_reads(args, plaintext: str, figures: dict) -> None:
             break
         deepest = url = body["next"].removeprefix("http://testserver")
     print(f"deep walk: {len(walk)} pages of 100 ({len(walk) * 100:,} tickets)")
-    report("list_deep", walk[1:])
+    report("list_deep", (walk[1:], (cpu_used() - cpu_before) * 1000 / len(walk)))
 
     report("detail", timed(lambda: f"/api/v1/tickets/{rng.choice(numbers)}/"))
     report(
