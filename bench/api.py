@@ -498,7 +498,7 @@ def service_run(args, run: int, count: int, workers, jobs, results) -> dict:
     elapsed = max(d[2] for d in done) - min(d[1] for d in done)
     return {
         "tickets": count,
-        "per_s": count / elapsed,
+        "per_s": count / max(elapsed, 1e-6),
         "cpu_ms": (cpu_seconds(pids()) - cpu_before) * 1000 / max(1, count),
     }
 
@@ -576,7 +576,9 @@ def measure_creation(args, plaintext: str, figures: dict) -> None:
 
     figures["create_per_s"] = round(median(api_runs, "per_s"), 1)
     figures["service_per_s"] = round(median(service_runs, "per_s"), 1)
-    figures["create_ratio"] = round(figures["create_per_s"] / figures["service_per_s"], 2)
+    figures["create_ratio"] = round(
+        figures["create_per_s"] / max(figures["service_per_s"], 1e-6), 2
+    )
     figures["create_p50_ms"] = round(median(api_runs, "p50_ms"), 1)
     figures["create_p95_ms"] = round(median(api_runs, "p95_ms"), 1)
     figures["create_cpu_ms_per_ticket"] = round(
@@ -613,6 +615,18 @@ def summarise(figures: dict) -> None:
         f"{figures['tickets']:,} tickets; peer: {PEER}"
     )
     figures["create_meets_half"] = meets
+    problems = []
+    if figures["create_errors"]:
+        problems.append(f"{figures['create_errors']} API posts failed")
+    if figures["acknowledgements_queued"] != figures["created_tickets"]:
+        problems.append("not every new ticket queued its acknowledgement")
+    if figures["acknowledgements_sent"]:
+        problems.append("acknowledgements were sent during the run (no worker runs)")
+    if not figures["queries_constant"]:
+        problems.append("query counts differ between page sizes (or thread lengths)")
+    for problem in problems:
+        print(f"CHECK FAILED: {problem}")
+    figures["checks_passed"] = not problems
     print(json.dumps(figures))
 
 
