@@ -185,5 +185,9 @@ class TicketDetailView(ApiMixin, APIView):
 
 def ticket_detail_response(request, number, *, include=frozenset(), status=200) -> Response:
     detail = ticket_detail_for_agent(user=request.user, number=number, include=include)
+    return detail_response(detail, status=status)
+
+
+def detail_response(detail, *, status=200) -> Response:
     context = {"now": timezone.now(), "detail": detail}
     return Response(TicketDetailSerializer(detail.ticket, context=context).data, status=status)

@@ -23,11 +23,12 @@ from api.requests import (
     TransferInput,
 )
 from api.serializers import EntrySerializer, TicketDetailSerializer
-from api.views import ApiMixin, TicketList, ticket_detail_response
+from api.views import ApiMixin, TicketList, detail_response, ticket_detail_response
 from sla.models import SLAPlan
 from tickets import access, services
 from tickets.events import acting_via
 from tickets.models import HelpTopic, Source
+from tickets.selectors import ticket_detail_of
 from tickets.transitions import ACTIONS as TICKET_ACTIONS
 
 MAX_FILES_FIELD = "attachments"
@@ -91,7 +92,9 @@ class TicketCreate(ApiMixin, APIView):
                 source=Source.API,
                 attachments=files,
             )
-        return ticket_detail_response(request, ticket.number, status=status.HTTP_201_CREATED)
+        # The ticket as created, not read back: the service checked this agent may open
+        # it here, and it holds what the answer shows: three queries fewer (bench/api.py).
+        return detail_response(ticket_detail_of(ticket=ticket), status=status.HTTP_201_CREATED)
 
 
 class EntryCreate(ApiMixin, APIView):

@@ -5,7 +5,12 @@ and only what the person may see (through tickets.access); templates never walk 
 the selector did not fetch. Callers import from here.
 """
 
-from tickets.selectors.api import TICKET_INCLUDES, TicketDetail, ticket_detail_for_agent
+from tickets.selectors.api import (
+    TICKET_INCLUDES,
+    TicketDetail,
+    ticket_detail_for_agent,
+    ticket_detail_of,
+)
 from tickets.selectors.portal import (
     PUBLIC_EVENT_KINDS,
     help_topic_list_for_portal,
@@ -93,6 +98,7 @@ __all__ = [
     "queue_view_counts",
     "sla_plan_list",
     "ticket_detail_for_agent",
+    "ticket_detail_of",
     "ticket_list_for_agent",
     "ticket_list_for_participant",
     "ticket_list_for_requester",

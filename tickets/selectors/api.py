@@ -25,6 +25,13 @@ def ticket_detail_for_agent(*, user, number, include=frozenset()) -> TicketDetai
     """The ticket (Http404 if the user may not work it, as for a missing one), its SLA
     clocks, and its whole thread (notes too: agents see them) and events if asked."""
     ticket = access.ticket_get_for_agent(user=user, number=number)
+    return ticket_detail_of(ticket=ticket, include=include)
+
+
+def ticket_detail_of(*, ticket: Ticket, include=frozenset()) -> TicketDetail:
+    """The detail of a ticket the caller already holds with the right to see it: one the
+    service just created for this agent (ticket_create checked the department), with its
+    requester, department and help topic loaded; ticket_detail_for_agent for any other."""
     include = frozenset(include) & TICKET_INCLUDES
     detail = TicketDetail(
         ticket=ticket,
