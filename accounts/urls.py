@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.oidc.views import OIDCCallbackView, OIDCLoginView
 
 app_name = "accounts"
 
@@ -23,4 +24,7 @@ urlpatterns = [
     ),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("profile/", views.profile, name="profile"),
+    # Single sign-on (OpenID Connect): the callback is the redirect URI to register.
+    path("oidc/login/", OIDCLoginView.as_view(), name="oidc_login"),
+    path("oidc/callback/", OIDCCallbackView.as_view(), name="oidc_callback"),
 ]
