@@ -5,7 +5,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import User
-from accounts.oidc.backend import ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED
+from accounts.oidc.backend import ACCOUNT_DISABLED, EMAIL_NOT_VERIFIED, NO_ACCOUNT
 from accounts.oidc.views import PROVIDER_UNAVAILABLE, SIGN_IN_EXPIRED
 from accounts.services import agent_create, department_create, user_create
 from tests.support.axe import assert_accessible
@@ -77,6 +77,18 @@ def test_a_disabled_account_is_refused(page, oidc_settings, live_server):
 
     expect(page).to_have_url(f"{live_server.url}/accounts/login/")
     expect(page.get_by_role("status")).to_contain_text(ACCOUNT_DISABLED)
+
+
+def test_without_account_creation_an_unknown_person_is_refused(page, oidc_settings, live_server):
+    oidc_settings.OIDC_CREATE_USER = False
+
+    sign_in_at_provider(page, "pam")
+
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/")
+    expect(page.get_by_role("status")).to_contain_text(
+        NO_ACCOUNT.format(email="pam.beesly@theoffice.example")
+    )
+    assert not User.objects.exists()
 
 
 def test_logout_ends_the_provider_session_and_a_replayed_callback_is_refused(
