@@ -258,3 +258,47 @@ def user_password_changed(*, user: User, by, request=None, kind=AuditKind.PASSWO
     ended = sessions_end_for_user(user=user, keep_session_key=keep)
     audit_record(kind=kind, actor=by, request=request, target=user, data={"sessions_ended": ended})
     return ended
+
+
+# Single sign-on ------------------------------------------------------------------------
+
+
+def user_get_or_create_from_sso(
+    *, email: str, display_name: str = "", create: bool
+) -> User | None:
+    """The user whose address an identity provider has verified; None if there is none and
+    `create` is off. A new one is a requester who signs in only through the provider (no
+    usable password). The verified address counts as confirmed, and an empty display name
+    is filled from the provider's; a name someone chose is kept. Disabled users are
+    returned untouched, for the caller to refuse.
+    """
+    normalized = _normalize_email(email)
+    user = _user_by_email(normalized)
+    if user is None:
+        if not create:
+            return None
+        try:
+            with transaction.atomic():
+                user = user_create(email=normalized, display_name=display_name.strip()[:150])
+        except (IntegrityError, ValidationError):
+            user = _user_by_email(normalized)  # created meanwhile by another request
+            if user is None:
+                raise
+    if not user.is_active:
+        return user
+    return _user_record_sso_sign_in(user=user, display_name=display_name)
+
+
+@transaction.atomic
+def _user_record_sso_sign_in(*, user: User, display_name: str) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    fields = []
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        fields.append("email_confirmed_at")
+    if not user.display_name and display_name.strip():
+        user.display_name = display_name.strip()[:150]
+        fields.append("display_name")
+    if fields:
+        user.save(update_fields=fields)
+    return user

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from accounts.oidc.views import OIDCCallbackView, OIDCLoginView
 
 app_name = "accounts"
 
@@ -26,4 +27,7 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("sessions/<int:pk>/end/", views.session_end_view, name="session_end"),
     path("sessions/end-others/", views.sessions_end_others_view, name="sessions_end_others"),
+    # Single sign-on (OpenID Connect): the callback is the redirect URI to register.
+    path("oidc/login/", OIDCLoginView.as_view(), name="oidc_login"),
+    path("oidc/callback/", OIDCCallbackView.as_view(), name="oidc_callback"),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.utils.encoding import force_str
@@ -25,6 +26,8 @@ from accounts.forms import (
     ThrottledAuthenticationForm,
 )
 from accounts.models import User
+from accounts.oidc.discovery import oidc_enabled
+from accounts.oidc.views import login_url_with_next, provider_logout_url
 from accounts.ratelimit import public_form_allowed
 from accounts.roles import is_agent
 from accounts.services import (
@@ -114,13 +117,23 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         # Django's view names the site after the request's host; ours has a name.
-        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+        context = {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+        if oidc_enabled():
+            context["oidc_button_label"] = settings.OIDC_BUTTON_LABEL
+            context["oidc_login_url"] = login_url_with_next(context.get("next", ""))
+        return context
 
 
 class LogoutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
+        # Asked before our session ends: it holds what the provider's logout needs.
+        provider_logout = provider_logout_url(request)
         response = super().post(request, *args, **kwargs)
         messages.info(request, "You are logged out.")
+        if provider_logout:
+            # Signed in through the provider: end its session too; it sends the browser
+            # back to LOGOUT_REDIRECT_URL.
+            return HttpResponseRedirect(provider_logout)
         return response
 
 

@@ -6,6 +6,7 @@ under var/, a Celery broker on the filesystem, emails on the console.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -154,6 +155,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Passwords, and single sign-on when OIDC_ISSUER is set (the backend does nothing while
+# it is not; see below).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "accounts.oidc.backend.OIDCBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -171,6 +178,39 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AGENT_SESSION_IDLE_MINUTES = env.int("AGENT_SESSION_IDLE_MINUTES", default=8 * 60)
 # Security audit log entries older than this are deleted by beat (accounts.prune_audit_log).
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=365)
+
+# SINGLE SIGN-ON (OpenID Connect)
+# ------------------------------------------------------------------------------
+# https://mozilla-django-oidc.readthedocs.io/en/stable/settings.html
+# docs/oidc.md (Entra ID, Google Workspace, Keycloak) and decision 0026. On when the issuer
+# and the client id are set; the endpoints and keys come from the issuer's discovery
+# document (/.well-known/openid-configuration, cached). The redirect URI to register is
+# SITE_URL + /accounts/oidc/callback/, the post-logout one SITE_URL + /.
+OIDC_ISSUER = env("OIDC_ISSUER", default="").rstrip("/")
+OIDC_RP_CLIENT_ID = env("OIDC_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_CLIENT_SECRET", default="")
+OIDC_RP_SCOPES = env("OIDC_SCOPES", default="openid email profile")
+# The claim with the person's email address; it must be verified (email_verified true)
+# unless OIDC_REQUIRE_EMAIL_VERIFIED is off, for providers that do not send the flag
+# (Entra ID; docs/oidc.md says when that is safe).
+OIDC_EMAIL_CLAIM = env("OIDC_EMAIL_CLAIM", default="email")
+OIDC_REQUIRE_EMAIL_VERIFIED = env.bool("OIDC_REQUIRE_EMAIL_VERIFIED", default=True)
+OIDC_NAME_CLAIM = env("OIDC_NAME_CLAIM", default="name")
+# Only these email domains may sign in this way (none: any the provider vouches for).
+OIDC_ALLOWED_EMAIL_DOMAINS = [
+    domain.strip().lstrip("@").lower()
+    for domain in env.list("OIDC_ALLOWED_EMAIL_DOMAINS", default=[])
+]
+# Whether someone with no account here gets one, as a requester. Roles never come from
+# the provider: agents are made in the admin.
+OIDC_CREATE_USER = env.bool("OIDC_CREATE_USERS", default=False)
+OIDC_BUTTON_LABEL = env("OIDC_BUTTON_LABEL", default="Sign in with single sign-on")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+# The ID token is kept in the session as the hint for the provider's logout.
+OIDC_STORE_ID_TOKEN = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
 
 # CACHES
 # ------------------------------------------------------------------------------
@@ -354,6 +394,11 @@ CSP_DIRECTIVES = {
     "form-action": [SELF],
     "report-uri": "/csp-report/",
 }
+if OIDC_ISSUER:
+    # Logging out is a form; for someone signed in through the provider its answer
+    # redirects to the provider's end_session_endpoint, which browsers hold to form-action.
+    _issuer = urlsplit(OIDC_ISSUER)
+    CSP_DIRECTIVES["form-action"] = [SELF, f"{_issuer.scheme}://{_issuer.netloc}"]
 if env.bool("CSP_REPORT_ONLY", default=False):
     CONTENT_SECURITY_POLICY = None
     CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES}

@@ -10,6 +10,7 @@ from accounts.services import (
     department_set_manager,
     guest_user_get_or_create,
     user_create,
+    user_get_or_create_from_sso,
 )
 from tests.support.factories import AgentFactory, DepartmentFactory, SLAPlanFactory, UserFactory
 
@@ -174,3 +175,50 @@ class TestDepartments:
 
         department.refresh_from_db()
         assert department.manager is None
+
+
+# Single sign-on ------------------------------------------------------------------------
+
+
+def test_sso_matches_an_address_case_insensitively_and_keeps_a_chosen_name():
+    jim = user_create(email="jim@example.com", display_name="Jim Halpert", password="pw")
+
+    found = user_get_or_create_from_sso(email="JIM@Example.com", display_name="J.", create=False)
+
+    assert found == jim
+    found.refresh_from_db()
+    assert found.display_name == "Jim Halpert"
+    assert found.email_confirmed_at is not None  # the provider vouched for the address
+    assert found.check_password("pw")
+
+
+def test_sso_fills_a_guests_empty_name_and_creates_only_when_allowed():
+    guest = guest_user_get_or_create(email="pam@example.com")
+
+    assert (
+        user_get_or_create_from_sso(
+            email="pam@example.com", display_name="Pam Beesly", create=False
+        )
+        == guest
+    )
+    guest.refresh_from_db()
+    assert guest.display_name == "Pam Beesly"
+    assert user_get_or_create_from_sso(email="new@example.com", create=False) is None
+    assert not User.objects.filter(email="new@example.com").exists()
+
+    new = user_get_or_create_from_sso(email="New@Example.com", display_name="N" * 200, create=True)
+    assert new.email == "new@example.com"
+    assert len(new.display_name) == 150
+    assert not new.has_usable_password()
+    assert not Agent.objects.filter(user=new).exists()
+
+
+def test_sso_leaves_a_disabled_user_untouched():
+    toby = user_create(email="toby@example.com")
+    User.objects.filter(pk=toby.pk).update(is_active=False)
+
+    found = user_get_or_create_from_sso(email="toby@example.com", display_name="T", create=True)
+
+    assert found == toby and not found.is_active
+    found.refresh_from_db()
+    assert found.display_name == "" and found.email_confirmed_at is None

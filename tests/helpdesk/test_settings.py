@@ -64,3 +64,30 @@ def test_webhook_secrets_come_from_the_environment_and_empty_ones_are_left_out()
     assert both.stdout.strip().splitlines()[-1] == (
         "{'MAILGUN_WEBHOOK_SIGNING_KEY': 'key-1', 'WEBHOOK_SECRET': ['a:one', 'b:two']}"
     ), both.stderr
+
+
+def test_single_sign_on_settings_come_from_the_environment_and_pass_the_checklist():
+    env = {
+        **PRODUCTION_ENV,
+        "OIDC_ISSUER": "https://login.microsoftonline.com/1f2e3d4c/v2.0/",
+        "OIDC_CLIENT_ID": "helpdesk",
+        "OIDC_CLIENT_SECRET": "s3cret",
+        "OIDC_ALLOWED_EMAIL_DOMAINS": "@TheOffice.example, dundermifflin.example",
+    }
+    show = [
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.OIDC_ISSUER, s.OIDC_ALLOWED_EMAIL_DOMAINS,"
+        " s.CONTENT_SECURITY_POLICY['DIRECTIVES']['form-action'])",
+    ]
+
+    shown = _manage(*show, env=env)
+    checked = _manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+
+    # Logging out redirects to the provider's end_session_endpoint, on the issuer's origin.
+    assert shown.stdout.strip().splitlines()[-1] == (
+        "https://login.microsoftonline.com/1f2e3d4c/v2.0 "
+        "['theoffice.example', 'dundermifflin.example'] "
+        "[\"'self'\", 'https://login.microsoftonline.com']"
+    ), shown.stderr
+    assert checked.returncode == 0, checked.stdout + checked.stderr
