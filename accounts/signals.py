@@ -35,7 +35,9 @@ def record_login(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="accounts.audit.login_failed")
 def record_login_failure(sender, credentials, request=None, **kwargs):
     # Every configured backend was tried; the method says which kinds of sign-in those are.
-    methods = sorted({login_method(path) for path in settings.AUTHENTICATION_BACKENDS})
+    # (Single sign-on never fails here: its failures are the callback's, with their own
+    # message; a password form does not try it.)
+    methods = sorted({login_method(path) for path in settings.AUTHENTICATION_BACKENDS} - {"oidc"})
     email = str(credentials.get("username") or credentials.get("email") or "")[:254]
     audit_record(
         kind=AuditKind.LOGIN_FAILED,

@@ -10,6 +10,9 @@ from django.utils import timezone
 
 from accounts.audit import AuditKind, audit_record
 from accounts.models import Agent, AuditEntry, Department, User
+from accounts.roles import SYSTEM
+from api.keys import api_key_create
+from api.models import ApiKey, OsTicketMapping
 from mail.ledger import inbound_store
 from mail.models import InboundMessage, Mailbox
 from mail.processing import inbound_process
@@ -81,6 +84,12 @@ def make_instances() -> dict[type, object]:
         AuditEntry: audit_record(
             kind=AuditKind.PASSWORD_CHANGED, actor=agent.user, target=agent.user
         ),
+        ApiKey: api_key_create(
+            name="Monitoring", user=agent.user, scopes=["tickets:read"], by=SYSTEM
+        ).key,
+        OsTicketMapping: OsTicketMapping.objects.create(
+            kind=OsTicketMapping.Kind.TOPIC, osticket_id=7, our_id=str(topic.pk), note="Printers"
+        ),
     }
 
 
@@ -124,6 +133,8 @@ def test_searching_finds_the_row(admin_client, instances, model):
         InboundMessage: lambda: obj.message_id,
         MailSuppression: lambda: obj.address,
         AuditEntry: lambda: obj.actor_label,
+        ApiKey: lambda: obj.name,
+        OsTicketMapping: lambda: obj.note,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})
