@@ -2,6 +2,8 @@
 the private slapd of tests/support/ldap_harness.py, through the real login view."""
 
 import logging
+import socket
+import time
 
 import pytest
 from django.contrib.auth import SESSION_KEY, get_user
@@ -263,6 +265,7 @@ def test_with_no_directory_listening_the_form_says_so_and_a_local_admin_signs_in
     client, response = log_in("oscar.martinez@dundermifflin.example", "Oscar-pw-1")
     assert response.status_code == 200
     assert form_errors(response) == [DIRECTORY_UNREACHABLE]
+    assert DIRECTORY_UNREACHABLE in response.content.decode()
 
     client, response = log_in(local_admin.email, LOCAL_ADMIN_PASSWORD)
     assert response.status_code == 302
@@ -289,6 +292,31 @@ def test_a_directory_that_goes_down_is_told_apart_from_a_wrong_password(
     assert logged_in_user(client) is None
     client, response = log_in(local_admin.email, LOCAL_ADMIN_PASSWORD)
     assert logged_in_user(client) == local_admin
+
+
+def test_a_directory_that_accepts_connections_but_never_answers_times_out(settings, desk):
+    # A listening socket nobody serves: the connection is made, the bind waits for an answer.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        configure(settings, f"ldap://127.0.0.1:{silent.getsockname()[1]}", timeout=1)
+        started = time.monotonic()
+
+        _client, response = log_in("oscar.martinez@dundermifflin.example", "Oscar-pw-1")
+
+    assert form_errors(response) == [DIRECTORY_UNREACHABLE]
+    assert time.monotonic() - started < 10
+
+
+def test_a_user_deactivated_in_the_help_desk_stays_out(people):
+    oscar = people["oscar"]
+    client, _response = log_in(oscar.mail, oscar.password)
+    User.objects.filter(email=oscar.mail).update(is_active=False)
+
+    client, response = log_in(oscar.mail, oscar.password)
+
+    assert logged_in_user(client) is None
+    assert response.status_code == 200
 
 
 def test_failures_while_the_directory_is_down_do_not_lock_anyone_out(settings, desk):
