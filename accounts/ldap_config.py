@@ -99,6 +99,12 @@ def _group_roles(value: dict) -> dict[str, list[tuple[str, str]]]:
     return roles
 
 
+def _user_attributes(*names: str, group_type: str) -> list[str]:
+    # posixGroup membership is by the person's uid and primary gidNumber.
+    extra = ["uid", "gidNumber"] if group_type == "posixGroup" else []
+    return [name for name in (*names, *extra) if name]
+
+
 def _connection_options(*, ca_file: str, timeout: int) -> dict:
     options = {
         # A directory that does not answer fails the login in seconds, not minutes.
@@ -160,8 +166,19 @@ def directory_settings(
         "AUTH_LDAP_START_TLS": start_tls,
         "AUTH_LDAP_BIND_DN": bind_dn,
         "AUTH_LDAP_BIND_PASSWORD": bind_password,
-        # %(user)s is escaped by django-auth-ldap (ldap.filter.escape_filter_chars).
-        "AUTH_LDAP_USER_SEARCH": LDAPSearch(user_search_base, ldap.SCOPE_SUBTREE, user_filter),
+        # %(user)s is escaped by django-auth-ldap (ldap.filter.escape_filter_chars). Only the
+        # attributes we use are read.
+        "AUTH_LDAP_USER_SEARCH": LDAPSearch(
+            user_search_base,
+            ldap.SCOPE_SUBTREE,
+            user_filter,
+            attrlist=_user_attributes(
+                attr_display_name, attr_email, attr_time_zone, group_type=group_type
+            ),
+        ),
+        "AUTH_LDAP_USER_ATTRLIST": _user_attributes(
+            attr_display_name, attr_email, attr_time_zone, group_type=group_type
+        ),
         "AUTH_LDAP_CONNECTION_OPTIONS": _connection_options(ca_file=ca_file, timeout=timeout),
         # The backend writes people and roles through accounts.services itself.
         "AUTH_LDAP_ALWAYS_UPDATE_USER": False,
