@@ -9,6 +9,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.models import Agent, Department, User
+from accounts.roles import SYSTEM
 from mail.ledger import inbound_store
 from mail.models import InboundMessage, Mailbox
 from mail.processing import inbound_process
@@ -26,13 +27,20 @@ from tests.support.factories import (
     UserFactory,
 )
 from tickets.clocks import sla_sweep
-from tickets.models import CannedResponse, HelpTopic, Notification, Ticket
-from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
+from tickets.models import CannedResponse, HelpTopic, MailSuppression, Notification, Ticket
+from tickets.services import (
+    DeliveryFailure,
+    ticket_add_note,
+    ticket_claim,
+    ticket_create,
+    ticket_record_bounce,
+    ticket_reply,
+)
 
 pytestmark = pytest.mark.django_db
 
 # Models the admin must never offer to add: their rows come from services.
-NO_ADD = {Ticket, Notification, InboundMessage}
+NO_ADD = {Ticket, Notification, InboundMessage, MailSuppression}
 
 
 def make_instances() -> dict[type, object]:
@@ -74,7 +82,14 @@ def make_instances() -> dict[type, object]:
         Notification: Notification.objects.get(kind=Notification.Kind.SLA_BREACHED),
         Mailbox: mailbox,
         InboundMessage: InboundMessage.objects.get(pk=inbound.pk),
+        MailSuppression: _bounced(ticket),
     }
+
+
+def _bounced(ticket) -> MailSuppression:
+    failure = DeliveryFailure(address=ticket.requester.email, permanent=True, status="5.1.1")
+    ticket_record_bounce(ticket=ticket, failures=[failure], by=SYSTEM)
+    return MailSuppression.objects.get(address=ticket.requester.email)
 
 
 @pytest.fixture
@@ -115,6 +130,7 @@ def test_searching_finds_the_row(admin_client, instances, model):
         Ticket: lambda: obj.subject,
         Notification: lambda: obj.recipient.email,
         InboundMessage: lambda: obj.message_id,
+        MailSuppression: lambda: obj.address,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})
