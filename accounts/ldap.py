@@ -8,10 +8,11 @@ records as the way someone signed in ("ldap").
 django-auth-ldap finds the person (the service account binds and searches with the escaped
 login), checks their password by binding as them, and then asks this backend for the
 Django user (``get_or_build_user``). Here, and only here, the directory's answer becomes
-ours: a disabled account is refused; otherwise ``accounts.services.user_sign_in_from_
-directory`` writes the user (email, name, time zone) and mirrors their roles from the
-groups of LDAP_GROUP_ROLES, every login. django-auth-ldap itself saves nothing
-(AUTH_LDAP_ALWAYS_UPDATE_USER is off, and every user handed back already exists).
+ours: a disabled account is refused; otherwise
+``accounts.services.user_sign_in_from_directory`` writes the user (email, name, time zone)
+and mirrors their roles from the groups of LDAP_GROUP_ROLES, every login. django-auth-ldap
+itself saves nothing (AUTH_LDAP_ALWAYS_UPDATE_USER is off, and every user handed back
+already exists).
 
 When the directory cannot be reached, the login fails over to the local accounts, and the
 login form says why (``refusal``); a 500 never.

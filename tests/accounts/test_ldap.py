@@ -274,8 +274,10 @@ def test_with_no_directory_listening_the_form_says_so_and_a_local_admin_signs_in
 
 
 def test_a_directory_that_goes_down_is_told_apart_from_a_wrong_password(
-    settings, desk, local_admin
+    settings, desk, local_admin, ldap_server
 ):
+    # A server of its own to stop (ldap_server, unused, brings the harness's skip or failure
+    # where there is no slapd).
     server = directory.PrivateSlapd(tls=False)
     try:
         server.start()
