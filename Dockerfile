@@ -10,8 +10,15 @@ WORKDIR /app
 RUN useradd --create-home --uid 1000 helpdesk
 
 # What production runs, and nothing of the test tools (requirements/dev.txt).
+# python-ldap (company directory sign-in) has no wheels: it is built against Debian's
+# OpenLDAP and SASL headers, which go again afterwards; their run-time libraries stay.
 COPY requirements/base.txt requirements/base.txt
-RUN pip install -r requirements/base.txt
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gcc libc6-dev libldap2-dev libsasl2-dev \
+    && pip install -r requirements/base.txt \
+    && apt-get purge -y --auto-remove gcc libc6-dev libldap2-dev libsasl2-dev \
+    && apt-get install -y --no-install-recommends libldap-2.5-0 libsasl2-2 \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 # Static files are collected into the image, and WhiteNoise serves them with far-future

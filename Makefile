@@ -46,7 +46,8 @@ run: venv var
 PYTEST_ARGS ?= $(if $(CI),--create-db)
 
 # PostgreSQL's and Redis's binaries (when no server answers), Chromium and fonts, Dovecot's
-# IMAP server and openssl: installed when missing if run as root on Debian, else it stops
+# IMAP server, OpenLDAP (slapd, ldap-utils, the headers python-ldap builds against) and
+# openssl: installed when missing if run as root on Debian, else it stops
 # with the apt-get command to run.
 prerequisites:
 	@bash .ci/prerequisites

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 
+from accounts.ldap import refusal
 from accounts.ratelimit import client_ip, login_failed, login_is_locked, login_succeeded
 from accounts.services import user_request_password_reset
 
@@ -87,12 +88,21 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise ValidationError(self.error_messages["throttled"], code="throttled")
         try:
             cleaned = super().clean()
-        except ValidationError:
-            if email:
+        except ValidationError as error:
+            # A directory that cannot be reached is nobody's guess at a password.
+            if email and getattr(error, "code", None) != "directory_unreachable":
                 login_failed(email=email, ip=ip)
             raise
         login_succeeded(email=email, ip=ip)
         return cleaned
+
+    def get_invalid_login_error(self):
+        # The company directory's reason, when it had one (accounts/ldap.py).
+        refused = refusal(self.request)
+        if refused:
+            code, message = refused
+            return ValidationError(message, code=code)
+        return super().get_invalid_login_error()
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -1,12 +1,14 @@
 """Every write to people and organisation: users, guests, agents and their roles."""
 
+from collections.abc import Collection
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.audit import AuditKind, audit_record
-from accounts.models import Agent, Department, DepartmentMembership, User
+from accounts.models import Agent, Department, DepartmentMembership, User, validate_time_zone
 from accounts.sessions import sessions_end_for_user
 from common.enqueue import enqueue_on_commit
 
@@ -158,6 +160,31 @@ def agent_set_role(
 
 
 @transaction.atomic
+def agent_leave_department(*, agent: Agent, department: Department) -> None:
+    """Take an agent out of a department; if they received its escalations, nobody does."""
+    membership = (
+        DepartmentMembership.objects.select_for_update()
+        .filter(agent=agent, department=department)
+        .first()
+    )
+    if membership is None:
+        return
+    if Department.objects.filter(pk=department.pk, manager=agent).exists():
+        department_set_manager(department=department, manager=None)
+    membership.delete()
+
+
+@transaction.atomic
+def agent_set_active(*, agent: Agent, is_active: bool) -> Agent:
+    """An inactive agent keeps their history but is an agent no more (accounts.roles)."""
+    agent = Agent.objects.select_for_update().get(pk=agent.pk)
+    if agent.is_active != is_active:
+        agent.is_active = is_active
+        agent.save(update_fields=["is_active"])
+    return agent
+
+
+@transaction.atomic
 def department_create(
     *,
     name: str,
@@ -302,3 +329,89 @@ def _user_record_sso_sign_in(*, user: User, display_name: str) -> User:
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+# The company directory (accounts/ldap.py) ---------------------------------------------
+
+
+def _valid_time_zone(value: str) -> bool:
+    try:
+        validate_time_zone(value)
+    except ValidationError:
+        return False
+    return True
+
+
+@transaction.atomic
+def user_sign_in_from_directory(
+    *,
+    email: str,
+    display_name: str,
+    time_zone: str,
+    roles: dict[Department, str],
+    managed: Collection[Department],
+) -> User:
+    """Someone signed in with the company directory: their user, made or brought up to date
+    from it (name, time zone), with the roles the directory gives them (see
+    ``agent_mirror_directory_roles``).
+
+    A new user has no usable password: they sign in with the directory only. An existing
+    local user keeps theirs. What the directory leaves empty (or a zone we do not know) is
+    left as it is.
+    """
+    normalized = _normalize_email(email)
+    time_zone = time_zone.strip()
+    user = (
+        User.objects.select_for_update()
+        .alias(email_lower=Lower("email"))
+        .filter(email_lower=normalized)
+        .first()
+    )
+    if user is None:
+        user = user_create(
+            email=normalized,
+            display_name=display_name,
+            time_zone=time_zone if _valid_time_zone(time_zone) else "UTC",
+        )
+    else:
+        changed = []
+        if display_name.strip() and user.display_name != display_name.strip():
+            user.display_name = display_name.strip()
+            changed.append("display_name")
+        if _valid_time_zone(time_zone) and user.time_zone != time_zone:
+            user.time_zone = time_zone
+            changed.append("time_zone")
+        if changed:
+            user.save(update_fields=changed)
+    agent_mirror_directory_roles(user=user, roles=roles, managed=managed)
+    return user
+
+
+@transaction.atomic
+def agent_mirror_directory_roles(
+    *, user: User, roles: dict[Department, str], managed: Collection[Department]
+) -> Agent | None:
+    """Make the user's roles in the ``managed`` departments (those the directory's groups
+    map to) exactly ``roles``: joined, promoted, demoted or taken out as the directory
+    says. Departments the directory does not manage are left to the admins.
+
+    A user the directory first gives a role becomes an agent; an agent left with no
+    department at all is deactivated (and active again when the directory gives one back).
+    Demoted from manager, they stop receiving the department's escalations.
+    """
+    for role in roles.values():
+        _validate_role(role)
+    agent = Agent.objects.select_for_update().filter(user=user).first()
+    if agent is None:
+        return agent_create(user=user, departments=roles) if roles else None
+    for department, role in roles.items():
+        agent_set_role(agent=agent, department=department, role=role)
+        if role == DepartmentMembership.Role.AGENT and department.manager_id == agent.pk:
+            department_set_manager(department=department, manager=None)
+    for membership in (
+        agent.memberships.select_related("department")
+        .filter(department__in=list(managed))
+        .exclude(department__in=list(roles))
+    ):
+        agent_leave_department(agent=agent, department=membership.department)
+    return agent_set_active(agent=agent, is_active=agent.memberships.exists())

@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts.ldap_config import directory_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -155,12 +157,7 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-# Passwords, and single sign-on when OIDC_ISSUER is set (the backend does nothing while
-# it is not; see below).
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "accounts.oidc.backend.OIDCBackend",
-]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -211,6 +208,42 @@ OIDC_USE_PKCE = True
 OIDC_STORE_ID_TOKEN = True
 OIDC_TIMEOUT = 10
 OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+
+# COMPANY DIRECTORY (LDAP / Active Directory)
+# ------------------------------------------------------------------------------
+# https://django-auth-ldap.readthedocs.io/en/latest/ ; docs/ldap.md, decision 0025.
+# Off unless LDAP_SERVER_URI is set. Then people sign in with their directory password
+# (accounts.ldap.DirectoryBackend), their name, email and time zone come from the directory,
+# and the groups of LDAP_GROUP_ROLES make them agents or managers of departments, again at
+# every login; local accounts (ModelBackend, second) still sign in. accounts/ldap_config.py
+# turns these into django-auth-ldap's AUTH_LDAP_* settings and refuses mistakes at startup
+# (plain ldap:// to another machine among them). LDAP_BIND_PASSWORD is a secret: nothing
+# logs it.
+vars().update(
+    directory_settings(
+        server_uri=env("LDAP_SERVER_URI", default=""),
+        start_tls=env.bool("LDAP_START_TLS", default=False),
+        ca_file=env("LDAP_CA_FILE", default=""),
+        bind_dn=env("LDAP_BIND_DN", default=""),
+        bind_password=env("LDAP_BIND_PASSWORD", default=""),
+        user_search_base=env("LDAP_USER_SEARCH_BASE", default=""),
+        user_filter=env("LDAP_USER_FILTER", default="(mail=%(user)s)"),
+        group_search_base=env("LDAP_GROUP_SEARCH_BASE", default=""),
+        group_type=env("LDAP_GROUP_TYPE", default="groupOfNames"),
+        group_filter=env("LDAP_GROUP_FILTER", default=""),
+        attr_display_name=env("LDAP_ATTR_DISPLAY_NAME", default="displayName"),
+        attr_email=env("LDAP_ATTR_EMAIL", default="mail"),
+        attr_time_zone=env("LDAP_ATTR_TIME_ZONE", default=""),
+        group_roles=env.json("LDAP_GROUP_ROLES", default={}),
+        disabled_filter=env("LDAP_DISABLED_FILTER", default=""),
+        disabled_group=env("LDAP_DISABLED_GROUP", default=""),
+        timeout=env.int("LDAP_TIMEOUT_SECONDS", default=5),
+    )
+)
+# The directory's backend (when LDAP_SERVER_URI is set) and local passwords, as
+# directory_settings gave them, then single sign-on, which does nothing while OIDC_ISSUER
+# is not set (above).
+AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "accounts.oidc.backend.OIDCBackend"]  # noqa: F821
 
 # CACHES
 # ------------------------------------------------------------------------------

@@ -91,3 +91,54 @@ def test_single_sign_on_settings_come_from_the_environment_and_pass_the_checklis
         "[\"'self'\", 'https://login.microsoftonline.com']"
     ), shown.stderr
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+LDAP_ENV = {
+    "LDAP_SERVER_URI": "ldaps://dc1.corp.example.com ldaps://dc2.corp.example.com",
+    "LDAP_BIND_DN": "helpdesk-svc@corp.example.com",
+    "LDAP_BIND_PASSWORD": "s3cret",
+    "LDAP_USER_SEARCH_BASE": "ou=Staff,dc=corp,dc=example,dc=com",
+    "LDAP_USER_FILTER": "(sAMAccountName=%(user)s)",
+    "LDAP_GROUP_SEARCH_BASE": "ou=Groups,dc=corp,dc=example,dc=com",
+    "LDAP_GROUP_TYPE": "activeDirectory",
+    "LDAP_GROUP_ROLES": '{"CN=IT Agents, OU=Groups,DC=corp,DC=example,DC=com": '
+    '{"department": "IT", "role": "agent"}}',
+    "LDAP_DISABLED_FILTER": "(userAccountControl:1.2.840.113556.1.4.803:=2)",
+}
+
+
+def test_the_company_directory_is_configured_from_the_environment():
+    show = [
+        "shell",
+        "-c",
+        "from django.conf import settings as s; print(s.AUTHENTICATION_BACKENDS, "
+        "s.LDAP_GROUP_ROLES, type(s.AUTH_LDAP_GROUP_TYPE).__name__, "
+        "s.AUTH_LDAP_USER_SEARCH.filterstr)",
+    ]
+
+    result = _manage(*show, env={**PRODUCTION_ENV, **LDAP_ENV})
+
+    assert result.stdout.strip().splitlines()[-1] == (
+        "['accounts.ldap.DirectoryBackend', 'django.contrib.auth.backends.ModelBackend', "
+        "'accounts.oidc.backend.OIDCBackend'] "
+        "{'cn=it agents,ou=groups,dc=corp,dc=example,dc=com': [('IT', 'agent')]} "
+        "NestedActiveDirectoryGroupType (sAMAccountName=%(user)s)"
+    ), result.stderr
+
+
+def test_check_deploy_is_clean_with_the_company_directory():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, **LDAP_ENV}
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_plain_ldap_to_another_machine_refuses_to_start():
+    env = {**PRODUCTION_ENV, **LDAP_ENV, "LDAP_SERVER_URI": "ldap://dc1.corp.example.com"}
+
+    result = _manage("check", env=env)
+
+    assert result.returncode != 0
+    assert "plain LDAP to another machine" in result.stderr
+    assert "s3cret" not in result.stderr
