@@ -1,6 +1,15 @@
-"""Show times in the viewer's own zone: each user chooses theirs on the profile page."""
+"""Request plumbing for people: times in the viewer's own zone (each user chooses theirs on
+the profile page), and holding a session at the second factor until it is given."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+
+from accounts import two_factor
+from accounts.two_factor import is_verified, two_factor_step
 
 
 class UserTimeZoneMiddleware:
@@ -17,3 +26,51 @@ class UserTimeZoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+class TwoFactorMiddleware:
+    """A session that logged in with a password but still owes its second factor reaches
+    only the code step (or enrolment, for staff who have none yet), logout and static
+    files; every other page sends it there, and back afterwards (`next`).
+
+    Cheap for everyone else: the login notes in the session whether a step is owed
+    (accounts.two_factor.two_factor_session_start), so a session that owes nothing costs
+    no query here. A session older than this middleware is asked once.
+    """
+
+    # Besides the step's own page.
+    ALLOWED_URL_NAMES = frozenset({"accounts:logout", "csp_report"})
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not is_verified(user):
+            response = self._hold(request, user)
+            if response is not None:
+                return response
+        return self.get_response(request)
+
+    def _hold(self, request, user):
+        marker = request.session.get(two_factor.SESSION_KEY)
+        if marker == two_factor.STEP_NONE:
+            return None
+        step = two_factor_step(user)
+        if step is None:
+            request.session[two_factor.SESSION_KEY] = two_factor.STEP_NONE
+            return None
+        request.session[two_factor.SESSION_KEY] = two_factor.STEP_PENDING
+        step_view = f"accounts:two_factor_{step}"
+        if self._allowed(request, step_view):
+            return None
+        return redirect(f"{reverse(step_view)}?{urlencode({'next': request.get_full_path()})}")
+
+    def _allowed(self, request, step_view: str) -> bool:
+        if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+            return True
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.view_name == step_view or match.view_name in self.ALLOWED_URL_NAMES

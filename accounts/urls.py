@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import two_factor_views, views
 
 app_name = "accounts"
 
@@ -23,4 +23,12 @@ urlpatterns = [
     ),
     path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("profile/", views.profile, name="profile"),
+    path("two-factor/", two_factor_views.verify, name="two_factor_verify"),
+    path("two-factor/setup/", two_factor_views.enrol, name="two_factor_enrol"),
+    path(
+        "two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("two-factor/remove/", two_factor_views.remove, name="two_factor_remove"),
 ]

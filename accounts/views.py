@@ -4,6 +4,8 @@ Thin: a form validates, one service runs, the view redirects. Login, logout and 
 pages are Django's own views with our forms and templates.
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -27,6 +29,7 @@ from accounts.ratelimit import public_form_allowed
 from accounts.roles import is_agent
 from accounts.services import user_confirm_signup, user_request_signup, user_update_profile
 from accounts.tokens import signup_token_generator
+from accounts.two_factor import two_factor_status, two_factor_step
 
 TOO_MANY = "We received many requests from you in a short time. Please try again later."
 
@@ -96,6 +99,15 @@ class LoginView(auth_views.LoginView):
         # Only without a `next`: Django's get_success_url tries a safe `next` first.
         return landing_url(self.request.user)
 
+    def get_success_url(self):
+        # The password is right; a second factor may still be owed (the login noted it in
+        # the session: accounts.two_factor), and is asked for before going on.
+        url = super().get_success_url()
+        step = two_factor_step(self.request.user)
+        if step is None:
+            return url
+        return f"{resolve_url(f'accounts:two_factor_{step}')}?{urlencode({'next': url})}"
+
     def get_context_data(self, **kwargs):
         # Django's view names the site after the request's host; ours has a name.
         return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
@@ -150,4 +162,8 @@ def profile(request):
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {"form": form, "two_factor": two_factor_status(request.user)},
+    )
