@@ -36,6 +36,7 @@ TRUST_COOKIE = "trusted_browser"
 TRUST_SALT = "accounts.two_factor.trusted-browser"
 
 TOTP_NAME = "Authenticator app"
+TOTP_DIGITS = 6
 RECOVERY_NAME = "Recovery codes"
 
 
@@ -184,12 +185,14 @@ def two_factor_verify(*, user: User, token: str):
     token = _normalize(token)
     if not token:
         return None
+    # Six digits are for the app, anything else is a recovery code: each device counts
+    # its own failures, so using a recovery code must not count against the app.
+    model = TOTPDevice if token.isdigit() and len(token) <= TOTP_DIGITS else StaticDevice
     with transaction.atomic():
-        for model in (TOTPDevice, StaticDevice):
-            devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
-            for device in devices:
-                if device.verify_token(token):
-                    return device
+        devices = model.objects.devices_for_user(user, confirmed=True).select_for_update()
+        for device in devices:
+            if device.verify_token(token):
+                return device
     return None
 
 
