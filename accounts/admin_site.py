@@ -1,7 +1,5 @@
 """The Django admin behind the same login and second factor as the rest of the site."""
 
-from urllib.parse import urlencode
-
 from django.contrib import admin
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -10,8 +8,10 @@ from accounts.two_factor import (
     SESSION_KEY,
     STEP_PENDING,
     is_verified,
+    step_url,
     two_factor_required,
     two_factor_step,
+    with_next,
 )
 
 
@@ -29,11 +29,9 @@ class HelpdeskAdminSite(admin.AdminSite):
         next_url = request.GET.get("next") or reverse("admin:index")
         user = request.user
         if not user.is_authenticated:
-            return redirect(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}")
+            return redirect(with_next("accounts:login", next_url))
         step = two_factor_step(user)
         if step is not None:
             request.session[SESSION_KEY] = STEP_PENDING
-            return redirect(
-                f"{reverse('accounts:two_factor_' + step)}?{urlencode({'next': next_url})}"
-            )
+            return redirect(step_url(step, next_url))
         return render(request, "accounts/admin_denied.html", status=403)

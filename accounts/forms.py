@@ -123,9 +123,9 @@ class TwoFactorCodeForm(forms.Form):
     def __init__(self, *args, trust_days: int = 30, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["trust"].label = f"Trust this browser for {trust_days} days"
-        self.fields["trust"].help_text = (
-            "No code is asked here again until then. Only on a computer that is yours."
-        )
+        self.fields[
+            "trust"
+        ].help_text = "No code is asked here again until then. Only on a computer that is yours."
 
 
 class TwoFactorEnrolForm(forms.Form):

@@ -1,15 +1,13 @@
 """Request plumbing for people: times in the viewer's own zone (each user chooses theirs on
 the profile page), and holding a session at the second factor until it is given."""
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve, reverse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from accounts import two_factor
-from accounts.two_factor import is_verified, two_factor_step
+from accounts.two_factor import is_verified, step_url, two_factor_step
 
 
 class UserTimeZoneMiddleware:
@@ -64,7 +62,7 @@ class TwoFactorMiddleware:
         step_view = f"accounts:two_factor_{step}"
         if self._allowed(request, step_view):
             return None
-        return redirect(f"{reverse(step_view)}?{urlencode({'next': request.get_full_path()})}")
+        return redirect(step_url(step, request.get_full_path()))
 
     def _allowed(self, request, step_view: str) -> bool:
         if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):

@@ -9,12 +9,14 @@ change of that state is a `two_factor_*` service here, the one place to record i
 import time
 from base64 import b32encode
 from binascii import unhexlify
+from urllib.parse import urlencode
 
 import django_otp
 import segno
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -89,6 +91,16 @@ def two_factor_step(user) -> str | None:
     if two_factor_required(user):
         return "enrol"
     return None
+
+
+def with_next(url_name: str, next_url: str) -> str:
+    """`url_name`'s address with `next`, spelled as Django's own login redirect spells it."""
+    return f"{reverse(url_name)}?{urlencode({'next': next_url}, safe='/')}"
+
+
+def step_url(step: str, next_url: str) -> str:
+    """The page of a step ("verify" or "enrol"), then on to `next_url`."""
+    return with_next(f"accounts:two_factor_{step}", next_url)
 
 
 def two_factor_session_start(request, user) -> None:
@@ -286,9 +298,7 @@ def two_factor_status(user) -> dict:
     device = totp_device_of(user)
     codes_left = 0
     if device is not None:
-        codes_left = StaticToken.objects.filter(
-            device__user=user, device__confirmed=True
-        ).count()
+        codes_left = StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
     return {
         "enabled": device is not None,
         "required": two_factor_required(user),

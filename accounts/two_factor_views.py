@@ -1,8 +1,6 @@
 """Two-factor pages: the code step after the password, enrolment (QR code and key), the
 recovery codes, turning it off. Thin: a form validates, a two_factor_* service runs."""
 
-from urllib.parse import urlencode
-
 import django_otp
 from django.conf import settings
 from django.contrib import messages
@@ -107,7 +105,9 @@ def enrol(request):
     form = TwoFactorEnrolForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device, codes = two_factor_enrol(user=user, key_hex=key, token=form.cleaned_data["code"])
+            device, codes = two_factor_enrol(
+                user=user, key_hex=key, token=form.cleaned_data["code"]
+            )
         except TwoFactorError as error:
             form.add_error("code", str(error))
         else:
@@ -140,7 +140,7 @@ def _show_codes(request, codes, next_url, *, enrolled: bool):
 
 def _refuse_unverified(request):
     messages.error(request, NOT_VERIFIED)
-    return redirect(f"{reverse('accounts:two_factor_verify')}?{urlencode({'next': reverse('accounts:profile')})}")
+    return redirect(two_factor.step_url("verify", reverse("accounts:profile")))
 
 
 @never_cache

@@ -4,8 +4,6 @@ Thin: a form validates, one service runs, the view redirects. Login, logout and 
 pages are Django's own views with our forms and templates.
 """
 
-from urllib.parse import urlencode
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -29,7 +27,7 @@ from accounts.ratelimit import public_form_allowed
 from accounts.roles import is_agent
 from accounts.services import user_confirm_signup, user_request_signup, user_update_profile
 from accounts.tokens import signup_token_generator
-from accounts.two_factor import two_factor_status, two_factor_step
+from accounts.two_factor import step_url, two_factor_status, two_factor_step
 
 TOO_MANY = "We received many requests from you in a short time. Please try again later."
 
@@ -106,7 +104,7 @@ class LoginView(auth_views.LoginView):
         step = two_factor_step(self.request.user)
         if step is None:
             return url
-        return f"{resolve_url(f'accounts:two_factor_{step}')}?{urlencode({'next': url})}"
+        return step_url(step, url)
 
     def get_context_data(self, **kwargs):
         # Django's view names the site after the request's host; ours has a name.

@@ -134,7 +134,7 @@ def test_an_empty_or_silly_code_verifies_nothing(agent_user):
 
 def test_using_a_recovery_code_does_not_slow_down_the_app(agent_user):
     with time_machine.travel(START, tick=False):
-        device, codes = enrolled(agent_user)
+        device, _ = enrolled(agent_user)
         assert two_factor_verify(user=agent_user, token="notacode") is None
         # At once (no wait owed by the app), with the app's next code.
         assert two_factor_verify(user=agent_user, token=code_for(device.key, offset=30)) == device
@@ -235,7 +235,6 @@ def test_the_qr_code_is_an_svg_data_url_of_the_otpauth_uri(agent_user):
     key = new_secret()
     uri = two_factor.provisioning_uri(user=agent_user, key_hex=key)
     assert uri.startswith("otpauth://totp/")
-    assert "issuer=" in uri and f"secret={two_factor.secret_for_people(key).replace(' ', '')}" in uri
+    secret = two_factor.secret_for_people(key).replace(" ", "")
+    assert "issuer=" in uri and f"secret={secret}" in uri
     assert two_factor.qr_code_data_uri(uri).startswith("data:image/svg+xml")
-
-
