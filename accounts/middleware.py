@@ -2,6 +2,7 @@
 the profile page), and holding a session at the second factor until it is given."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -62,7 +63,14 @@ class TwoFactorMiddleware:
         step_view = f"accounts:two_factor_{step}"
         if self._allowed(request, step_view):
             return None
-        return redirect(step_url(step, request.get_full_path()))
+        url = step_url(step, request.get_full_path())
+        if request.headers.get("HX-Request"):
+            # An htmx request (a poll, a button) would swap the step's page into a part
+            # of the page: htmx loads the whole page instead.
+            response = HttpResponse(status=200)
+            response["HX-Redirect"] = url
+            return response
+        return redirect(url)
 
     def _allowed(self, request, step_view: str) -> bool:
         if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):

@@ -79,8 +79,9 @@ def _check_code(request, form, next_url):
     two_factor_succeeded(user_pk=user.pk)
     _passed(request, device)
     response = redirect(next_url)
-    if form.cleaned_data["trust"]:
-        set_trust_cookie(response, user=user, device=totp_device_of(user))
+    app = totp_device_of(user)
+    if form.cleaned_data["trust"] and app is not None:
+        set_trust_cookie(response, user=user, device=app)
     if isinstance(device, StaticDevice):
         left = device.token_set.count()
         messages.warning(

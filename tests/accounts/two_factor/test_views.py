@@ -55,6 +55,15 @@ def test_staff_without_a_device_go_to_enrolment_and_nowhere_else(
     assert client.get("/").status_code == 200  # logged out: the portal's home
 
 
+def test_an_htmx_request_is_sent_to_the_step_as_a_whole_page(
+    staff_two_factor, agent_user, client_for
+):
+    response = client_for(agent_user).get("/agent/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{ENROL}?next=/agent/"
+    assert response.content == b""
+
+
 def test_staff_with_a_device_go_to_the_code_step(staff_two_factor, agent_user, client_for):
     enrolled(agent_user)
     client = client_for(agent_user)
