@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.accounts.two_factor.conftest import code_for, enrolled
+from tests.support.two_factor import code_for, enrolled
 
 EMAIL = "kevin.benavides@theoffice.example"
 PASSWORD = "correct-horse-battery-staple"

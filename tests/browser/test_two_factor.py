@@ -9,8 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.services import agent_create, department_create, user_create
-from tests.accounts.two_factor.conftest import code_for
 from tests.support.axe import assert_accessible
+from tests.support.two_factor import code_for, enrolled
 
 EMAIL = "ryan.howard@theoffice.example"
 PASSWORD = "correct-horse-battery-staple"
@@ -85,8 +85,6 @@ def test_an_agent_enrols_then_logs_in_with_a_code_and_trusts_the_browser(page, a
 
 
 def test_a_wrong_code_says_so(page, agent, screenshot):
-    from tests.accounts.two_factor.conftest import enrolled
-
     enrolled(agent)
     log_in(page)
     page.locator("#id_code").fill("000000")

@@ -5,8 +5,8 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from tests.accounts.two_factor.conftest import enrolled
 from tests.support.factories import UserFactory
+from tests.support.two_factor import enrolled
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ from accounts.two_factor import (
     two_factor_step,
     two_factor_verify,
 )
-from tests.accounts.two_factor.conftest import code_for, enrolled
 from tests.support.factories import UserFactory
+from tests.support.two_factor import code_for, enrolled
 
 pytestmark = pytest.mark.django_db
 

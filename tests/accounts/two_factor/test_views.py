@@ -4,18 +4,22 @@ the admin is behind the same login and second factor."""
 
 import datetime
 import re
+from base64 import b32decode
 
 import pytest
 import time_machine
 from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import two_factor
+from accounts.tokens import signup_token_generator
 from accounts.two_factor import TRUST_COOKIE, two_factor_verify
 from accounts.two_factor_views import TOO_MANY_CODES
-from tests.accounts.two_factor.conftest import code_for, enrolled
-from tests.support.factories import UserFactory
+from tests.support.factories import AgentFactory, UserFactory
+from tests.support.two_factor import code_for, enrolled
 
 pytestmark = pytest.mark.django_db
 
@@ -125,21 +129,28 @@ def test_a_wrong_code_is_refused_with_a_message(staff_two_factor, agent_user, cl
     assert client.get("/agent/")["Location"].startswith(VERIFY)
 
 
-def test_wrong_codes_are_rate_limited_per_account(settings, staff_two_factor, agent_user, client):
+def test_wrong_codes_are_rate_limited_per_account(
+    settings, staff_two_factor, agent_user, client
+):
     settings.LOGIN_FAILURE_LIMIT = 3
-    device, _ = enrolled(agent_user)
-    log_in(client, agent_user)
-    for _ in range(3):
-        client.post(VERIFY, {"code": "not-a-code"})
-    with later():
+    # Inside one window of the counter (fixed windows: accounts/ratelimit.py).
+    start = datetime.datetime(2026, 3, 2, 9, 0, 10, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False):
+        device, _ = enrolled(agent_user)
+        log_in(client, agent_user)
+        for _ in range(3):
+            client.post(VERIFY, {"code": "not-a-code"})
+    with time_machine.travel(start + datetime.timedelta(seconds=60), tick=False):
         response = client.post(VERIFY, {"code": code_for(device.key)})
-    assert response.status_code == 200
-    assert TOO_MANY_CODES in response.content.decode()
-    # From another browser too: whoever is here has the password already.
-    other = Client()
-    log_in(other, agent_user)
-    with later(120):
+        assert response.status_code == 200
+        assert TOO_MANY_CODES in response.content.decode()
+        # From another browser too: whoever is here has the password already.
+        other = Client()
+        log_in(other, agent_user)
         assert TOO_MANY_CODES in other.post(VERIFY, {"code": "123456"}).content.decode()
+    # The window over, the right code is taken.
+    with time_machine.travel(start + datetime.timedelta(minutes=16), tick=False):
+        assert client.post(VERIFY, {"code": code_for(device.key)})["Location"] == "/agent/"
 
 
 def test_a_recovery_code_logs_in_once_and_says_how_many_are_left(
@@ -186,6 +197,26 @@ def test_an_admins_reset_ends_the_trust_and_sends_staff_to_enrol(
     assert log_in(client, agent_user)["Location"].startswith(ENROL)
 
 
+def test_every_way_in_owes_the_step_the_sign_up_link_too(staff_two_factor, client):
+    # An agent an admin made without a password signs up by the emailed link: that login
+    # too leads to enrolment, not to the desk.
+    user = AgentFactory(user=UserFactory(password=None)).user
+    user.set_unusable_password()
+    user.save()
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    link = f"/accounts/confirm/{uid}/{signup_token_generator.make_token(user)}/"
+    response = client.post(
+        link,
+        {
+            "display_name": "Ryan",
+            "new_password1": "a-long-enough-password-42",
+            "new_password2": "a-long-enough-password-42",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(response["Location"])["Location"].startswith(ENROL)
+
+
 def test_requesters_log_in_as_before_without_a_device(staff_two_factor, requester, client):
     assert log_in(client, requester)["Location"] == "/tickets/"
 
@@ -199,8 +230,6 @@ def secret_on(page) -> str:
 
 
 def key_of(secret: str) -> str:
-    from base64 import b32decode
-
     return b32decode(secret).hex()
 
 
