@@ -129,9 +129,7 @@ def test_a_wrong_code_is_refused_with_a_message(staff_two_factor, agent_user, cl
     assert client.get("/agent/")["Location"].startswith(VERIFY)
 
 
-def test_wrong_codes_are_rate_limited_per_account(
-    settings, staff_two_factor, agent_user, client
-):
+def test_wrong_codes_are_rate_limited_per_account(settings, staff_two_factor, agent_user, client):
     settings.LOGIN_FAILURE_LIMIT = 3
     # Inside one window of the counter (fixed windows: accounts/ratelimit.py).
     start = datetime.datetime(2026, 3, 2, 9, 0, 10, tzinfo=datetime.UTC)
