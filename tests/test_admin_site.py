@@ -26,13 +26,13 @@ from tests.support.factories import (
     UserFactory,
 )
 from tickets.clocks import sla_sweep
-from tickets.models import CannedResponse, HelpTopic, Notification, Ticket
+from tickets.models import CannedResponse, HelpTopic, MailSuppression, Notification, Ticket
 from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
 
 pytestmark = pytest.mark.django_db
 
 # Models the admin must never offer to add: their rows come from services.
-NO_ADD = {Ticket, Notification, InboundMessage}
+NO_ADD = {Ticket, Notification, InboundMessage, MailSuppression}
 
 
 def make_instances() -> dict[type, object]:
@@ -74,6 +74,9 @@ def make_instances() -> dict[type, object]:
         Notification: Notification.objects.get(kind=Notification.Kind.SLA_BREACHED),
         Mailbox: mailbox,
         InboundMessage: InboundMessage.objects.get(pk=inbound.pk),
+        MailSuppression: MailSuppression.objects.create(
+            address="gone@example.com", status="5.1.1", reason="No such user", ticket=ticket
+        ),
     }
 
 
@@ -115,6 +118,7 @@ def test_searching_finds_the_row(admin_client, instances, model):
         Ticket: lambda: obj.subject,
         Notification: lambda: obj.recipient.email,
         InboundMessage: lambda: obj.message_id,
+        MailSuppression: lambda: obj.address,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})
