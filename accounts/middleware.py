@@ -56,10 +56,11 @@ class TwoFactorMiddleware:
         if marker == two_factor.STEP_NONE:
             return None
         step = two_factor_step(user)
+        owed = two_factor.STEP_PENDING if step else two_factor.STEP_NONE
+        if marker != owed:  # saving the session only when this changes
+            request.session[two_factor.SESSION_KEY] = owed
         if step is None:
-            request.session[two_factor.SESSION_KEY] = two_factor.STEP_NONE
             return None
-        request.session[two_factor.SESSION_KEY] = two_factor.STEP_PENDING
         step_view = f"accounts:two_factor_{step}"
         if self._allowed(request, step_view):
             return None
