@@ -63,6 +63,11 @@ def test_an_agent_enrols_then_logs_in_with_a_code_and_trusts_the_browser(page, a
     page.get_by_role("link", name="I have saved them: continue").click()
     expect(page).to_have_url("/agent/")
     expect(page.locator("#main h1")).to_be_visible()
+    page.goto("/accounts/profile/")
+    expect(page.get_by_text("Recovery codes left: 10")).to_be_visible()
+    # Required for agents: it cannot be turned off here.
+    expect(page.get_by_role("button", name="Turn off two-factor authentication")).to_have_count(0)
+    screenshot("profile")
     log_out(page)
 
     log_in(page)
