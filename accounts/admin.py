@@ -1,21 +1,24 @@
 """Admin for people and organisation: users, departments, agents and their roles."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.audit import AuditKind, audit_csv_rows, audit_record
 from accounts.forms import TimeZoneFormField
 from accounts.models import Agent, AuditEntry, Department, DepartmentMembership, User
 from accounts.services import membership_record, user_password_changed
+from accounts.two_factor import two_factor_reset
 
 # Form fields whose values are secrets: named in the audit log only when they really
 # changed (a kept value echoed back is no change), and their values never.
@@ -167,12 +170,25 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             },
         ),
     )
-    list_display = ("email", "display_name", "is_agent", "is_staff", "is_superuser", "is_active")
+    list_display = (
+        "email",
+        "display_name",
+        "is_agent",
+        "has_two_factor",
+        "is_staff",
+        "is_superuser",
+        "is_active",
+    )
     list_filter = (IsAgentFilter, "is_staff", "is_superuser", "is_active", "groups")
+    actions = ("reset_two_factor",)
     list_select_related = ("agent",)
     search_fields = ("email", "display_name")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
+
+    def get_queryset(self, request):
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(two_factor_on=Exists(confirmed))
 
     @admin.display(boolean=True, description="Agent", ordering="agent")
     def is_agent(self, obj: User) -> bool:
@@ -187,8 +203,27 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             user_password_changed(user=user, by=request.user, request=request)
         return response
 
+    @admin.display(boolean=True, description="Two-factor", ordering="two_factor_on")
+    def has_two_factor(self, obj: User) -> bool:
+        return obj.two_factor_on
+
+    @admin.action(description="Reset two-factor", permissions=["change"])
+    def reset_two_factor(self, request, queryset):
+        """A lost phone: the user's app and recovery codes stop working, and so do the
+        browsers they trusted; staff set up a new second factor at their next page."""
+        reset = [user for user in queryset if two_factor_reset(user=user, by=request.user)]
+        if reset:
+            names = ", ".join(user.email for user in reset)
+            self.message_user(request, f"Two-factor reset for {names}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "None of them had two-factor set up.", messages.INFO)
+
 
 admin.site.unregister(Group)
+# Devices are managed through the two_factor_* services (the reset action above), never
+# edited by hand: their admin pages would show each person's secret and recovery codes.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
 
 
 @admin.register(Group)

@@ -112,3 +112,42 @@ class QueuedPasswordResetForm(PasswordResetForm):
         user_request_password_reset(
             email=self.cleaned_data["email"], request=kwargs.get("request")
         )
+
+
+class TwoFactorCodeForm(forms.Form):
+    """The code step after the password: a code from the app, or a recovery code."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "autofocus": True,
+            }
+        ),
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+    )
+    trust = forms.BooleanField(label="Trust this browser for 30 days", required=False)
+
+    def __init__(self, *args, trust_days: int = 30, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["trust"].label = f"Trust this browser for {trust_days} days"
+        self.fields[
+            "trust"
+        ].help_text = "No code is asked here again until then. Only on a computer that is yours."
+
+
+class TwoFactorEnrolForm(forms.Form):
+    """Setting up an authenticator app: the code it shows proves it has the secret."""
+
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        help_text="The 6-digit code the app shows for this account.",
+    )

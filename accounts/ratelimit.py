@@ -108,3 +108,24 @@ def login_failed(*, email: str, ip: str) -> None:
 
 def login_succeeded(*, email: str, ip: str) -> None:
     cache.delete(_login_key(email, ip))
+
+
+# Wrong second-factor codes ------------------------------------------------------------
+# Counted per account, from any address: whoever is here already has the password, and
+# a code has only a million values. The same limit and window as failed logins.
+
+
+def _two_factor_key(user_pk: int) -> str:
+    return _key("two-factor-failures", str(user_pk), settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def two_factor_is_locked(*, user_pk: int) -> bool:
+    return (cache.get(_two_factor_key(user_pk)) or 0) >= settings.LOGIN_FAILURE_LIMIT
+
+
+def two_factor_failed(*, user_pk: int) -> None:
+    _count(_two_factor_key(user_pk), settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+
+def two_factor_succeeded(*, user_pk: int) -> None:
+    cache.delete(_two_factor_key(user_pk))

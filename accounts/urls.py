@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import views
+from accounts import two_factor_views, views
 from accounts.oidc.views import OIDCCallbackView, OIDCLoginView
 
 app_name = "accounts"
@@ -30,4 +30,12 @@ urlpatterns = [
     # Single sign-on (OpenID Connect): the callback is the redirect URI to register.
     path("oidc/login/", OIDCLoginView.as_view(), name="oidc_login"),
     path("oidc/callback/", OIDCCallbackView.as_view(), name="oidc_callback"),
+    path("two-factor/", two_factor_views.verify, name="two_factor_verify"),
+    path("two-factor/setup/", two_factor_views.enrol, name="two_factor_enrol"),
+    path(
+        "two-factor/recovery-codes/",
+        two_factor_views.recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("two-factor/remove/", two_factor_views.remove, name="two_factor_remove"),
 ]

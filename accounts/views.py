@@ -43,6 +43,7 @@ from accounts.sessions import (
     user_sessions_list,
 )
 from accounts.tokens import signup_token_generator
+from accounts.two_factor import step_url, two_factor_status, two_factor_step
 
 TOO_MANY = "We received many requests from you in a short time. Please try again later."
 PASSWORD_CHANGED = "Your password is changed. Other sessions signed out: {ended}."  # noqa: S105
@@ -114,6 +115,15 @@ class LoginView(auth_views.LoginView):
     def get_default_redirect_url(self):
         # Only without a `next`: Django's get_success_url tries a safe `next` first.
         return landing_url(self.request.user)
+
+    def get_success_url(self):
+        # The password is right; a second factor may still be owed (the login noted it in
+        # the session: accounts.two_factor), and is asked for before going on.
+        url = super().get_success_url()
+        step = two_factor_step(self.request.user)
+        if step is None:
+            return url
+        return step_url(step, url)
 
     def get_context_data(self, **kwargs):
         # Django's view names the site after the request's host; ours has a name.
@@ -206,7 +216,11 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"form": form, "sessions": _sessions_for_page(request)},
+        {
+            "form": form,
+            "sessions": _sessions_for_page(request),
+            "two_factor": two_factor_status(request.user),
+        },
     )
 
 

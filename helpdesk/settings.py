@@ -43,7 +43,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # APPS
 # ------------------------------------------------------------------------------
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on our own site class: behind our login and second factor
+    # (accounts/admin_site.py).
+    "accounts.apps.HelpdeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -57,6 +59,11 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Two-factor: TOTP (authenticator apps) and single-use recovery codes (static tokens);
+    # before accounts, whose admin takes their device admins away (decision 0024).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Providers' inbound webhooks: the views check signatures and parse the posts; mail/
     # webhooks.py mounts the three we use and keeps the messages (docs/mail-providers.md).
     "anymail",
@@ -81,7 +88,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Agents' idle sessions end here; every session's last activity is recorded.
     "accounts.middleware.SessionActivityMiddleware",
@@ -158,6 +167,17 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 
+# TWO-FACTOR (django-otp; docs/decisions/0024-two-factor.md)
+# https://django-otp-official.readthedocs.io/en/stable/overview.html
+# Agents and admins (superusers, staff, anyone with an agent profile) must add a second
+# factor after the password; requesters may. Off by default only in development.
+REQUIRE_STAFF_2FA = env.bool("REQUIRE_STAFF_2FA", default=not DEBUG)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = SITE_NAME
+# "Trust this browser": how long the signed cookie lets a login skip the code step.
+TWO_FACTOR_TRUST_DAYS = 30
+# Recovery codes made at enrolment (and when asked for new ones), each good once.
+TWO_FACTOR_RECOVERY_CODES = 10
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

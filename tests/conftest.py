@@ -13,6 +13,14 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _staff_two_factor_off(settings):
+    # Off unless a test turns it on (tests/accounts/two_factor/ and the browser test of
+    # enrolment do): most tests sign staff in with force_login and test something else.
+    # See docs/decisions/0024-two-factor.md.
+    settings.REQUIRE_STAFF_2FA = False
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # Rate limits and presence live in the cache; one test must not see another's.
     cache.clear()
