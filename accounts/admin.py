@@ -211,7 +211,11 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     def reset_two_factor(self, request, queryset):
         """A lost phone: the user's app and recovery codes stop working, and so do the
         browsers they trusted; staff set up a new second factor at their next page."""
-        reset = [user for user in queryset if two_factor_reset(user=user, by=request.user)]
+        reset = [
+            user
+            for user in queryset
+            if two_factor_reset(user=user, by=request.user, request=request)
+        ]
         if reset:
             names = ", ".join(user.email for user in reset)
             self.message_user(request, f"Two-factor reset for {names}.", messages.SUCCESS)

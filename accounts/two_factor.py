@@ -22,6 +22,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
+from accounts.audit import AuditKind, audit_record
 from accounts.models import User
 from accounts.roles import agent_of
 
@@ -170,7 +171,9 @@ def _lock_user(user: User) -> User:
 
 
 @transaction.atomic
-def two_factor_enrol(*, user: User, key_hex: str, token: str) -> tuple[TOTPDevice, list[str]]:
+def two_factor_enrol(
+    *, user: User, key_hex: str, token: str, request=None
+) -> tuple[TOTPDevice, list[str]]:
     """The person's app shows a code for the secret they were given: the app becomes their
     second factor, and they get a fresh set of recovery codes (returned, shown once)."""
     user = _lock_user(user)
@@ -187,6 +190,13 @@ def two_factor_enrol(*, user: User, key_hex: str, token: str) -> tuple[TOTPDevic
     )
     recovery = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
     codes = _new_recovery_codes(recovery)
+    audit_record(
+        kind=AuditKind.TWO_FACTOR_ENROLLED,
+        actor=user,
+        request=request,
+        target=user,
+        data={"device": device.pk},
+    )
     return device, codes
 
 
@@ -209,7 +219,7 @@ def two_factor_verify(*, user: User, token: str):
 
 
 @transaction.atomic
-def two_factor_recovery_codes_regenerate(*, user: User) -> list[str]:
+def two_factor_recovery_codes_regenerate(*, user: User, request=None) -> list[str]:
     """A new set of recovery codes; the old ones stop working."""
     user = _lock_user(user)
     device = StaticDevice.objects.filter(user=user, confirmed=True).first()
@@ -217,7 +227,15 @@ def two_factor_recovery_codes_regenerate(*, user: User) -> list[str]:
         if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             raise TwoFactorError("Set up two-factor authentication first.")
         device = StaticDevice.objects.create(user=user, name=RECOVERY_NAME, confirmed=True)
-    return _new_recovery_codes(device)
+    codes = _new_recovery_codes(device)
+    audit_record(
+        kind=AuditKind.TWO_FACTOR_ENROLLED,
+        actor=user,
+        request=request,
+        target=user,
+        data={"recovery_codes": "made anew"},
+    )
+    return codes
 
 
 def _delete_devices(user: User) -> bool:
@@ -227,17 +245,18 @@ def _delete_devices(user: User) -> bool:
 
 
 @transaction.atomic
-def two_factor_remove(*, user: User) -> None:
+def two_factor_remove(*, user: User, request=None) -> None:
     """The person turns their own second factor off (not allowed where it is required).
     Browsers they trusted stop being trusted: the device they were bound to is gone."""
     user = _lock_user(user)
     if two_factor_required(user):
         raise TwoFactorError(REQUIRED_FOR_STAFF)
-    _delete_devices(user)
+    if _delete_devices(user):
+        audit_record(kind=AuditKind.TWO_FACTOR_REMOVED, actor=user, request=request, target=user)
 
 
 @transaction.atomic
-def two_factor_reset(*, user: User, by: User) -> bool:
+def two_factor_reset(*, user: User, by: User, request=None) -> bool:
     """An admin takes away someone's second factor (a lost phone): their app and recovery
     codes stop working, browsers they trusted stop being trusted, and a session that
     passed the code step must pass it again; staff set up a new one at their next page.
@@ -245,7 +264,10 @@ def two_factor_reset(*, user: User, by: User) -> bool:
     if by is None or not by.has_perm("accounts.change_user"):
         raise TwoFactorError("Only an admin may reset two-factor authentication.")
     user = _lock_user(user)
-    return _delete_devices(user)
+    reset = _delete_devices(user)
+    if reset:
+        audit_record(kind=AuditKind.TWO_FACTOR_RESET, actor=by, request=request, target=user)
+    return reset
 
 
 # Trusted browsers -----------------------------------------------------------------

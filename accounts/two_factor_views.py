@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from accounts import two_factor
+from accounts.audit import AuditKind, audit_record
 from accounts.forms import TwoFactorCodeForm, TwoFactorEnrolForm
 from accounts.ratelimit import two_factor_failed, two_factor_is_locked, two_factor_succeeded
 from accounts.two_factor import (
@@ -74,9 +75,12 @@ def _check_code(request, form, next_url):
     device = two_factor_verify(user=user, token=form.cleaned_data["code"])
     if device is None:
         two_factor_failed(user_pk=user.pk)
+        audit_record(kind=AuditKind.LOGIN_FAILED, request=request, data={"method": "two_factor"})
         form.add_error("code", two_factor.WRONG_CODE)
         return None
     two_factor_succeeded(user_pk=user.pk)
+    method = "recovery_code" if isinstance(device, StaticDevice) else "totp"
+    audit_record(kind=AuditKind.LOGIN_SUCCEEDED, request=request, data={"method": method})
     _passed(request, device)
     response = redirect(next_url)
     app = totp_device_of(user)
@@ -107,7 +111,7 @@ def enrol(request):
     if request.method == "POST" and form.is_valid():
         try:
             device, codes = two_factor_enrol(
-                user=user, key_hex=key, token=form.cleaned_data["code"]
+                user=user, key_hex=key, token=form.cleaned_data["code"], request=request
             )
         except TwoFactorError as error:
             form.add_error("code", str(error))
@@ -151,7 +155,7 @@ def recovery_codes(request):
     if not is_verified(request.user):
         return _refuse_unverified(request)
     try:
-        codes = two_factor_recovery_codes_regenerate(user=request.user)
+        codes = two_factor_recovery_codes_regenerate(user=request.user, request=request)
     except TwoFactorError as error:
         messages.error(request, str(error))
         return redirect("accounts:profile")
@@ -164,7 +168,7 @@ def remove(request):
     if not is_verified(request.user):
         return _refuse_unverified(request)
     try:
-        two_factor_remove(user=request.user)
+        two_factor_remove(user=request.user, request=request)
     except TwoFactorError as error:
         messages.error(request, str(error))
     else:

@@ -57,7 +57,11 @@ def test_a_failed_login_keeps_the_email_and_never_the_password():
 
 
 def test_a_failed_admin_login_is_recorded_too():
-    log_in(browser(), "nobody@example.com", url="/admin/login/?next=/admin/")
+    # The admin signs in through the site's own login page (and its second factor).
+    client = browser()
+    to_login = client.get("/admin/login/?next=/admin/")
+    assert to_login.status_code == 302 and to_login["Location"].startswith("/accounts/login/")
+    log_in(client, "nobody@example.com", url=to_login["Location"])
 
     [entry] = entries("login_failed")
     assert entry.data["email"] == "nobody@example.com"
