@@ -45,7 +45,6 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
-
 import argparse  # noqa: E402
 import http.client  # noqa: E402
 import json  # noqa: E402
@@ -60,6 +59,8 @@ import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
+
+from bench.processes import children_of, cpu_seconds_of  # noqa: E402
 
 AGENT_EMAIL = "bench.agent@bench.example"
 SUBJECT = "CRM is down ({n})"
@@ -389,29 +390,8 @@ class ApiClient(threading.Thread):
                 self.errors += 1
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
 def cpu_seconds(pids) -> float:
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-    return total
-
-
-def children_of(pid: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return children
+    return sum(cpu_seconds_of(pid) for pid in pids)
 
 
 def database_backends() -> list[int]:

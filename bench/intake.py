@@ -43,6 +43,10 @@ import urllib.parse
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Run as a script, bench/ is first on sys.path; the project root is what `bench.` needs.
+sys.path.insert(0, str(BASE_DIR))
+from bench.processes import children_of, cpu_seconds_of  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/helpdesk_bench_intake"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 TOKEN_RE = re.compile(rb'name="intake_token" value="([^"]+)"')
@@ -211,28 +215,6 @@ class Client(threading.Thread):
                 self.errors += 1
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def _children(pid: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return children
-
-
 def _database_backends(args) -> list[int]:
     import psycopg2
 
@@ -248,16 +230,16 @@ def _database_backends(args) -> list[int]:
     return pids
 
 
-def server_cpu_seconds(args) -> float:
+def servercpu_seconds_of(args) -> float:
     """CPU used so far by gunicorn's workers and this database's PostgreSQL backends: what
     the server side costs per ticket, whatever else the machine is busy with."""
-    pids = [*_children(args.server_pid), args.server_pid, *_database_backends(args)]
-    return sum(_cpu_seconds(pid) for pid in pids)
+    pids = [*children_of(args.server_pid), args.server_pid, *_database_backends(args)]
+    return sum(cpu_seconds_of(pid) for pid in pids)
 
 
 def one_run(args, topic_id: int) -> dict:
     stop = threading.Event()
-    server_cpu_before = server_cpu_seconds(args)
+    server_cpu_before = servercpu_seconds_of(args)
     client_cpu_before = time.process_time()
     clients = [Client(i, args, topic_id, stop) for i in range(args.clients)]
     started = time.perf_counter()
@@ -268,7 +250,7 @@ def one_run(args, topic_id: int) -> dict:
     for client in clients:
         client.join()
     elapsed = time.perf_counter() - started
-    server_cpu = server_cpu_seconds(args) - server_cpu_before
+    server_cpu = servercpu_seconds_of(args) - server_cpu_before
     client_cpu = time.process_time() - client_cpu_before
     post_ms = [ms for c in clients for ms in c.post_ms]
     round_ms = [ms for c in clients for ms in c.round_ms]

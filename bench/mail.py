@@ -97,6 +97,7 @@ ROOT = HERE.parent
 # the standard library's queue module (which multiprocessing needs); the root replaces it.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
+from bench.processes import children_of, cpu_seconds_of  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@localhost:5432/helpdesk_bench_mail"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -402,28 +403,6 @@ def start_worker(args, log_path: Path):
     return worker, time.time()
 
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def _children(pid: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return children
-
-
 def cpu_snapshot(args, pids: list[int]) -> dict[int, float]:
     """CPU seconds so far of `pids`, their children, and this database's PostgreSQL
     backends but the bench's own: what the work costs, whatever else the cores run."""
@@ -442,8 +421,8 @@ def cpu_snapshot(args, pids: list[int]) -> dict[int, float]:
         )
         backends = [row[0] for row in cursor.fetchall()]
     admin.close()
-    every = [*pids, *(child for pid in pids for child in _children(pid)), *backends]
-    return {pid: _cpu_seconds(pid) for pid in every}
+    every = [*pids, *(child for pid in pids for child in children_of(pid)), *backends]
+    return {pid: cpu_seconds_of(pid) for pid in every}
 
 
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
