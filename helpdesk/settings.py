@@ -301,6 +301,11 @@ CELERY_RESULT_BACKEND = None
 # Acknowledge after the task ran, so a killed worker's task is delivered again; tasks are
 # written to be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
+# Celery's Django fixup closes the database connections before and after every task
+# unless this is set: a new PostgreSQL connection per task (fork, authentication) was
+# most of a mail task's time. Reused for this many tasks, then renewed; Django's own
+# CONN_MAX_AGE and health checks still drop a broken or old one.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
