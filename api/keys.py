@@ -63,6 +63,17 @@ def parse_networks(values) -> list[str]:
     return sorted(set(networks))
 
 
+# What a key's owner may change after it was made (never its secret or its agent).
+SETTINGS_FIELDS = (
+    "name",
+    "scopes",
+    "allowed_networks",
+    "allow_any_address",
+    "expires_at",
+    "requests_per_minute",
+)
+
+
 @dataclass(frozen=True)
 class KeySettings:
     """What a key is allowed, checked: the same checks for the admin's form and the
@@ -161,25 +172,9 @@ def api_key_update(*, key: ApiKey, by, request=None, **settings) -> ApiKey:
     checked = api_key_settings_check(user=key.user, exclude_pk=key.pk, **settings)
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
-        for field in (
-            "name",
-            "scopes",
-            "allowed_networks",
-            "allow_any_address",
-            "expires_at",
-            "requests_per_minute",
-        ):
+        for field in SETTINGS_FIELDS:
             setattr(key, field, getattr(checked, field))
-        key.save(
-            update_fields=[
-                "name",
-                "scopes",
-                "allowed_networks",
-                "allow_any_address",
-                "expires_at",
-                "requests_per_minute",
-            ]
-        )
+        key.save(update_fields=list(SETTINGS_FIELDS))
         _audit(
             AuditKind.API_KEY_CHANGED,
             key,
