@@ -91,8 +91,8 @@ def main() -> None:
         "--reuse", action="store_true", help="measure the database seeded by a previous run"
     )
     args = parser.parse_args()
-    if args.tickets < 1000 or args.requests < 5 or args.runs < 1 or args.pages < 2:
-        parser.error("--tickets >= 1000, --requests >= 5, --runs >= 1, --pages >= 2")
+    if args.tickets < 1000 or args.requests < 5 or args.runs < 1 or args.pages < 3:
+        parser.error("--tickets >= 1000, --requests >= 5, --runs >= 1, --pages >= 3")
     if not 0 < args.seconds <= 600 or not 1 <= args.clients <= 64:
         parser.error("--seconds in (0, 600], --clients in [1, 64]")
 
