@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tickets",
     # ... and the interfaces around it.
     "web",
+    "reports",
     "mail",
     "portal",
     "desk",

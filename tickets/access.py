@@ -139,6 +139,15 @@ def agent_department_ids(user) -> set[int]:
     return ids
 
 
+def report_department_ids(user) -> set[int]:
+    """Departments whose figures the user may see on the reports: an agent's own (a
+    manager's include those they manage), every department for a superuser, none for
+    anyone else (requesters, anonymous visitors, the system)."""
+    if not is_agent(user):
+        return set()
+    return agent_department_ids(user)
+
+
 def managed_department_ids(user) -> set[int] | None:
     """Departments whose tickets the user may assign to others; None means all."""
     if user is not None and user.is_authenticated and user.is_superuser:

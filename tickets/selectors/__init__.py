@@ -5,12 +5,14 @@ and only what the person may see (through tickets.access); templates never walk 
 the selector did not fetch. Callers import from here.
 """
 
+from tickets.selectors import measures  # the sets behind report figures, as a module
 from tickets.selectors.api import (
     TICKET_INCLUDES,
     TicketDetail,
     ticket_detail_for_agent,
     ticket_detail_of,
 )
+from tickets.selectors.measures import Measure, TicketSet, ticket_set_q
 from tickets.selectors.portal import (
     PUBLIC_EVENT_KINDS,
     help_topic_list_for_portal,
@@ -75,6 +77,7 @@ __all__ = [
     "SORTS",
     "TICKET_INCLUDES",
     "VIEWS",
+    "Measure",
     "QueueFilters",
     "QueueOptions",
     "QueuePage",
@@ -84,11 +87,13 @@ __all__ = [
     "Sort",
     "TicketDetail",
     "TicketPage",
+    "TicketSet",
     "TimelineItem",
     "agent_list_for_agent",
     "event_feed_for_agent",
     "help_topic_list",
     "help_topic_list_for_portal",
+    "measures",
     "new_messages_since",
     "people_list",
     "person_get",
@@ -104,6 +109,7 @@ __all__ = [
     "ticket_list_for_requester",
     "ticket_page_for_agent",
     "ticket_search_for_agent",
+    "ticket_set_q",
     "ticket_timeline_for_requester",
     "timeline_merge",
 ]

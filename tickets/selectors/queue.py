@@ -31,6 +31,7 @@ from tickets.models import (
     at_risk_q,
     sla_state_q,
 )
+from tickets.selectors.measures import TicketSet, ticket_set_q
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -101,10 +102,14 @@ class QueueFilters:
     status: str | None = None
     priority: int | None = None
     assignee: str | None = None  # an agent id, "none" (unassigned) or None (anyone)
-    help_topic: int | None = None
+    help_topic: int | str | None = None  # a topic id, "none" (no topic) or None (any)
     sla_state: str | None = None
     requester: int | None = None
     updated_since: datetime.datetime | None = None
+    source: str | None = None  # the channel the ticket came in by
+    # The tickets behind a report figure (tickets/selectors/measures.py): a dashboard
+    # number links to the queue with its set, so both count the same tickets.
+    ticket_set: TicketSet | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -196,22 +201,36 @@ def _filter_q(*, user, view: QueueView, filters: QueueFilters) -> Q:
         q &= Q(assignee_id=agent.pk if agent else -1)
     if view.unassigned:
         q &= Q(assignee__isnull=True)
-    if filters.assignee == "none":
-        q &= Q(assignee__isnull=True)
-    elif filters.assignee is not None:
-        q &= Q(assignee_id=int(filters.assignee))
     if view.at_risk:
         q &= at_risk_q(now)
+    return q & _filters_q(filters, now)
+
+
+def _none_or_id(field: str, value) -> Q:
+    """A filter that takes an id or "none" (the field is empty)."""
+    if value == "none":
+        return Q(**{f"{field}__isnull": True})
+    return Q(**{f"{field}_id": int(value)})
+
+
+def _filters_q(filters: QueueFilters, now) -> Q:
+    q = Q()
+    if filters.assignee is not None:
+        q &= _none_or_id("assignee", filters.assignee)
+    if filters.help_topic is not None:
+        q &= _none_or_id("help_topic", filters.help_topic)
     if filters.priority is not None:
         q &= Q(priority=filters.priority)
-    if filters.help_topic is not None:
-        q &= Q(help_topic_id=filters.help_topic)
     if filters.sla_state is not None:
         q &= sla_state_q(filters.sla_state, now)
     if filters.requester is not None:
         q &= Q(requester_id=filters.requester)
     if filters.updated_since is not None:
         q &= Q(updated_at__gte=filters.updated_since)
+    if filters.source is not None:
+        q &= Q(source=filters.source)
+    if filters.ticket_set is not None:
+        q &= ticket_set_q(filters.ticket_set, now=now)
     return q
 
 

@@ -1,0 +1,70 @@
+"""The dashboard's figures, computed live: pure reads with keyword-only arguments, in the
+style of tickets.selectors. Every figure covers the viewer's departments only
+(tickets.access.report_department_ids) and the tickets of tickets.selectors.measures.
+
+Callers import from here: `from reports.figures import report_dashboard`.
+"""
+
+from reports.figures.dashboard import (
+    BREAKDOWNS,
+    NO_VALUE_LABELS,
+    Dashboard,
+    PeriodSets,
+    Row,
+    report_dashboard,
+)
+from reports.figures.flow import DayFlow, Flow, FlowReport, report_flow
+from reports.figures.grouping import TOTAL, percentile_cont
+from reports.figures.now import NowFigures, report_now
+from reports.figures.periods import (
+    CUSTOM,
+    DEFAULT_PRESET,
+    PRESETS,
+    Day,
+    Period,
+    PeriodError,
+    period_of,
+)
+from reports.figures.scope import NONE, ReportFilters, ticket_scope_q
+from reports.figures.sla import Achievement, report_sla_achievement
+from reports.figures.times import (
+    Durations,
+    Times,
+    report_first_resolution,
+    report_first_response,
+    report_resolution,
+)
+
+__all__ = [
+    "BREAKDOWNS",
+    "CUSTOM",
+    "DEFAULT_PRESET",
+    "NONE",
+    "NO_VALUE_LABELS",
+    "PRESETS",
+    "TOTAL",
+    "Achievement",
+    "Dashboard",
+    "Day",
+    "DayFlow",
+    "Durations",
+    "Flow",
+    "FlowReport",
+    "NowFigures",
+    "Period",
+    "PeriodError",
+    "PeriodSets",
+    "ReportFilters",
+    "Row",
+    "Times",
+    "percentile_cont",
+    "period_of",
+    "report_dashboard",
+    "report_first_resolution",
+    "report_first_response",
+    "report_flow",
+    "report_now",
+    "report_resolution",
+    "report_sla_achievement",
+    "ticket_scope_q",
+]
