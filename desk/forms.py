@@ -7,17 +7,47 @@ from django.db.models import Q
 
 from accounts.models import Agent, Department, User
 from accounts.services import guest_user_get_or_create
+from reports.figures import (
+    CUSTOM,
+    DEFAULT_PRESET,
+    NONE,
+    PRESETS,
+    Period,
+    PeriodError,
+    ReportFilters,
+    ReportOptions,
+    period_of,
+)
 from sla.models import SLAPlan
-from tickets.models import CannedResponse, Priority, SLAState, Status
-from tickets.selectors import DEFAULT_VIEW, SORTS, VIEWS, QueueFilters, QueueOptions
+from tickets.models import CannedResponse, ClockKind, Priority, SLAState, Source, Status
+from tickets.selectors import (
+    ALL_TICKETS,
+    DEFAULT_VIEW,
+    SORTS,
+    VIEWS,
+    Measure,
+    QueueFilters,
+    QueueOptions,
+    TicketSet,
+)
 from tickets.services import BODY_MAX_LENGTH, BULK_ACTIONS, MAX_TICKETS
 from web.uploads import MultipleFileField, attachments_help_text
 
+# What the queue says of a report link it cannot read (a hand-edited or truncated URL).
+BAD_REPORT_LINK = "This link from the reports is incomplete or damaged, so it was not applied"
+
 
 class QueueForm(forms.Form):
-    """The queue's view, sort, filters and cursor, from the query string."""
+    """The queue's view, sort, filters and cursor, from the query string.
 
-    view = forms.ChoiceField(choices=[(k, v.label) for k, v in VIEWS.items()], required=False)
+    A link from the reports adds the set of tickets behind a number (measure, clock, start,
+    end: desk/report_links.py) and asks for every status (view "all").
+    """
+
+    view = forms.ChoiceField(
+        choices=[(k, v.label) for k, v in VIEWS.items()] + [(ALL_TICKETS.key, ALL_TICKETS.label)],
+        required=False,
+    )
     sort = forms.ChoiceField(
         label="Sort by",
         choices=[("", "Default")] + [(k, s.label) for k, s in SORTS.items()],
@@ -32,12 +62,20 @@ class QueueForm(forms.Form):
         choices=[("", "Any priority"), *[(v, label) for v, label in Priority.choices]],
     )
     assignee = forms.ChoiceField(required=False)
-    help_topic = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    help_topic = forms.ChoiceField(required=False)
+    source = forms.ChoiceField(
+        label="Channel", choices=[("", "Any channel"), *Source.choices], required=False
+    )
     sla_state = forms.ChoiceField(
         label="SLA", choices=[("", "Any SLA state"), *SLAState.choices], required=False
     )
     after = forms.CharField(required=False, max_length=400)
     before = forms.CharField(required=False, max_length=400)
+    # The set of tickets behind a report figure.
+    measure = forms.ChoiceField(choices=[("", ""), *Measure.choices], required=False)
+    clock = forms.ChoiceField(choices=[("", ""), *ClockKind.choices], required=False)
+    start = forms.DateTimeField(required=False)
+    end = forms.DateTimeField(required=False)
 
     def __init__(self, data, *, options: QueueOptions):
         super().__init__(data)
@@ -47,26 +85,44 @@ class QueueForm(forms.Form):
         self.fields["assignee"].choices = [("", "Anyone"), ("none", "Nobody")] + [
             (str(a.pk), str(a)) for a in options.agents
         ]
-        self.fields["help_topic"].choices = [("", "Any help topic")] + [
-            (t.pk, t.name) for t in options.help_topics
+        self.fields["help_topic"].choices = [("", "Any help topic"), ("none", "No help topic")] + [
+            (str(t.pk), t.name) for t in options.help_topics
         ]
+        self.report_link_error = ""
 
     def cleaned(self) -> dict:
-        """Valid values; an invalid one is dropped rather than failing the whole page."""
+        """Valid values; an invalid one is dropped rather than failing the whole page (a
+        report link that cannot be read is named in `report_link_error`)."""
         self.is_valid()
         data = {name: self.cleaned_data.get(name) for name in self.fields}
         for name in self.errors:
             data[name] = None
+        data["view"] = ALL_TICKETS if data["view"] == ALL_TICKETS.key else data["view"]
         data["view"] = data["view"] or DEFAULT_VIEW
+        topic = data["help_topic"]
         data["filters"] = QueueFilters(
             department=data["department"],
             status=data["status"] or None,
             priority=data["priority"],
             assignee=data["assignee"] or None,
-            help_topic=data["help_topic"],
+            help_topic=(topic if topic == "none" else int(topic)) if topic else None,
             sla_state=data["sla_state"] or None,
+            source=data["source"] or None,
+            ticket_set=self._ticket_set(data),
         )
         return data
+
+    def _ticket_set(self, data) -> TicketSet | None:
+        if not self.data.get("measure"):
+            return None
+        if any(name in self.errors for name in ("measure", "clock", "start", "end")):
+            self.report_link_error = f"{BAD_REPORT_LINK}."
+            return None
+        try:
+            return TicketSet(data["measure"], data["start"], data["end"], data["clock"] or None)
+        except ValueError as error:
+            self.report_link_error = f"{BAD_REPORT_LINK}: {error}"
+            return None
 
 
 class ReplyForm(forms.Form):
@@ -229,3 +285,71 @@ class BulkForm(forms.Form):
             ("", "—"),
             *((d.pk, d.name) for d in options.transfer_departments),
         ]
+
+
+class ReportForm(forms.Form):
+    """The dashboard's period and filters, from the query string (GET, so a view of the
+    figures is a link one can share). Invalid input is an error on the page, never a guess."""
+
+    period = forms.ChoiceField(choices=list(PRESETS.items()), required=False)
+    start = forms.DateField(label="From", required=False)
+    end = forms.DateField(label="To", required=False)
+    department = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    help_topic = forms.ChoiceField(label="Help topic", required=False)
+    priority = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "Any priority"), *reversed(Priority.choices)],
+    )
+    agent = forms.ChoiceField(label="Agent", required=False)
+    channel = forms.ChoiceField(choices=[("", "Any channel"), *Source.choices], required=False)
+
+    FILTERS = ("department", "help_topic", "priority", "agent", "channel")
+
+    def __init__(self, data, *, options: ReportOptions, zone, today):
+        super().__init__(data)
+        self.zone, self.today = zone, today
+        self.fields["department"].choices = [("", "All my departments")] + [
+            (d.pk, d.name) for d in options.departments
+        ]
+        self.fields["help_topic"].choices = [("", "Any help topic"), (NONE, "No help topic")] + [
+            (str(t.pk), t.name) for t in options.help_topics
+        ]
+        self.fields["agent"].choices = [("", "Anyone"), (NONE, "Unassigned")] + [
+            (str(a.pk), str(a)) for a in options.agents
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        try:
+            data["the_period"] = period_of(
+                preset=data.get("period")
+                or (CUSTOM if data.get("start") or data.get("end") else DEFAULT_PRESET),
+                zone=self.zone,
+                today=self.today,
+                first_day=data.get("start"),
+                last_day=data.get("end"),
+            )
+        except PeriodError as error:
+            raise forms.ValidationError(error.message) from error
+        return data
+
+    def the_period(self) -> Period:
+        return self.cleaned_data["the_period"]
+
+    def filters(self) -> ReportFilters:
+        data = self.cleaned_data
+
+        def id_or_none(value):
+            return value if value in ("", NONE) else int(value)
+
+        return ReportFilters(
+            department=data["department"],
+            help_topic=id_or_none(data["help_topic"]) or None,
+            priority=data["priority"],
+            agent=id_or_none(data["agent"]) or None,
+            channel=data["channel"] or None,
+        )

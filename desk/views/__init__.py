@@ -8,6 +8,7 @@ that changed) answers.
 
 from desk.views.drafts import draft_discard, draft_save
 from desk.views.queue import bulk, queue, search
+from desk.views.reports import reports
 from desk.views.ticket import (
     action,
     attachment,
@@ -31,6 +32,7 @@ __all__ = [
     "note",
     "queue",
     "reply",
+    "reports",
     "search",
     "ticket",
 ]

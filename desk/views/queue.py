@@ -20,9 +20,12 @@ QUEUE_FILTER_FIELDS = (
     "priority",
     "assignee",
     "help_topic",
+    "source",
     "sla_state",
     "sort",
 )
+# The set of tickets behind a report figure, kept through filter changes and pages.
+REPORT_SET_FIELDS = ("measure", "clock", "start", "end")
 
 
 # The id of the element whose every-30-seconds poll refreshes the list
@@ -70,9 +73,13 @@ def queue(request):
         "base_query": urlencode(base_query),
         "current_url": request.get_full_path(),
         "bulk_form": BulkForm(None, options=options),
+        "report_set": data["filters"].ticket_set,
+        "report_set_fields": {k: request.GET[k] for k in REPORT_SET_FIELDS if request.GET.get(k)},
+        "report_link_error": form.report_link_error,
     }
     template = "desk/partials/queue_results.html" if is_htmx(request) else "desk/queue.html"
-    return render(request, template, context)
+    # A damaged report link is the client's mistake: said on the page, and in the status.
+    return render(request, template, context, status=400 if form.report_link_error else 200)
 
 
 @require_POST

@@ -25,7 +25,13 @@ from reports.figures.periods import (
     PeriodError,
     period_of,
 )
-from reports.figures.scope import NONE, ReportFilters, ticket_scope_q
+from reports.figures.scope import (
+    NONE,
+    ReportFilters,
+    ReportOptions,
+    report_options,
+    ticket_scope_q,
+)
 from reports.figures.sla import Achievement, report_sla_achievement
 from reports.figures.times import (
     Durations,
@@ -55,6 +61,7 @@ __all__ = [
     "PeriodError",
     "PeriodSets",
     "ReportFilters",
+    "ReportOptions",
     "Row",
     "Times",
     "percentile_cont",
@@ -64,6 +71,7 @@ __all__ = [
     "report_first_response",
     "report_flow",
     "report_now",
+    "report_options",
     "report_resolution",
     "report_sla_achievement",
     "ticket_scope_q",

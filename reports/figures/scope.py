@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from accounts.models import Agent, Department
 from tickets import access
+from tickets.models import HelpTopic
 
 NONE = "none"  # a help topic or agent filter asking for tickets with none
 
@@ -49,3 +51,28 @@ def ticket_scope_q(*, user, filters: ReportFilters, prefix: str = "") -> Q:
     if filters.channel is not None:
         q &= Q(**{f"{prefix}source": filters.channel})
     return q
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """What the report's filters offer a viewer: their departments, and those departments'
+    help topics and agents."""
+
+    departments: list
+    help_topics: list
+    agents: list
+
+
+def report_options(*, user) -> ReportOptions:
+    """Three queries."""
+    ids = sorted(access.report_department_ids(user))
+    return ReportOptions(
+        departments=list(Department.objects.filter(pk__in=ids).order_by("name")),
+        help_topics=list(HelpTopic.objects.filter(department_id__in=ids).order_by("name")),
+        agents=list(
+            Agent.objects.filter(memberships__department_id__in=ids)
+            .select_related("user")
+            .distinct()
+            .order_by("user__display_name", "user__email")
+        ),
+    )

@@ -1,0 +1,66 @@
+"""The reports dashboard: SLA achievement, response and resolution times, the flow of
+tickets, for the agent's departments; every number links to the queue of its tickets."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from desk.forms import ReportForm
+from desk.views.common import agent_required
+from reports.figures import BREAKDOWNS, PRESETS, report_dashboard, report_options
+from tickets.models import ClockKind
+from tickets.selectors import Measure, measures
+
+
+@require_GET
+@agent_required
+def reports(request):
+    """The figures for the period and filters of the query string (the last 30 days of all
+    the agent's departments without one). Dates or filters that make no sense are a 400
+    with the form's errors, not a guess."""
+    zone = timezone.get_current_timezone()
+    now = timezone.now()
+    form = ReportForm(
+        request.GET,
+        options=report_options(user=request.user),
+        zone=zone,
+        today=now.astimezone(zone).date(),
+    )
+    # The filters alone, for the period links, which keep them.
+    kept = {name: request.GET[name] for name in ReportForm.FILTERS if request.GET.get(name)}
+    context = {
+        "form": form,
+        "presets": PRESETS,
+        "zone": zone,
+        "filters_query": urlencode(kept),
+        "clock_kinds": ClockKind.choices,
+        "breakdowns": BREAKDOWNS,
+    }
+    if not form.is_valid():
+        return render(request, "desk/reports.html", context, status=400)
+    dashboard = report_dashboard(
+        user=request.user, period=form.the_period(), filters=form.filters(), now=now
+    )
+    total = dashboard.total
+    context["dashboard"] = dashboard
+    context["due_soon_until"] = now + datetime.timedelta(minutes=measures.DUE_SOON_MINUTES)
+    # (title, figures, the set behind them, what is measured)
+    context["times_cards"] = [
+        ("First response", total.first_response, Measure.FIRST_REPLY, "by the time of the reply"),
+        (
+            "Resolution",
+            total.resolution,
+            Measure.LATEST_RESOLVED,
+            "to the latest resolution, by its time",
+        ),
+        (
+            "First resolution",
+            total.first_resolution,
+            Measure.FIRST_RESOLVED,
+            "to the first resolution (reopened tickets too), by its time",
+        ),
+    ]
+    return render(request, "desk/reports.html", context)
