@@ -167,7 +167,7 @@ def test_the_list_shows_each_key_and_its_state_never_its_secret(desk, manager, m
     }
     monitoring = rows["Monitoring"]
     for text in ("Ryan Howard", "tickets:read", "osticket:tickets", "192.0.2.0/24",
-                 "2001:db8::/32", "42 a minute", "Active", "Revoke…"):  # fmt: skip
+                 "2001:db8::/32", "42/min", "Active", "Revoke…"):  # fmt: skip
         assert text in monitoring, text
     assert "Never" not in monitoring  # it expires, and it was used
     assert "Expired" in rows["Short-lived"] and "Dwight Schrute" in rows["Short-lived"]
