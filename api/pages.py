@@ -15,7 +15,6 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -52,9 +51,7 @@ def key_manager_required(view):
 @require_GET
 @key_manager_required
 def key_list(request):
-    return render(
-        request, "desk/api_keys/list.html", {"keys": api_key_list(), "now": timezone.now()}
-    )
+    return render(request, "desk/api_keys/list.html", {"keys": api_key_list()})
 
 
 @never_cache  # its answer to a POST carries the whole key
