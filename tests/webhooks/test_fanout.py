@@ -25,7 +25,7 @@ from tickets.services import (
 )
 from webhooks.models import EventType, WebhookDelivery
 from webhooks.payloads import MAX_BODY_BYTES
-from webhooks.services import webhook_endpoint_update, webhook_endpoint_settings_check
+from webhooks.services import webhook_endpoint_settings_check, webhook_endpoint_update
 
 pytestmark = pytest.mark.django_db
 
