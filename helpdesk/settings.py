@@ -417,6 +417,10 @@ MAIL_MAX_MESSAGE_BYTES = env.int("MAIL_MAX_MESSAGE_BYTES", default=25 * 1024 * 1
 # unless inside one of these networks: comma-separated CIDRs, e.g. 10.20.0.0/16 for an
 # internal service. Empty: public addresses only.
 WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+# PEM file of the authorities to trust for https endpoints instead of the public ones (a
+# company CA, for internal endpoints); certificates are always checked, against the URL's
+# host name even though the connection goes to the address that was checked.
+WEBHOOK_CA_FILE = env("WEBHOOK_CA_FILE", default="")
 # Seconds to wait after each failed attempt (the 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
 # 14 h, 20 h, 24 h), each with +-10 % jitter; after the last one the delivery is given up.
 WEBHOOK_RETRY_SCHEDULE = env.list(

@@ -90,6 +90,8 @@ def resolve(host: str, port: int) -> Address:
     refusals = []
     for info in infos:
         address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+            address = address.ipv4_mapped  # what the connection would reach
         why = address_refusal(address)
         if why is None:
             return address
@@ -142,10 +144,9 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         return Answer(status=None, duration_ms=0, error=str(refusal))
     literal = f"[{address}]" if address.version == 6 else str(address)
     pinned = urlunsplit((parts.scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
+    named = f"[{host}]" if ":" in host else host  # an IPv6 literal keeps its brackets
     default_port = port == (443 if parts.scheme == "https" else 80)
-    host_header = host if default_port else f"{host}:{port}"
-    if ":" in host and not host.startswith("["):
-        host_header = f"[{host}]" if default_port else f"[{host}]:{port}"
+    host_header = named if default_port else f"{named}:{port}"
     with requests.Session() as session:
         session.trust_env = False  # no proxy from the environment: it would skip the check
         session.mount("https://", _PinnedTLSAdapter(host))
@@ -158,6 +159,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
                 timeout=TIMEOUT_SECONDS,
                 allow_redirects=False,
                 stream=True,
+                verify=settings.WEBHOOK_CA_FILE or True,
             )
         except requests.Timeout:
             return _failed(started, f"No answer within {TIMEOUT_SECONDS} s.")

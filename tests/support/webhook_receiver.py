@@ -13,6 +13,7 @@ keeps answers waiting until `let_go()`, to catch a sender mid-delivery.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -48,7 +49,10 @@ class Reply:
 
 
 class WebhookReceiver:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: tuple[str, str] | None = None) -> None:
+        """`tls`: (certificate file, key file) to answer https instead, noting the name
+        each client asked for in the handshake (SNI) in `server_names`."""
+        self.server_names: list[str | None] = []
         self.requests: list[Received] = []
         self.script: deque[Reply] = deque()
         self.default = Reply(204)
@@ -79,11 +83,22 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            context.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        return f"{self.scheme}://127.0.0.1:{self.port}/hooks"
 
     def answer(self, *statuses: int | Reply) -> None:
         """The next requests' answers, in order; then `default`."""

@@ -92,7 +92,7 @@ def test_after_a_rotation_both_secrets_sign_for_24_hours(desk, hook, webhook_rec
 def test_retries_after_5_seconds_then_5_minutes_with_the_same_webhook_id(
     desk, hook, webhook_receiver
 ):
-    endpoint, secret = hook
+    endpoint, _ = hook
     webhook_receiver.answer(500, 502)
     new_ticket(desk)
 
