@@ -64,7 +64,7 @@ def test_two_sweeps_at_once_share_the_due_deliveries(make_endpoint, monkeypatch)
 def test_a_delivery_whose_wake_up_was_lost_goes_out_on_the_next_sweep(
     desk, make_endpoint, webhook_receiver, django_capture_on_commit_callbacks
 ):
-    endpoint, secret = make_endpoint(webhook_receiver.url, events=["ticket.created"])
+    _, secret = make_endpoint(webhook_receiver.url, events=["ticket.created"])
     ticket = desk.ticket()  # committed in the test's transaction; its wake-up never runs
     assert webhook_receiver.requests == []
 
