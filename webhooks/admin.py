@@ -276,6 +276,7 @@ class WebhookAttemptAdmin(ReadOnlyMixin, admin.ModelAdmin):
     )
     list_filter = ("succeeded", "endpoint")
     list_select_related = ("endpoint", "delivery")
+    search_fields = ("=delivery__webhook_id", "error")
     fields = (
         "at",
         "endpoint",
