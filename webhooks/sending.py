@@ -131,7 +131,8 @@ def _claim_next(endpoint_id: int) -> Claimed | None:
         delivery.next_attempt_at = now + SEND_LEASE
         delivery.dispatched_until = None
         delivery.save(update_fields=["attempts", "next_attempt_at", "dispatched_until"])
-        WebhookEndpoint.objects.filter(pk=endpoint_id).update(sender_until=now + SENDER_LEASE)
+        if endpoint.sender_until is None or endpoint.sender_until - now < SENDER_LEASE / 2:
+            WebhookEndpoint.objects.filter(pk=endpoint_id).update(sender_until=now + SENDER_LEASE)
     return Claimed(delivery=delivery, endpoint=endpoint, probe=breaker.is_probing(endpoint))
 
 
@@ -182,7 +183,9 @@ def _record(claimed: Claimed, answer: network.Answer, outcome: Outcome) -> None:
         delivery.save(
             update_fields=["state", "next_attempt_at", "last_status", "last_error", "delivered_at"]
         )
-        breaker.after_attempt(endpoint_id=endpoint.pk, outcome=outcome, probe=claimed.probe)
+        healthy = endpoint.failing_since is None and endpoint.paused_until is None
+        if not (outcome.delivered and healthy):  # a healthy endpoint stays so: nothing to do
+            breaker.after_attempt(endpoint_id=endpoint.pk, outcome=outcome, probe=claimed.probe)
 
 
 def webhooks_sweep(*, now: datetime | None = None, limit: int = SWEEP_LIMIT) -> int:
