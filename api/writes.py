@@ -113,7 +113,10 @@ class EntryCreate(ApiMixin, APIView):
                 attachments=files,
                 source=Source.API,
             )
-        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        context = {"ticket_number": ticket.number}
+        return Response(
+            EntrySerializer(entry, context=context).data, status=status.HTTP_201_CREATED
+        )
 
 
 class ReplyCreate(EntryCreate):
