@@ -1,8 +1,11 @@
 """What the API accepts, checked: query parameters and bodies. Every parameter or field it
 does not know is a 400 that names it, so a typo never silently means "no filter"."""
 
+import copy
 from collections.abc import Mapping
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.models import Priority, SLAState, Status
@@ -124,3 +127,32 @@ class PeopleQuery(AfterQuery):
 class UserCreateInput(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part: its bytes (drf-spectacular writes a FileField as a URL otherwise)."""
+
+
+def multipart_form(serializer_class, name: str) -> serializers.Serializer:
+    """The multipart/form-data form of a body, for the schema: an object field's fields as
+    `outer.inner` (api.writes.form_fields gathers them again), and the files as
+    `attachments`, repeated once per file. Built from the JSON body's own fields, so the
+    two cannot drift apart."""
+    fields = {}
+    for field_name, field in serializer_class().fields.items():
+        if isinstance(field, serializers.Serializer):
+            for inner_name, inner in field.fields.items():
+                inner = copy.deepcopy(inner)
+                inner.required = inner.required and field.required
+                fields[f"{field_name}.{inner_name}"] = inner
+        else:
+            fields[field_name] = copy.deepcopy(field)
+    fields["attachments"] = serializers.ListField(
+        child=UploadField(),
+        required=False,
+        help_text="Files, one `attachments` part each; checked by their content (images, "
+        "PDF, plain text, office documents). A file refused is a 400 naming it, and "
+        "nothing is created.",
+    )
+    return type(name, (serializers.Serializer,), fields)()
