@@ -5,6 +5,7 @@ file on disk, no email."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test.client import encode_multipart
 
 from accounts.models import User
 from tests.api.conftest import bearer
@@ -216,3 +217,55 @@ def test_a_retry_with_the_same_idempotency_key_opens_one_ticket(client, desk, wr
     assert second["Idempotent-Replayed"] == "true"
     assert first.json()["number"] == second.json()["number"]
     assert Ticket.objects.count() == 1 and Attachment.objects.count() == 1
+
+
+def multipart(fields: dict, boundary: str) -> dict:
+    return {
+        "data": encode_multipart(boundary, fields),
+        "content_type": f"multipart/form-data; boundary={boundary}",
+    }
+
+
+def test_a_retry_with_another_part_boundary_is_the_same_request(client, desk, writer):
+    """Clients draw a new boundary for every request (requests, curl): a retry is the same
+    request by its fields and files, not by its bytes."""
+    fields = form(desk, attachments=[upload("a.log", LOG)])
+    first = client.post(TICKETS, **multipart(fields, "first"), HTTP_IDEMPOTENCY_KEY="k", **writer)
+    fields["attachments"] = [upload("a.log", LOG)]
+    again = client.post(TICKETS, **multipart(fields, "again"), HTTP_IDEMPOTENCY_KEY="k", **writer)
+    assert (first.status_code, again.status_code) == (201, 201), again.content
+    assert again["Idempotent-Replayed"] == "true"
+    fields["attachments"] = [upload("a.log", LOG + b"more\n")]
+    other = client.post(TICKETS, **multipart(fields, "other"), HTTP_IDEMPOTENCY_KEY="k", **writer)
+    assert other.status_code == 422
+    assert Ticket.objects.count() == 1
+
+
+def test_a_file_larger_than_djangos_memory_limit_with_an_idempotency_key(
+    client, desk, writer, settings
+):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000  # 2.5 MB by default; the file is larger
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10_000  # and it goes to a temporary file
+    log = b"paper jam on tray 2\n" * 1000
+    response = client.post(
+        TICKETS,
+        form(desk, attachments=[upload("tray.log", log)]),
+        HTTP_IDEMPOTENCY_KEY="big-one",
+        **writer,
+    )
+    assert response.status_code == 201, response.content
+    attachment = Attachment.objects.get()
+    assert (attachment.size, attachment.file.read()) == (len(log), log)
+
+
+def test_a_json_body_over_the_limit_with_an_idempotency_key_is_413(client, desk, writer, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    body = {"requester": {"email": "pam@example.com"}, "subject": "s", "body": "x" * 20_000,
+            "help_topic": desk.topic.pk}  # fmt: skip
+    response = client.post(
+        TICKETS, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k", **writer
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert "too large" in response.json()["detail"]
+    assert not Ticket.objects.exists()
