@@ -9,7 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.models import Priority, SLAState, Status
-from tickets.selectors import SORTS
+from tickets.selectors import SEARCH_QUERY_MAX_LENGTH, SORTS
 
 BIGINT = 2**63 - 1  # ids beyond PostgreSQL's bigint are not ids: a 400, not a crash
 PRIORITIES = {p.name.lower(): p.value for p in Priority}
@@ -44,6 +44,14 @@ class TicketListQuery(StrictSerializer):
     requester = _id()
     sla_state = serializers.ChoiceField(SLAState.values, required=False)
     updated_since = serializers.DateTimeField(required=False)
+    q = serializers.CharField(
+        required=False,
+        max_length=SEARCH_QUERY_MAX_LENGTH,
+        help_text="Search, as the desk's search box: a ticket number (`1042`, `#1042`), a "
+        "requester's email address, words (each may be the start of a word; every one must "
+        "be in the subject or the thread, internal notes included) or part of the subject. "
+        "Narrows the list; the order stays `sort`'s, not a ranking.",
+    )
     sort = serializers.ChoiceField(sorted(SORTS), required=False)
     cursor = serializers.CharField(required=False, max_length=1000, help_text="From `next`.")
     before = serializers.CharField(required=False, max_length=1000, help_text="From `previous`.")
