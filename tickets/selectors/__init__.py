@@ -49,8 +49,10 @@ from tickets.selectors.reference import (
 from tickets.selectors.search import (
     SEARCH_CANDIDATES,
     SEARCH_PAGE_SIZE,
+    SEARCH_QUERY_MAX_LENGTH,
     SearchResult,
     SearchResults,
+    ticket_search_filter,
     ticket_search_for_agent,
 )
 from tickets.selectors.ticket_page import (
@@ -72,6 +74,7 @@ __all__ = [
     "PUBLIC_EVENT_KINDS",
     "SEARCH_CANDIDATES",
     "SEARCH_PAGE_SIZE",
+    "SEARCH_QUERY_MAX_LENGTH",
     "SORTS",
     "TICKET_INCLUDES",
     "VIEWS",
@@ -103,6 +106,7 @@ __all__ = [
     "ticket_list_for_participant",
     "ticket_list_for_requester",
     "ticket_page_for_agent",
+    "ticket_search_filter",
     "ticket_search_for_agent",
     "ticket_timeline_for_requester",
     "timeline_merge",

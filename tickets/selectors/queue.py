@@ -31,6 +31,7 @@ from tickets.models import (
     at_risk_q,
     sla_state_q,
 )
+from tickets.selectors.search import ticket_search_filter
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -105,6 +106,9 @@ class QueueFilters:
     sla_state: str | None = None
     requester: int | None = None
     updated_since: datetime.datetime | None = None
+    # A search (tickets.selectors.search.ticket_search_filter): narrows the list, keeps
+    # its order.
+    text: str | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -212,7 +216,15 @@ def _filter_q(*, user, view: QueueView, filters: QueueFilters) -> Q:
         q &= Q(requester_id=filters.requester)
     if filters.updated_since is not None:
         q &= Q(updated_at__gte=filters.updated_since)
+    if filters.text is not None:
+        # None (nothing to search for) never gets here: _matches_nothing answers first.
+        q &= ticket_search_filter(filters.text) or Q()
     return q
+
+
+def _matches_nothing(filters: QueueFilters) -> bool:
+    """A search with nothing to look for (only punctuation): no ticket, and no query."""
+    return filters.text is not None and ticket_search_filter(filters.text) is None
 
 
 def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[str], list]:
@@ -287,7 +299,7 @@ def _page_rows(
     """The page's (id, key values...) rows in display order, and whether more lie beyond."""
     departments = _department_ids(user, filters.department)
     statuses = _statuses(view, filters.status)
-    if not departments or not statuses:
+    if not departments or not statuses or _matches_nothing(filters):
         return [], False
     rows = _page_keys(
         view=view,
@@ -370,7 +382,7 @@ def _page_keys(
 def _capped_count_sql(*, user, view: QueueView, filters: QueueFilters) -> tuple[str, list]:
     departments = _department_ids(user, filters.department)
     statuses = _statuses(view, filters.status)
-    if not departments or not statuses:
+    if not departments or not statuses or _matches_nothing(filters):
         return "SELECT 0", []
     where, params = _conditions(user=user, view=view, filters=filters)
     conditions = " AND ".join(
