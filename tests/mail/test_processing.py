@@ -255,6 +255,20 @@ def test_our_own_mail_coming_back_is_dropped(mailbox, settings):
     assert not Ticket.objects.exists()
 
 
+def test_our_own_message_coming_back_from_elsewhere_is_dropped(mailbox, sales_mailbox):
+    # Our acknowledgement, sent back by a forwarding rule: their From, our Message-ID.
+    ticket = deliver(mailbox, message(sender="jim@example.com")).ticket
+    ours = acknowledgement_id(ticket)
+    row = deliver(mailbox, message(sender="forwarder@example.com", message_id=ours))
+    assert (row.outcome, row.ticket) == (Outcome.LOOP, None)
+    # And mail from a mailbox of ours that is switched off is still ours.
+    sales_mailbox.is_active = False
+    sales_mailbox.save()
+    row = deliver(mailbox, message(sender=sales_mailbox.address, message_id="<s@x>"))
+    assert row.outcome == Outcome.LOOP
+    assert Ticket.objects.count() == 1
+
+
 def test_a_mailbox_may_refuse_strangers(mailbox):
     mailbox.allow_unknown_senders = False
     mailbox.save()
