@@ -141,7 +141,7 @@ def _process(row: InboundMessage) -> Result:
         return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
     thread = thread_for(message)
     if thread is not None and thread.ticket.status != Status.CLOSED:
-        return _into_ticket(thread.ticket, message, automation)
+        return _into_ticket(row.mailbox, thread.ticket, message, automation)
     if automation.auto_reply:
         ticket = thread.ticket if thread else None
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
@@ -221,7 +221,9 @@ def _bounce_summary(report: BounceReport, failures: list[Recipient], automation)
     return f"{kind}: {named}{more}"[:2000]
 
 
-def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation) -> Result:
+def _into_ticket(
+    mailbox: Mailbox, ticket: Ticket, message: ParsedMessage, automation: Automation
+) -> Result:
     if automation.auto_reply:
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
     sender = user_of(message.sender.address)
@@ -229,7 +231,7 @@ def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation)
     content = _Content.of(message)
     if role in (Role.REQUESTER, Role.COLLABORATOR):
         if not automation.automated:
-            _copied(ticket, message)
+            _copied(mailbox, ticket, message)
         entry = ticket_add_message(
             ticket=ticket,
             body=content.body,
@@ -310,13 +312,21 @@ def _new_ticket(
     )
     entry = ticket.entries.order_by("id").first()
     if not automation.automated:  # a list's hundred recipients follow nothing
-        _copied(ticket, message)
+        _copied(mailbox, ticket, message)
     return Result(Outcome.NEW_TICKET, ticket, entry)
 
 
-def _copied(ticket: Ticket, message: ParsedMessage) -> None:
+def _copied(mailbox: Mailbox, ticket: Ticket, message: ParsedMessage) -> None:
     """The people the sender copied (To and Cc, but not us) follow the ticket from now on."""
-    ours = set(Mailbox.objects.values_list("address", flat=True))
+    # Most mail is to the mailbox alone: only other addresses are asked about, and then
+    # only whether they are ours too (any mailbox, active or not).
+    others = {p.address for p in message.recipients} - {mailbox.address, message.sender.address}
+    if not others:
+        return
+    ours = {
+        mailbox.address,
+        *Mailbox.objects.filter(address__in=others).values_list("address", flat=True),
+    }
     for person in message.recipients:
         if person.address in ours or person.address == message.sender.address:
             continue

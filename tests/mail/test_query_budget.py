@@ -28,11 +28,11 @@ Outcome = InboundMessage.Outcome
 # inbound_store: the ledger row (get_or_create) and its task queued after commit.
 STORE_QUERIES = 6
 # inbound_process of a plain new message from an address nobody has used yet.
-NEW_TICKET_QUERIES = 29
+NEW_TICKET_QUERIES = 28
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
 SERVICE_QUERIES = 18
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
-REPLY_QUERIES = 20
+REPLY_QUERIES = 19
 
 pytestmark = pytest.mark.postgres  # the advisory lock is one of the queries counted
 
