@@ -82,7 +82,11 @@ def inbound_process(*, inbound_id: int) -> InboundMessage | None:
     with transaction.atomic():
         row = (
             InboundMessage.objects.select_for_update(of=("self",))
-            .select_related("mailbox__department", "mailbox__help_topic")
+            # With the plans a new ticket takes (tickets.services.default_plan_for): read
+            # here, in the same round trip, not again by ticket_create.
+            .select_related(
+                "mailbox__department__default_sla_plan", "mailbox__help_topic__sla_plan"
+            )
             .filter(pk=inbound_id, status=InboundMessage.Status.PENDING)
             .first()
         )

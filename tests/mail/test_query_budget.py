@@ -28,7 +28,7 @@ Outcome = InboundMessage.Outcome
 # inbound_store: the ledger row (get_or_create) and its task queued after commit.
 STORE_QUERIES = 6
 # inbound_process of a plain new message from an address nobody has used yet.
-NEW_TICKET_QUERIES = 28
+NEW_TICKET_QUERIES = 27
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
 SERVICE_QUERIES = 18
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
@@ -65,7 +65,11 @@ def _deliver(mailbox, raw: bytes, *, budget: int) -> InboundMessage:
     return row
 
 
-def test_a_new_ticket_from_a_new_sender(topic_mailbox, desk):
+@pytest.mark.parametrize("topic_plan", [False, True], ids=["department's plan", "topic's plan"])
+def test_a_new_ticket_from_a_new_sender(topic_mailbox, desk, topic_plan):
+    if topic_plan:
+        desk.topic.sla_plan = desk.critical
+        desk.topic.save()
     row = _deliver(
         topic_mailbox, message(sender="Pam Beesly <pam@example.com>"), budget=NEW_TICKET_QUERIES
     )
@@ -79,7 +83,7 @@ def test_a_new_ticket_from_a_new_sender(topic_mailbox, desk):
     assert (ticket.department, ticket.help_topic, ticket.sla_plan) == (
         desk.it,
         desk.topic,
-        desk.standard,
+        desk.critical if topic_plan else desk.standard,
     )
     assert ticket.clocks.count() == 2  # first response and resolution, on the plan
     entry = ticket.entries.get()
