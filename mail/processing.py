@@ -37,7 +37,7 @@ from tickets.services import (
     ticket_add_external_message,
     ticket_add_message,
     ticket_add_note,
-    ticket_create,
+    ticket_open,
     ticket_record_bounce,
     ticket_reply,
 )
@@ -299,7 +299,7 @@ def _new_ticket(
     if follows is not None:
         # A reply to a closed ticket opens a new one that says where it comes from.
         body = f"(Follow-up to closed ticket #{follows.number}.)\n\n{body}"
-    ticket = ticket_create(
+    opened = ticket_open(
         requester=requester,
         by=requester,
         subject=(message.subject or NO_SUBJECT)[:SUBJECT_MAX_LENGTH],
@@ -314,10 +314,9 @@ def _new_ticket(
         quoted=message.quoted,
         automated=automation.automated,
     )
-    entry = ticket.entries.order_by("id").first()
     if not automation.automated:  # a list's hundred recipients follow nothing
-        _copied(mailbox, ticket, message)
-    return Result(Outcome.NEW_TICKET, ticket, entry)
+        _copied(mailbox, opened.ticket, message)
+    return Result(Outcome.NEW_TICKET, opened.ticket, opened.entry)
 
 
 def _copied(mailbox: Mailbox, ticket: Ticket, message: ParsedMessage) -> None:

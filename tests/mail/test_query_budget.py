@@ -28,7 +28,7 @@ Outcome = InboundMessage.Outcome
 # inbound_store: the ledger row (get_or_create) and its task queued after commit.
 STORE_QUERIES = 6
 # inbound_process of a plain new message from an address nobody has used yet.
-NEW_TICKET_QUERIES = 25
+NEW_TICKET_QUERIES = 24
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
 SERVICE_QUERIES = 16
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
