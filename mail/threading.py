@@ -11,6 +11,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from django.db.models import Subquery
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -38,21 +39,20 @@ class Thread:
 def thread_for(message: ParsedMessage) -> Thread | None:
     ids = list(dict.fromkeys([*message.in_reply_to, *message.references]))
     if ids:
-        ticket_id = (
-            Notification.objects.filter(message_id__in=[f"<{i}>" for i in ids])
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if ticket_id is not None:
-            return Thread(Ticket.objects.get(pk=ticket_id), "our message")
-        ticket_id = (
-            InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if ticket_id is not None:
-            return Thread(Ticket.objects.get(pk=ticket_id), "their message")
+        ticket = _ticket_of(Notification.objects.filter(message_id__in=[f"<{i}>" for i in ids]))
+        if ticket is not None:
+            return Thread(ticket, "our message")
+        received = InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
+        ticket = _ticket_of(received)
+        if ticket is not None:
+            return Thread(ticket, "their message")
     return _by_subject_tag(message)
+
+
+def _ticket_of(rows) -> Ticket | None:
+    """The ticket of the first of these rows (in their model's order), read in the same
+    round trip as the row that names it."""
+    return Ticket.objects.filter(pk=Subquery(rows.values("ticket_id")[:1])).first()
 
 
 def our_notification_for(ids: list[str]) -> Notification | None:

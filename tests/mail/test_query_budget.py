@@ -32,7 +32,7 @@ NEW_TICKET_QUERIES = 24
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
 SERVICE_QUERIES = 16
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
-REPLY_QUERIES = 19
+REPLY_QUERIES = 18
 
 pytestmark = pytest.mark.postgres  # the advisory lock is one of the queries counted
 
