@@ -24,7 +24,14 @@ from mail.bounces import BounceReport, Recipient, read_bounce
 from mail.loops import Automation, classify, is_our_own
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import ParsedMessage, Part, parse_message, summary_of
-from mail.threading import Role, our_notification_for, role_of_user, thread_for, user_of
+from mail.threading import (
+    Role,
+    our_notification_for,
+    role_of_user,
+    sender_user,
+    thread_for,
+    user_of,
+)
 from tickets import access
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput, TicketError
@@ -230,7 +237,7 @@ def _into_ticket(
 ) -> Result:
     if automation.auto_reply:
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
-    sender = user_of(message.sender.address)
+    sender = sender_user(message.sender.address, ticket)
     role = role_of_user(sender, ticket)
     content = _Content.of(message)
     if role in (Role.REQUESTER, Role.COLLABORATOR):

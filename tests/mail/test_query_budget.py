@@ -32,7 +32,9 @@ NEW_TICKET_QUERIES = 24
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
 SERVICE_QUERIES = 16
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
-REPLY_QUERIES = 18
+REPLY_QUERIES = 17
+# ...and the same reply found by the `[#number]` in its subject instead.
+TAGGED_REPLY_QUERIES = 17
 
 pytestmark = pytest.mark.postgres  # the advisory lock is one of the queries counted
 
@@ -136,3 +138,20 @@ def test_a_reply_to_our_acknowledgement(topic_mailbox):
     assert (row.outcome, row.ticket) == (Outcome.MESSAGE, first.ticket)
     assert (row.entry.body, row.entry.author) == ("Still down.", first.ticket.requester)
     assert first.ticket.entries.count() == 2
+
+
+def test_a_reply_by_its_subject_tag(topic_mailbox):
+    first = _deliver(
+        topic_mailbox, message(sender="Pam Beesly <pam@example.com>"), budget=NEW_TICKET_QUERIES
+    )
+    tagged = message(
+        sender="pam@example.com",
+        subject=f"Re: [#{first.ticket.number}] CRM is down",
+        message_id="<m3@mail.example>",
+        body="Any news?",
+    )
+
+    row = _deliver(topic_mailbox, tagged, budget=TAGGED_REPLY_QUERIES)
+
+    assert (row.outcome, row.ticket) == (Outcome.MESSAGE, first.ticket)
+    assert (row.entry.body, row.entry.author) == ("Any news?", first.ticket.requester)
