@@ -85,6 +85,19 @@ def test_the_same_message_twice_is_one_row_and_one_ticket(mailbox):
     assert Ticket.objects.count() == 1
 
 
+def test_a_stored_message_is_processed_after_commit_and_a_repeat_queues_nothing(
+    mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        row, _ = inbound_store(mailbox=mailbox, raw=message(), source="pipe")
+        assert InboundMessage.objects.get(pk=row.pk).status == "pending"  # not before commit
+    row.refresh_from_db()
+    assert row.outcome == Outcome.NEW_TICKET  # the task ran (eagerly) once committed
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        inbound_store(mailbox=mailbox, raw=message(), source="imap")
+    assert (again, Ticket.objects.count()) == ([], 1)
+
+
 def test_a_message_to_two_of_our_addresses_is_one_ticket(mailbox, sales_mailbox):
     raw = message(to="it@theoffice.example, sales@theoffice.example")
     one, two = deliver(mailbox, raw), deliver(sales_mailbox, raw)

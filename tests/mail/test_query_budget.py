@@ -26,7 +26,7 @@ from tickets.services import ticket_create
 Outcome = InboundMessage.Outcome
 
 # inbound_store: the ledger row (get_or_create) and its task queued after commit.
-STORE_QUERIES = 6
+STORE_QUERIES = 4
 # inbound_process of a plain new message from an address nobody has used yet.
 NEW_TICKET_QUERIES = 24
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
