@@ -4,9 +4,11 @@ into someone else's, and never lost."""
 import pytest
 from django.core import mail as outbox_mail
 
+from accounts.models import User
 from mail.ledger import inbound_store
 from mail.models import InboundMessage
 from mail.processing import NO_TEXT, inbound_process
+from mail.services import inbound_retry
 from tests.mail.conftest import message
 from tests.support.factories import UserFactory
 from tests.support.hostile import PAYLOADS
@@ -314,6 +316,36 @@ def test_a_poison_message_is_quarantined_and_the_others_go_on(mailbox, monkeypat
     inbound_process(inbound_id=row.pk)
     row.refresh_from_db()
     assert (row.status, row.reason) == ("quarantined", "RuntimeError: a bug in the parser")
+
+
+def test_a_failure_after_the_ticket_was_written_undoes_it_and_quarantines(mailbox, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("copying went wrong")
+
+    monkeypatch.setattr("mail.processing._copied", explode)  # after ticket_open
+    raw = message(sender="Pam <pam@example.com>")
+    row = inbound_store(mailbox=mailbox, raw=raw, source="pipe")[0]
+    inbound_process(inbound_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.reason, row.attempts) == (
+        "quarantined",
+        "RuntimeError: copying went wrong",
+        1,
+    )
+    assert (row.from_address, row.subject, row.ticket) == ("pam@example.com", "CRM is down", None)
+    assert not Ticket.objects.exists() and not Notification.objects.exists()
+    assert not User.objects.filter(email="pam@example.com").exists()  # the new guest too
+    assert inbound_process(inbound_id=row.pk) is None  # quarantined: not pending any more
+
+    monkeypatch.undo()
+    inbound_retry(inbound=row)
+    processed = inbound_process(inbound_id=row.pk)
+    assert (processed.status, processed.outcome, processed.attempts) == (
+        "processed",
+        "new_ticket",
+        2,
+    )
+    assert Ticket.objects.count() == 1
 
 
 def test_refused_files_are_named_in_the_message(mailbox, settings, tmp_path):
