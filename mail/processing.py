@@ -86,40 +86,75 @@ class Result:
 
 def inbound_process(*, inbound_id: int) -> InboundMessage | None:
     """Process one pending ledger row; None when it is not pending (done already)."""
-    with transaction.atomic():
-        row = (
-            InboundMessage.objects.select_for_update(of=("self",))
-            # With the plans a new ticket takes (tickets.services.default_plan_for): read
-            # here, in the same round trip, not again by ticket_create.
-            .select_related(
-                "mailbox__department__default_sla_plan", "mailbox__help_topic__sla_plan"
-            )
-            .filter(pk=inbound_id, status=InboundMessage.Status.PENDING)
-            .first()
-        )
-        if row is None:
-            return None
-        row.attempts += 1
-        try:
-            with transaction.atomic():  # a failure undoes what it had done, not the row
+    try:
+        with transaction.atomic():
+            row = _pending(inbound_id, for_processing=True)
+            if row is None:
+                return None
+            row.attempts += 1
+            try:
                 result = _process(row)
-        except (OperationalError, InterfaceError):
-            raise  # the database itself: the row stays pending, the task is retried
-        except Exception as error:  # anything in the message: quarantined, never lost
-            logger.warning("Inbound message %s quarantined: %r", row.pk, error)
-            row.status = InboundMessage.Status.QUARANTINED
-            row.reason = _reason(error)
-            if not row.from_address and not row.subject:
-                sender, subject = summary_of(bytes(row.raw))
-                row.from_address, row.subject = sender[:254], subject[:998]
-        else:
+            except (OperationalError, InterfaceError):
+                raise  # the database itself: the row stays pending, the task is retried
+            except Exception as error:  # anything in the message: quarantined, never lost
+                raise _Failed(row, error) from error  # undoes all it did, and the attempt
             row.status = InboundMessage.Status.PROCESSED
             row.outcome, row.reason = result.outcome, result.reason
             row.ticket, row.entry = result.ticket, result.entry
-        row.processed_at = timezone.now()
-        # Never the raw bytes again: they are the one part of the row that never changes.
-        row.save(update_fields=PROCESSED_FIELDS)
+            _save(row)
+        return row
+    except _Failed as failed:
+        return _quarantine(inbound_id, failed.attempt, failed.error)
+
+
+class _Failed(Exception):
+    """_process raised: the attempt's transaction is rolled back whole, then the row is
+    quarantined in a transaction of its own. A savepoint around _process would do it in
+    one, at two round trips for every message that does not fail."""
+
+    def __init__(self, attempt: InboundMessage, error: Exception):
+        super().__init__(attempt, error)
+        self.attempt, self.error = attempt, error
+
+
+def _pending(inbound_id: int, *, for_processing: bool = False) -> InboundMessage | None:
+    """The row locked, if it is still pending."""
+    rows = InboundMessage.objects.select_for_update(of=("self",)).filter(
+        pk=inbound_id, status=InboundMessage.Status.PENDING
+    )
+    if for_processing:
+        # With the plans a new ticket takes (tickets.services.default_plan_for): read
+        # here, in the same round trip, not again by ticket_create.
+        rows = rows.select_related(
+            "mailbox__department__default_sla_plan", "mailbox__help_topic__sla_plan"
+        )
+    else:
+        rows = rows.defer("raw")
+    return rows.first()
+
+
+def _quarantine(inbound_id: int, attempt: InboundMessage, error: Exception):
+    logger.warning("Inbound message %s quarantined: %r", inbound_id, error)
+    with transaction.atomic():
+        row = _pending(inbound_id)
+        if row is None:  # another worker took it up in the meantime
+            return None
+        row.attempts += 1
+        row.status = InboundMessage.Status.QUARANTINED
+        row.reason = _reason(error)
+        # What the attempt had read of the message, else what its headers give.
+        row.from_address, row.subject = attempt.from_address, attempt.subject
+        if not row.from_address and not row.subject:
+            sender, subject = summary_of(bytes(attempt.raw))
+            row.from_address, row.subject = sender[:254], subject[:998]
+        _save(row)
     return row
+
+
+def _save(row: InboundMessage) -> None:
+    row.processed_at = timezone.now()
+    # Never the raw bytes again: they are the one part of the row that never changes.
+    row.save(update_fields=PROCESSED_FIELDS)
 
 
 def _reason(error: Exception) -> str:

@@ -28,13 +28,13 @@ Outcome = InboundMessage.Outcome
 # inbound_store: the ledger row (get_or_create) and its task queued after commit.
 STORE_QUERIES = 4
 # inbound_process of a plain new message from an address nobody has used yet.
-NEW_TICKET_QUERIES = 24
+NEW_TICKET_QUERIES = 22
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
 SERVICE_QUERIES = 16
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
-REPLY_QUERIES = 17
+REPLY_QUERIES = 15
 # ...and the same reply found by the `[#number]` in its subject instead.
-TAGGED_REPLY_QUERIES = 17
+TAGGED_REPLY_QUERIES = 15
 
 pytestmark = pytest.mark.postgres  # the advisory lock is one of the queries counted
 
