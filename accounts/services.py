@@ -33,6 +33,9 @@ def user_create(
 ) -> User:
     """Create a user; without a password the user cannot log in until one is set.
 
+    Atomic (a savepoint inside a caller's transaction): guest_user_get_or_create relies on
+    it to survive losing a race on the unique address.
+
     Password strength is checked by the forms where people choose passwords, not here:
     this is also how seed data and tests create users. `known_new`: the caller has just
     looked the address up, and the unique index refuses a race: the model's own unique
@@ -71,10 +74,10 @@ def guest_user_get_or_create(*, email: str, display_name: str = "") -> User:
     if existing is not None:
         return existing
     try:
-        # A savepoint of its own, so that losing a race to another request creating the
-        # same guest leaves the caller's transaction usable.
-        with transaction.atomic():
-            return user_create(email=normalized, display_name=display_name, known_new=True)
+        # user_create is atomic: that savepoint is what leaves the caller's transaction
+        # usable when another request created the same guest a moment ago. A second one
+        # around it would cost every new guest two more round trips and protect nothing.
+        return user_create(email=normalized, display_name=display_name, known_new=True)
     except (IntegrityError, ValidationError):
         existing = _user_by_email(normalized)
         if existing is None:

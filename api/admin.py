@@ -1,19 +1,25 @@
 """API keys in the admin: made here (the whole key is shown once, on the page that follows
 the save, never stored or sent in a message), changed in what they may do, revoked."""
 
+import dataclasses
+
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
-from django.utils import timezone
 
-from accounts.models import User
-from api.keys import api_key_create, api_key_revoke, api_key_settings_check, api_key_update
+from api.forms import KeySettingsCheck
+from api.keys import (
+    api_key_create,
+    api_key_revoke,
+    api_key_update,
+    may_act_as,
+    may_manage_api_keys,
+)
 from api.models import OSTICKET_SCOPES, ApiKey, OsTicketMapping, Scope
-from tickets.errors import InvalidInput
+from api.selectors import api_key_acting_agents
 
 
-class ApiKeyForm(forms.ModelForm):
+class ApiKeyForm(KeySettingsCheck, forms.ModelForm):
     scopes = forms.MultipleChoiceField(
         choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=True
     )
@@ -38,10 +44,6 @@ class ApiKeyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if "user" in self.fields:
-            self.fields["user"].queryset = User.objects.filter(
-                is_active=True, agent__is_active=True
-            ).order_by("email")
         if self.instance.pk:
             self.initial["allowed_networks"] = "\n".join(self.instance.allowed_networks)
 
@@ -53,19 +55,16 @@ class ApiKeyForm(forms.ModelForm):
         user = data.get("user") or (self.instance.user if self.instance.pk else None)
         if self.errors:
             return data
-        try:
-            self.checked = api_key_settings_check(
-                name=data.get("name"),
-                user=user,
-                scopes=data.get("scopes", []),
-                allowed_networks=data.get("allowed_networks", []),
-                allow_any_address=data.get("allow_any_address", False),
-                expires_at=data.get("expires_at"),
-                requests_per_minute=data.get("requests_per_minute"),
-                exclude_pk=self.instance.pk,
-            )
-        except InvalidInput as error:
-            raise ValidationError(error.message) from None
+        self.checked = self.check_settings(
+            name=data.get("name"),
+            user=user,
+            scopes=data.get("scopes", []),
+            allowed_networks=data.get("allowed_networks", []),
+            allow_any_address=data.get("allow_any_address", False),
+            expires_at=data.get("expires_at"),
+            requests_per_minute=data.get("requests_per_minute"),
+            exclude_pk=self.instance.pk,
+        )
         return data
 
 
@@ -83,12 +82,20 @@ class ApiKeyAdmin(admin.ModelAdmin):
         # The acting agent is the key's identity: a new one needs a new key.
         return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
 
-    # Keys act as agents: only administrators make or change them (api.keys says so too).
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = api_key_acting_agents(by=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    # Keys act as agents: only those allowed to manage keys make or change them, and only
+    # superusers a key acting as a superuser (api.keys says so too).
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return may_manage_api_keys(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return may_manage_api_keys(request.user) and (
+            obj is None or may_act_as(request.user, obj.user)
+        )
 
     def has_delete_permission(self, request, obj=None):
         return False  # revoked, never deleted: the history names the key
@@ -99,21 +106,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state(self, obj: ApiKey) -> str:
-        if obj.is_revoked:
-            return "revoked"
-        if obj.is_expired(timezone.now()):
-            return "expired"
-        return "active"
+        return obj.state()
 
     def save_model(self, request, obj, form, change):
-        settings = {
-            "name": form.checked.name,
-            "scopes": form.checked.scopes,
-            "allowed_networks": form.checked.allowed_networks,
-            "allow_any_address": form.checked.allow_any_address,
-            "expires_at": form.checked.expires_at,
-            "requests_per_minute": form.checked.requests_per_minute,
-        }
+        settings = dataclasses.asdict(form.checked)
         if change:
             api_key_update(key=obj, by=request.user, request=request, **settings)
             return
@@ -144,7 +140,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
-    @admin.action(description="Revoke the selected keys")
+    @admin.action(description="Revoke the selected keys", permissions=["change"])
     def revoke(self, request, queryset):
         for key in queryset:
             api_key_revoke(key=key, by=request.user, request=request)

@@ -2,10 +2,10 @@
 the first answer again instead of a second ticket or reply.
 
 The first request with a key claims it by inserting a row, committed at once; a retry with
-the same key and the same request (method, path, body) within RETENTION replays the stored
-answer (`Idempotent-Replayed: true`); the same key with a different request is 422; a retry
-while the first is still being answered is 409. A request that fails with a server error
-releases its key, so the client may try again.
+the same key and the same request (method, path, body; a multipart body by its fields and
+files) within RETENTION replays the stored answer (`Idempotent-Replayed: true`); the same
+key with a different request is 422; a retry while the first is still being answered is
+409. A request that fails with a server error releases its key, so the client may try again.
 """
 
 import hashlib
@@ -55,8 +55,26 @@ def owner_of(request) -> str:
 def fingerprint_of(request) -> str:
     digest = hashlib.sha256()
     digest.update(f"{request.method} {request.path}\n".encode())
-    digest.update(request.body)
+    if request.content_type.startswith("multipart/form-data"):
+        _digest_form(digest, request)
+    else:
+        digest.update(request.body)
     return digest.hexdigest()
+
+
+def _digest_form(digest, request) -> None:
+    """A multipart body by its fields and files, not its bytes: Django keeps a body in
+    memory only up to DATA_UPLOAD_MAX_MEMORY_SIZE (a file of 3 MB would be refused), and
+    each client draws its own part boundary. Files are read in chunks from where the
+    parser put them (memory or a temporary file) and rewound for the view."""
+    for name, values in sorted(request.POST.lists()):
+        digest.update(json.dumps(["field", name, values]).encode())
+    for name, uploads in sorted(request.FILES.lists()):
+        for upload in uploads:
+            digest.update(json.dumps(["file", name, upload.name, upload.size]).encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
 
 
 def idempotency_claim(request) -> IdempotentRequest | None:

@@ -19,12 +19,35 @@ from django.utils import timezone
 from accounts.audit import AuditKind, audit_record
 from accounts.roles import is_agent, is_system
 from api.models import OSTICKET_SCOPES, ApiKey, Scope
-from tickets.errors import InvalidInput
+from tickets.errors import InvalidInput, NotPermitted
 
 KEY_PREFIX = "hd"
 # last_used_at is written at most this often per key: a busy script does not turn every
 # request into an UPDATE.
 LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+# Who may make, change and revoke keys: Django's own permissions on the model, which
+# superusers have and an admin gives to a group ("Can add API key", "Can change API key").
+MANAGE_PERMISSIONS = ("api.add_apikey", "api.change_apikey")
+MAY_NOT_MANAGE = "You may not {verb} API keys: that needs the permission to manage them."
+ACTS_AS_ADMINISTRATOR = "Only an administrator can {verb} a key that acts as an administrator."
+MAX_REQUESTS_PER_MINUTE = 100_000
+
+
+def may_manage_api_keys(user) -> bool:
+    """The one answer to "may this person manage API keys" (the desk's page, the admin,
+    the services below): an active agent holding both MANAGE_PERMISSIONS."""
+    return is_agent(user) and user.is_active and user.has_perms(MANAGE_PERMISSIONS)
+
+
+class InvalidKeySetting(InvalidInput):
+    """A setting a key cannot have; `field` names it (None: the settings together), so a
+    form shows the message beside the field."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -41,11 +64,12 @@ def parse_scopes(values) -> list[str]:
     scopes = sorted({str(v).strip() for v in values if str(v).strip()})
     unknown = [s for s in scopes if s not in Scope.values]
     if unknown:
-        raise InvalidInput(
-            f"Unknown scope {', '.join(unknown)}; the scopes are {', '.join(Scope.values)}."
+        raise InvalidKeySetting(
+            f"Unknown scope {', '.join(unknown)}; the scopes are {', '.join(Scope.values)}.",
+            field="scopes",
         )
     if not scopes:
-        raise InvalidInput("A key needs at least one scope.")
+        raise InvalidKeySetting("A key needs at least one scope.", field="scopes")
     return scopes
 
 
@@ -59,7 +83,9 @@ def parse_networks(values) -> list[str]:
         try:
             networks.append(str(ipaddress.ip_network(value, strict=False)))
         except ValueError:
-            raise InvalidInput(f"{value!r} is not an IP address or CIDR range.") from None
+            raise InvalidKeySetting(
+                f"{value!r} is not an IP address or CIDR range.", field="allowed_networks"
+            ) from None
     return sorted(set(networks))
 
 
@@ -100,22 +126,29 @@ def api_key_settings_check(
 ) -> KeySettings:
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise InvalidInput("A key needs a name of at most 100 characters.")
+        raise InvalidKeySetting("A key needs a name of at most 100 characters.", field="name")
     if ApiKey.objects.filter(name=name).exclude(pk=exclude_pk).exists():
-        raise InvalidInput(f"There is already a key named {name!r}.")
+        raise InvalidKeySetting(f"There is already a key named {name!r}.", field="name")
     if user is None or not user.is_active or not is_agent(user):
-        raise InvalidInput(f"{user} is not an active agent; a key must act as one.")
+        raise InvalidKeySetting(
+            f"{user} is not an active agent; a key must act as one.", field="user"
+        )
     scopes = parse_scopes(scopes)
     networks = parse_networks(allowed_networks)
     if OSTICKET_SCOPES & set(scopes) and not networks and not allow_any_address:
-        raise InvalidInput(
+        raise InvalidKeySetting(
             "A key with osTicket scopes must list the addresses it is used from "
-            "(or explicitly allow any address)."
+            "(or explicitly allow any address).",
+            field="allowed_networks",
         )
     if expires_at is not None and expires_at <= timezone.now():
-        raise InvalidInput("The expiry must be in the future.")
-    if requests_per_minute is None or requests_per_minute < 1:
-        raise InvalidInput("The rate limit must be at least one request a minute.")
+        raise InvalidKeySetting("The expiry must be in the future.", field="expires_at")
+    if requests_per_minute is None or not 1 <= requests_per_minute <= MAX_REQUESTS_PER_MINUTE:
+        raise InvalidKeySetting(
+            "The rate limit must be at least one request a minute, and at most "
+            f"{MAX_REQUESTS_PER_MINUTE:,}.",
+            field="requests_per_minute",
+        )
     return KeySettings(
         name, scopes, networks, bool(allow_any_address), expires_at, requests_per_minute
     )
@@ -133,10 +166,12 @@ def _audit(kind, key: ApiKey, by, request, **data) -> None:
 
 
 def api_key_create(*, user, by, request=None, **settings) -> IssuedKey:
-    """Make a key acting as `user` (an active agent); `by` must be a superuser (or the
-    system: the management command). The settings are api_key_settings_check's."""
-    _require_admin(by, "create")
+    """Make a key acting as `user` (an active agent); `by` must be allowed to manage keys
+    (may_manage_api_keys), or be the system (the management command), and only a superuser
+    makes a key acting as a superuser. The settings are api_key_settings_check's."""
+    _require_manager(by, "create")
     checked = api_key_settings_check(user=user, **settings)
+    _require_may_act_as(by, user, "create")
     prefix = _unused_prefix()
     secret = secrets.token_urlsafe(32)
     try:
@@ -154,7 +189,9 @@ def api_key_create(*, user, by, request=None, **settings) -> IssuedKey:
                 created_by=None if is_system(by) else by,
             )
     except IntegrityError:  # the same name (or prefix) saved at the same moment
-        raise InvalidInput(f"There is already a key named {checked.name!r}.") from None
+        raise InvalidKeySetting(
+            f"There is already a key named {checked.name!r}.", field="name"
+        ) from None
     _audit(
         AuditKind.API_KEY_CREATED,
         key,
@@ -168,7 +205,8 @@ def api_key_create(*, user, by, request=None, **settings) -> IssuedKey:
 
 def api_key_update(*, key: ApiKey, by, request=None, **settings) -> ApiKey:
     """Change what a key may do (never its secret: make a new key for that)."""
-    _require_admin(by, "change")
+    _require_manager(by, "change")
+    _require_may_act_as(by, key.user, "change")
     checked = api_key_settings_check(user=key.user, exclude_pk=key.pk, **settings)
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
@@ -186,12 +224,25 @@ def api_key_update(*, key: ApiKey, by, request=None, **settings) -> ApiKey:
     return key
 
 
-def _require_admin(by, verb: str) -> None:
-    """A superuser, or the system: the management commands, run by whoever runs the server."""
+def _require_manager(by, verb: str) -> None:
+    """Someone allowed to manage keys, or the system: the management commands, run by
+    whoever runs the server."""
     if is_system(by):
         return
-    if by is None or not getattr(by, "is_superuser", False):
-        raise InvalidInput(f"Only an administrator can {verb} API keys.")
+    if not may_manage_api_keys(by):
+        raise NotPermitted(MAY_NOT_MANAGE.format(verb=verb))
+
+
+def may_act_as(by, user) -> bool:
+    """May `by` make or change a key acting as `user`? A key can do what its user can, and
+    one acting as a superuser sees every department: only a superuser (or the server's own
+    commands) grants that."""
+    return not user.is_superuser or is_system(by) or bool(by and by.is_superuser)
+
+
+def _require_may_act_as(by, user, verb: str) -> None:
+    if not may_act_as(by, user):
+        raise NotPermitted(ACTS_AS_ADMINISTRATOR.format(verb=verb))
 
 
 def _unused_prefix() -> str:
@@ -203,7 +254,7 @@ def _unused_prefix() -> str:
 
 def api_key_revoke(*, key: ApiKey, by, request=None) -> ApiKey:
     """Stop a key for good (a revoked key is kept, for the history that names it)."""
-    _require_admin(by, "revoke")
+    _require_manager(by, "revoke")
     with transaction.atomic():
         key = ApiKey.objects.select_for_update().get(pk=key.pk)
         if key.revoked_at is None:

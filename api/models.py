@@ -80,6 +80,12 @@ class ApiKey(models.Model):
     def is_expired(self, now=None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
+    def state(self, now=None) -> str:
+        """ "revoked", "expired" or "active"."""
+        if self.is_revoked:
+            return "revoked"
+        return "expired" if self.is_expired(now) else "active"
+
 
 class IdempotentRequest(models.Model):
     """A POST sent with an Idempotency-Key: its first answer, replayed to a retry of the

@@ -3,6 +3,7 @@ a `detail` a person can read, and for invalid input the errors per field."""
 
 from http import HTTPStatus
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -28,6 +29,18 @@ DOMAIN_STATUS = {
 }
 
 
+# Django's own limits on a body it reads (DATA_UPLOAD_MAX_*): suspicious operations that
+# would otherwise be a bare HTML 400 page.
+BODY_LIMITS = {
+    RequestDataTooBig: (
+        status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        "The request body is too large: send files as multipart `attachments` parts.",
+    ),
+    TooManyFieldsSent: (status.HTTP_400_BAD_REQUEST, "The request has too many fields."),
+    TooManyFilesSent: (status.HTTP_400_BAD_REQUEST, "The request has too many files."),
+}
+
+
 def problem(status_code: int, detail: str, **extra) -> Response:
     body = {
         "type": "about:blank",
@@ -48,6 +61,9 @@ def problem_exception_handler(exc, context):
             status.HTTP_409_CONFLICT,
         )
         return problem(code, exc.message)
+    limit = next((v for kind, v in BODY_LIMITS.items() if isinstance(exc, kind)), None)
+    if limit is not None:
+        return problem(*limit)
     response = exception_handler(exc, context)
     if response is None:
         return None  # a bug: Django's 500 handler (logged, never the traceback)

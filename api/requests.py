@@ -1,12 +1,15 @@
 """What the API accepts, checked: query parameters and bodies. Every parameter or field it
 does not know is a 400 that names it, so a typo never silently means "no filter"."""
 
+import copy
 from collections.abc import Mapping
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.models import Priority, SLAState, Status
-from tickets.selectors import SORTS
+from tickets.selectors import SEARCH_QUERY_MAX_LENGTH, SORTS
 
 BIGINT = 2**63 - 1  # ids beyond PostgreSQL's bigint are not ids: a 400, not a crash
 PRIORITIES = {p.name.lower(): p.value for p in Priority}
@@ -41,6 +44,14 @@ class TicketListQuery(StrictSerializer):
     requester = _id()
     sla_state = serializers.ChoiceField(SLAState.values, required=False)
     updated_since = serializers.DateTimeField(required=False)
+    q = serializers.CharField(
+        required=False,
+        max_length=SEARCH_QUERY_MAX_LENGTH,
+        help_text="Search, as the desk's search box: a ticket number (`1042`, `#1042`), a "
+        "requester's email address, words (each may be the start of a word; every one must "
+        "be in the subject or the thread, internal notes included) or part of the subject. "
+        "Narrows the list; the order stays `sort`'s, not a ranking.",
+    )
     sort = serializers.ChoiceField(sorted(SORTS), required=False)
     cursor = serializers.CharField(required=False, max_length=1000, help_text="From `next`.")
     before = serializers.CharField(required=False, max_length=1000, help_text="From `previous`.")
@@ -124,3 +135,32 @@ class PeopleQuery(AfterQuery):
 class UserCreateInput(StrictSerializer):
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadField(serializers.FileField):
+    """A file part: its bytes (drf-spectacular writes a FileField as a URL otherwise)."""
+
+
+def multipart_form(serializer_class, name: str) -> serializers.Serializer:
+    """The multipart/form-data form of a body, for the schema: an object field's fields as
+    `outer.inner` (api.writes.form_fields gathers them again), and the files as
+    `attachments`, repeated once per file. Built from the JSON body's own fields, so the
+    two cannot drift apart."""
+    fields = {}
+    for field_name, field in serializer_class().fields.items():
+        if isinstance(field, serializers.Serializer):
+            for inner_name, inner in field.fields.items():
+                inner = copy.deepcopy(inner)
+                inner.required = inner.required and field.required
+                fields[f"{field_name}.{inner_name}"] = inner
+        else:
+            fields[field_name] = copy.deepcopy(field)
+    fields["attachments"] = serializers.ListField(
+        child=UploadField(),
+        required=False,
+        help_text="Files, one `attachments` part each; checked by their content (images, "
+        "PDF, plain text, office documents). A file refused is a 400 naming it, and "
+        "nothing is created.",
+    )
+    return type(name, (serializers.Serializer,), fields)()

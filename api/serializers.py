@@ -3,6 +3,7 @@ the request serializers in api/requests.py, which reject fields they do not know
 
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -125,10 +126,21 @@ class ClockSerializer(serializers.Serializer):
 
 
 class AttachmentSerializer(serializers.Serializer):
+    """A file of a thread entry; GET its `url` (scope tickets:read) for the file itself."""
+
+    # The ticket's number comes as context["ticket_number"]: the selectors load the files
+    # without their ticket, and one query per file would be the price of asking them.
+
     id = serializers.IntegerField()
     filename = serializers.CharField()
     content_type = serializers.CharField()
     size = serializers.IntegerField()
+    url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment) -> str:
+        path = reverse("api:attachment", args=[self.context["ticket_number"], attachment.pk])
+        return f"{settings.SITE_URL}{path}"
 
 
 class EntrySerializer(serializers.Serializer):
@@ -165,7 +177,10 @@ class TicketDetailSerializer(TicketSerializer):
     @extend_schema_field(EntrySerializer(many=True))
     def get_thread(self, ticket):
         entries = self.context["detail"].entries
-        return None if entries is None else EntrySerializer(entries, many=True).data
+        if entries is None:
+            return None
+        context = {"ticket_number": ticket.number}
+        return EntrySerializer(entries, many=True, context=context).data
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, ticket):

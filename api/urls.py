@@ -12,6 +12,11 @@ urlpatterns = [
     path("v1/departments/", views.DepartmentList.as_view(), name="departments"),
     path("v1/tickets/", writes.TicketCollection.as_view(), name="tickets"),
     path("v1/tickets/<ticket_number:number>/", views.TicketDetailView.as_view(), name="ticket"),
+    path(
+        "v1/tickets/<ticket_number:number>/attachments/<int:pk>/",
+        views.AttachmentDownload.as_view(),
+        name="attachment",
+    ),
     path("v1/tickets/<ticket_number:number>/replies/", writes.ReplyCreate.as_view(), name="reply"),
     path("v1/tickets/<ticket_number:number>/notes/", writes.NoteCreate.as_view(), name="note"),
     path(

@@ -2,9 +2,11 @@
 what the acting person may see and do is decided where the pages decide it."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,6 +23,7 @@ from tickets.selectors import (
     ticket_detail_for_agent,
     ticket_list_for_agent,
 )
+from web.files import attachment_response
 
 # A scope value that any valid key satisfies (what the key itself may see: who it is).
 ANY_KEY = "*"
@@ -108,12 +111,24 @@ def query_of(serializer_class, request):
 
 class TicketList(ApiMixin, APIView):
     """The tickets of the departments the key's agent (or the signed-in agent) works, newest
-    change first unless sorted otherwise; a cursor walks the pages (`next`, `previous`)."""
+    change first unless sorted otherwise; a cursor walks the pages (`next`, `previous`).
+
+    `q` searches as the desk's search box does (numbers, an email address, words as
+    prefixes over subject and thread, part of the subject) and narrows the list like any
+    other filter, combined with them: the order stays the list's own (`sort`, then the
+    id), not a ranking, so a cursor resumes exactly after the last ticket of its page, and
+    `count` counts every match."""
 
     scopes = {"read": Scope.TICKETS_READ}
 
+    # A ranked order would need the whole ranking to resume from a cursor (the desk's
+    # search ranks its best 2,000 and pages by number); a filter keeps the keyset pages
+    # of tickets.selectors.queue, whose cost does not grow with the page's depth.
     @extend_schema(
-        operation_id="tickets_list", parameters=[TicketListQuery], responses=inline_serializer(
+        operation_id="tickets_list",
+        description=__doc__,
+        parameters=[TicketListQuery],
+        responses=inline_serializer(
             "TicketPage",
             {
                 "results": TicketSerializer(many=True),
@@ -121,8 +136,8 @@ class TicketList(ApiMixin, APIView):
                 "previous": serializers.URLField(allow_null=True),
                 "count": serializers.IntegerField(required=False),
             },
-        )
-    )  # fmt: skip
+        ),
+    )
     def get(self, request):
         query = query_of(TicketListQuery, request)
         if not access.is_agent(request.user):
@@ -139,6 +154,7 @@ class TicketList(ApiMixin, APIView):
                 sla_state=query.get("sla_state"),
                 requester=query.get("requester"),
                 updated_since=query.get("updated_since"),
+                text=query.get("q"),
             ),
             sort=query.get("sort"),
             after=query.get("cursor"),
@@ -191,3 +207,46 @@ def ticket_detail_response(request, number, *, include=frozenset(), status=200) 
 def detail_response(detail, *, status=200) -> Response:
     context = {"now": timezone.now(), "detail": detail}
     return Response(TicketDetailSerializer(detail.ticket, context=context).data, status=status)
+
+
+# Files -----------------------------------------------------------------------------------
+
+
+class AnyAccept(BaseContentNegotiation):
+    """A download answers with the file whatever the client accepts (curl says */*, a
+    browser or a script may name the file's type): DRF would refuse a type its renderers
+    do not make with a 406. Errors are still problem documents, in JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+
+class AttachmentDownload(ApiMixin, APIView):
+    """A file of a ticket of the agent's departments (a note's too: agents see them): the
+    `url` of an attachment in the thread or in a reply's answer. Sent as the desk sends it:
+    `Content-Disposition: attachment`, the type detected from the file's content,
+    `X-Content-Type-Options: nosniff`, a sandboxing Content-Security-Policy and
+    `Cache-Control: private`. A file of another ticket or department is a 404, as a missing
+    one is. Requesters download their files from the portal."""
+
+    # web/files.py answers for the desk and the portal too: one place for those headers.
+
+    scopes = {"read": Scope.TICKETS_READ}
+    content_negotiation_class = AnyAccept
+
+    @extend_schema(
+        operation_id="tickets_attachment_download",
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file's bytes, as an attachment; its Content-Type is the "
+                "type detected from its content (image/png, application/pdf, text/plain...).",
+            )
+        },
+    )
+    def get(self, request, number, pk):
+        attachment = access.attachment_get_for_agent(user=request.user, pk=pk, number=number)
+        return attachment_response(attachment)

@@ -2,6 +2,7 @@
 Each validates its input strictly, calls one service as the request's agent (inside
 acting_via, so the history says "via API key <name>"), and answers with what changed."""
 
+from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -21,6 +22,7 @@ from api.requests import (
     TextInput,
     TicketCreateInput,
     TransferInput,
+    multipart_form,
 )
 from api.serializers import EntrySerializer, TicketDetailSerializer
 from api.views import ApiMixin, TicketList, detail_response, ticket_detail_response
@@ -49,12 +51,29 @@ def checked(serializer_class, request) -> tuple[dict, list]:
         )
     data = request.data
     if hasattr(data, "dict"):  # a form post: plain values, files apart
-        data = {k: v for k, v in data.dict().items() if k != MAX_FILES_FIELD}
+        data = form_fields({k: v for k, v in data.dict().items() if k != MAX_FILES_FIELD})
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object."]})
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data, files
+
+
+def form_fields(values: dict) -> dict:
+    """A form post's fields, `outer.inner` ones gathered into the object `outer`: a
+    multipart body cannot nest, so `requester.email` and `requester.name` stand for JSON's
+    `"requester": {"email": ..., "name": ...}`."""
+    fields = {name: value for name, value in values.items() if "." not in name}
+    for name, value in values.items():
+        outer, dot, inner = name.partition(".")
+        if not dot:
+            continue
+        if outer in fields and not isinstance(fields[outer], dict):
+            raise ValidationError(
+                {outer: [f"Send {outer} either as one value or as {outer}.<field>, not both."]}
+            )
+        fields.setdefault(outer, {})[inner] = value
+    return fields
 
 
 def _get(model, pk, field: str):
@@ -65,11 +84,21 @@ def _get(model, pk, field: str):
 
 
 class TicketCreate(ApiMixin, APIView):
+    """Open a ticket for a requester (found by email, or made a guest), as the key's agent,
+    in a department they work. JSON, or multipart/form-data to attach files: there the
+    requester is the fields `requester.email` and `requester.name`, and each file one
+    `attachments` part. A file the help desk does not take (its kind, its size, too many)
+    is a 400 naming it, and nothing is created: no ticket, no requester."""
+
     scopes = {"write": Scope.TICKETS_WRITE}
 
     @extend_schema(
         operation_id="tickets_create",
-        request=TicketCreateInput,
+        description=__doc__,
+        request={
+            "application/json": TicketCreateInput,
+            "multipart/form-data": multipart_form(TicketCreateInput, "TicketCreateForm"),
+        },
         responses={201: TicketDetailSerializer},
     )
     def post(self, request):
@@ -77,7 +106,9 @@ class TicketCreate(ApiMixin, APIView):
         help_topic = _get(HelpTopic, data.get("help_topic"), "help_topic")
         department = _get(Department, data.get("department"), "department")
         requester_data = data["requester"]
-        with acting_via(via(request)):
+        # One transaction: a ticket the service refuses (a file it does not take, a
+        # department this agent does not work) leaves no new requester behind either.
+        with transaction.atomic(), acting_via(via(request)):
             requester = guest_user_get_or_create(
                 email=requester_data["email"], display_name=requester_data.get("name", "")[:150]
             )
@@ -113,7 +144,16 @@ class EntryCreate(ApiMixin, APIView):
                 attachments=files,
                 source=Source.API,
             )
-        return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        context = {"ticket_number": ticket.number}
+        return Response(
+            EntrySerializer(entry, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+
+TEXT_BODIES = {
+    "application/json": TextInput,
+    "multipart/form-data": multipart_form(TextInput, "TextForm"),
+}
 
 
 class ReplyCreate(EntryCreate):
@@ -121,7 +161,7 @@ class ReplyCreate(EntryCreate):
     service = staticmethod(services.ticket_reply)
 
     @extend_schema(
-        operation_id="tickets_reply", request=TextInput, responses={201: EntrySerializer}
+        operation_id="tickets_reply", request=TEXT_BODIES, responses={201: EntrySerializer}
     )
     def post(self, request, number):
         return super().post(request, number)
@@ -132,7 +172,7 @@ class NoteCreate(EntryCreate):
     service = staticmethod(services.ticket_add_note)
 
     @extend_schema(
-        operation_id="tickets_note", request=TextInput, responses={201: EntrySerializer}
+        operation_id="tickets_note", request=TEXT_BODIES, responses={201: EntrySerializer}
     )
     def post(self, request, number):
         return super().post(request, number)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from accounts.roles import is_agent
+from api.keys import may_manage_api_keys
 
 
 def site(request):
@@ -11,6 +12,10 @@ def site(request):
 
 
 def roles(request):
-    """`user_is_agent`: asked once per request, and only by a page that shows it."""
+    """`user_is_agent`, `user_may_manage_api_keys`: each asked once per request, and only
+    by a page that shows it."""
     user = getattr(request, "user", None)
-    return {"user_is_agent": SimpleLazyObject(lambda: is_agent(user))}
+    return {
+        "user_is_agent": SimpleLazyObject(lambda: is_agent(user)),
+        "user_may_manage_api_keys": SimpleLazyObject(lambda: may_manage_api_keys(user)),
+    }

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "web",
     "reports",
     "mail",
+    "webhooks",
     "portal",
     "desk",
     "api",
@@ -338,6 +339,10 @@ CELERY_BEAT_SCHEDULE = {
     # Audit log entries past AUDIT_RETENTION_DAYS, and expired sessions (accounts/tasks.py).
     "prune-audit-log": {"task": "accounts.prune_audit_log", "schedule": 24 * 60 * 60.0},
     "prune-sessions": {"task": "accounts.prune_sessions", "schedule": 60 * 60.0},
+    # Webhook deliveries that are due and whose task was lost (webhooks/sending.py), and
+    # the delivery log past WEBHOOK_LOG_RETENTION_DAYS.
+    "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
+    "webhooks-prune": {"task": "webhooks.prune", "schedule": 24 * 60 * 60.0},
 }
 
 # PORTAL: INTAKE, ATTACHMENTS, ABUSE
@@ -404,6 +409,31 @@ MAIL_MAX_MESSAGE_BYTES = env.int("MAIL_MAX_MESSAGE_BYTES", default=25 * 1024 * 1
 # the message (JSON escapes, percent-encoding): the webhook views read posts up to twice
 # this limit under their own limit (mail.ledger.webhook_post_limit); the rest of the site
 # keeps Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
+
+# OUTBOUND WEBHOOKS (docs/webhooks.md, docs/decisions/0029-webhook-deliveries.md)
+# ------------------------------------------------------------------------------
+# https://www.standardwebhooks.com/ : signed with the endpoint's secret, retried with backoff.
+# The host of an endpoint is resolved at every send, and addresses that are not public
+# (private, loopback, link-local, multicast, reserved; cloud metadata always) are refused
+# unless inside one of these networks: comma-separated CIDRs, e.g. 10.20.0.0/16 for an
+# internal service. Empty: public addresses only.
+WEBHOOK_ALLOWED_NETWORKS = env.list("WEBHOOK_ALLOWED_NETWORKS", default=[])
+# PEM file of the authorities to trust for https endpoints instead of the public ones (a
+# company CA, for internal endpoints); certificates are always checked, against the URL's
+# host name even though the connection goes to the address that was checked.
+WEBHOOK_CA_FILE = env("WEBHOOK_CA_FILE", default="")
+# Seconds to wait after each failed attempt (the 5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
+# 14 h, 20 h, 24 h), each with +-10 % jitter; after the last one the delivery is given up.
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE",
+    cast=float,
+    default=[5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400],
+)
+# The circuit breaker: an endpoint failing this share of its recent attempts is paused this
+# long, then one probe decides whether it goes on (webhooks/breaker.py).
+WEBHOOK_BREAKER_PAUSE_SECONDS = env.float("WEBHOOK_BREAKER_PAUSE_SECONDS", default=300.0)
+# Attempts and deliveries older than this are deleted by beat, daily.
+WEBHOOK_LOG_RETENTION_DAYS = env.int("WEBHOOK_LOG_RETENTION_DAYS", default=30)
 
 # STATIC AND MEDIA
 # ------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ admin.site.site_title = "Help desk admin"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # The desk's API keys page: in the agent workspace, built beside the keys in api/.
+    path("agent/api-keys/", include("api.page_urls")),
     path("agent/", include("desk.urls")),
     path("accounts/", include("accounts.urls")),
     # Providers' inbound webhooks (Mailgun, Postmark, SendGrid): docs/mail-providers.md.

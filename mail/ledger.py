@@ -9,8 +9,6 @@ worker process it (mail.processing).
 
 import hashlib
 
-from django.db import transaction
-
 from common.enqueue import enqueue_on_commit
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import message_id_of
@@ -27,22 +25,25 @@ def inbound_store(
     message_id = message_id_of(raw)
     digest = hashlib.sha256(raw).hexdigest()
     key = {"message_id": message_id} if message_id else {"message_id": "", "sha256": digest}
-    with transaction.atomic():
-        row, created = InboundMessage.objects.get_or_create(
-            mailbox=mailbox,
-            **key,
-            defaults={
-                "sha256": digest,
-                "raw": raw,
-                "size": len(raw),
-                "source": source,
-                "imap_uid": imap_uid,
-            },
-        )
-        if created:
-            # The row is what matters: if the broker is down, beat's process_pending
-            # finds the row anyway (mail/tasks.py).
-            enqueue_on_commit(PROCESS_TASK, row.pk, robust=True)
+    # get_or_create inserts in an atomic block of its own and, when another process has
+    # just stored the same message (the unique key refused ours), answers with theirs: a
+    # transaction around it would add two round trips to every message and change nothing.
+    row, created = InboundMessage.objects.get_or_create(
+        mailbox=mailbox,
+        **key,
+        defaults={
+            "sha256": digest,
+            "raw": raw,
+            "size": len(raw),
+            "source": source,
+            "imap_uid": imap_uid,
+        },
+    )
+    if created:
+        # After the row's commit (at once when the caller has no transaction open). The row
+        # is what matters: if the broker is down, beat's process_pending finds it anyway
+        # (mail/tasks.py).
+        enqueue_on_commit(PROCESS_TASK, row.pk, robust=True)
     return row, created
 
 

@@ -63,12 +63,11 @@ def classify(message: ParsedMessage) -> Automation:
 def is_our_own(message: ParsedMessage) -> bool:
     """Mail we sent, come back: from one of our addresses, or with a Message-ID we issued."""
     ours = {settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">").strip().lower()}
-    if (
-        message.sender.address in ours
-        or Mailbox.objects.filter(address=message.sender.address).exists()
-    ):
+    if message.sender.address in ours:
         return True
-    return (
-        bool(message.message_id)
-        and Notification.objects.filter(message_id=f"<{message.message_id}>").exists()
-    )
+    # One round trip for both questions: every message asks them.
+    found = Mailbox.objects.filter(address=message.sender.address).values("pk")
+    if message.message_id:
+        issued = Notification.objects.filter(message_id=f"<{message.message_id}>")
+        found = found.union(issued.values("pk"), all=True)
+    return found.exists()

@@ -24,7 +24,14 @@ from mail.bounces import BounceReport, Recipient, read_bounce
 from mail.loops import Automation, classify, is_our_own
 from mail.models import InboundMessage, Mailbox
 from mail.parsing import ParsedMessage, Part, parse_message, summary_of
-from mail.threading import Role, our_notification_for, role_of_user, thread_for, user_of
+from mail.threading import (
+    Role,
+    our_notification_for,
+    role_of_user,
+    sender_user,
+    thread_for,
+    user_of,
+)
 from tickets import access
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput, TicketError
@@ -37,7 +44,7 @@ from tickets.services import (
     ticket_add_external_message,
     ticket_add_message,
     ticket_add_note,
-    ticket_create,
+    ticket_open,
     ticket_record_bounce,
     ticket_reply,
 )
@@ -79,36 +86,75 @@ class Result:
 
 def inbound_process(*, inbound_id: int) -> InboundMessage | None:
     """Process one pending ledger row; None when it is not pending (done already)."""
-    with transaction.atomic():
-        row = (
-            InboundMessage.objects.select_for_update(of=("self",))
-            .select_related("mailbox__department", "mailbox__help_topic")
-            .filter(pk=inbound_id, status=InboundMessage.Status.PENDING)
-            .first()
-        )
-        if row is None:
-            return None
-        row.attempts += 1
-        try:
-            with transaction.atomic():  # a failure undoes what it had done, not the row
+    try:
+        with transaction.atomic():
+            row = _pending(inbound_id, for_processing=True)
+            if row is None:
+                return None
+            row.attempts += 1
+            try:
                 result = _process(row)
-        except (OperationalError, InterfaceError):
-            raise  # the database itself: the row stays pending, the task is retried
-        except Exception as error:  # anything in the message: quarantined, never lost
-            logger.warning("Inbound message %s quarantined: %r", row.pk, error)
-            row.status = InboundMessage.Status.QUARANTINED
-            row.reason = _reason(error)
-            if not row.from_address and not row.subject:
-                sender, subject = summary_of(bytes(row.raw))
-                row.from_address, row.subject = sender[:254], subject[:998]
-        else:
+            except (OperationalError, InterfaceError):
+                raise  # the database itself: the row stays pending, the task is retried
+            except Exception as error:  # anything in the message: quarantined, never lost
+                raise _Failed(row, error) from error  # undoes all it did, and the attempt
             row.status = InboundMessage.Status.PROCESSED
             row.outcome, row.reason = result.outcome, result.reason
             row.ticket, row.entry = result.ticket, result.entry
-        row.processed_at = timezone.now()
-        # Never the raw bytes again: they are the one part of the row that never changes.
-        row.save(update_fields=PROCESSED_FIELDS)
+            _save(row)
+        return row
+    except _Failed as failed:
+        return _quarantine(inbound_id, failed.attempt, failed.error)
+
+
+class _Failed(Exception):
+    """_process raised: the attempt's transaction is rolled back whole, then the row is
+    quarantined in a transaction of its own. A savepoint around _process would do it in
+    one, at two round trips for every message that does not fail."""
+
+    def __init__(self, attempt: InboundMessage, error: Exception):
+        super().__init__(attempt, error)
+        self.attempt, self.error = attempt, error
+
+
+def _pending(inbound_id: int, *, for_processing: bool = False) -> InboundMessage | None:
+    """The row locked, if it is still pending."""
+    rows = InboundMessage.objects.select_for_update(of=("self",)).filter(
+        pk=inbound_id, status=InboundMessage.Status.PENDING
+    )
+    if for_processing:
+        # With the plans a new ticket takes (tickets.services.default_plan_for): read
+        # here, in the same round trip, not again by ticket_create.
+        rows = rows.select_related(
+            "mailbox__department__default_sla_plan", "mailbox__help_topic__sla_plan"
+        )
+    else:
+        rows = rows.defer("raw")
+    return rows.first()
+
+
+def _quarantine(inbound_id: int, attempt: InboundMessage, error: Exception):
+    logger.warning("Inbound message %s quarantined: %r", inbound_id, error)
+    with transaction.atomic():
+        row = _pending(inbound_id)
+        if row is None:  # another worker took it up in the meantime
+            return None
+        row.attempts += 1
+        row.status = InboundMessage.Status.QUARANTINED
+        row.reason = _reason(error)
+        # What the attempt had read of the message, else what its headers give.
+        row.from_address, row.subject = attempt.from_address, attempt.subject
+        if not row.from_address and not row.subject:
+            sender, subject = summary_of(bytes(attempt.raw))
+            row.from_address, row.subject = sender[:254], subject[:998]
+        _save(row)
     return row
+
+
+def _save(row: InboundMessage) -> None:
+    row.processed_at = timezone.now()
+    # Never the raw bytes again: they are the one part of the row that never changes.
+    row.save(update_fields=PROCESSED_FIELDS)
 
 
 def _reason(error: Exception) -> str:
@@ -141,7 +187,7 @@ def _process(row: InboundMessage) -> Result:
         return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
     thread = thread_for(message)
     if thread is not None and thread.ticket.status != Status.CLOSED:
-        return _into_ticket(thread.ticket, message, automation)
+        return _into_ticket(row.mailbox, thread.ticket, message, automation)
     if automation.auto_reply:
         ticket = thread.ticket if thread else None
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
@@ -221,15 +267,17 @@ def _bounce_summary(report: BounceReport, failures: list[Recipient], automation)
     return f"{kind}: {named}{more}"[:2000]
 
 
-def _into_ticket(ticket: Ticket, message: ParsedMessage, automation: Automation) -> Result:
+def _into_ticket(
+    mailbox: Mailbox, ticket: Ticket, message: ParsedMessage, automation: Automation
+) -> Result:
     if automation.auto_reply:
         return Result(Outcome.AUTO_REPLY, ticket, reason=automation.reason)
-    sender = user_of(message.sender.address)
+    sender = sender_user(message.sender.address, ticket)
     role = role_of_user(sender, ticket)
     content = _Content.of(message)
     if role in (Role.REQUESTER, Role.COLLABORATOR):
         if not automation.automated:
-            _copied(ticket, message)
+            _copied(mailbox, ticket, message)
         entry = ticket_add_message(
             ticket=ticket,
             body=content.body,
@@ -293,7 +341,7 @@ def _new_ticket(
     if follows is not None:
         # A reply to a closed ticket opens a new one that says where it comes from.
         body = f"(Follow-up to closed ticket #{follows.number}.)\n\n{body}"
-    ticket = ticket_create(
+    opened = ticket_open(
         requester=requester,
         by=requester,
         subject=(message.subject or NO_SUBJECT)[:SUBJECT_MAX_LENGTH],
@@ -308,15 +356,22 @@ def _new_ticket(
         quoted=message.quoted,
         automated=automation.automated,
     )
-    entry = ticket.entries.order_by("id").first()
     if not automation.automated:  # a list's hundred recipients follow nothing
-        _copied(ticket, message)
-    return Result(Outcome.NEW_TICKET, ticket, entry)
+        _copied(mailbox, opened.ticket, message)
+    return Result(Outcome.NEW_TICKET, opened.ticket, opened.entry)
 
 
-def _copied(ticket: Ticket, message: ParsedMessage) -> None:
+def _copied(mailbox: Mailbox, ticket: Ticket, message: ParsedMessage) -> None:
     """The people the sender copied (To and Cc, but not us) follow the ticket from now on."""
-    ours = set(Mailbox.objects.values_list("address", flat=True))
+    # Most mail is to the mailbox alone: only other addresses are asked about, and then
+    # only whether they are ours too (any mailbox, active or not).
+    others = {p.address for p in message.recipients} - {mailbox.address, message.sender.address}
+    if not others:
+        return
+    ours = {
+        mailbox.address,
+        *Mailbox.objects.filter(address__in=others).values_list("address", flat=True),
+    }
     for person in message.recipients:
         if person.address in ours or person.address == message.sender.address:
             continue

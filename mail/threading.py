@@ -11,6 +11,7 @@ import enum
 import re
 from dataclasses import dataclass
 
+from django.db.models import Subquery
 from django.db.models.functions import Lower
 
 from accounts.models import User
@@ -38,21 +39,21 @@ class Thread:
 def thread_for(message: ParsedMessage) -> Thread | None:
     ids = list(dict.fromkeys([*message.in_reply_to, *message.references]))
     if ids:
-        ticket_id = (
-            Notification.objects.filter(message_id__in=[f"<{i}>" for i in ids])
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if ticket_id is not None:
-            return Thread(Ticket.objects.get(pk=ticket_id), "our message")
-        ticket_id = (
-            InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
-            .values_list("ticket_id", flat=True)
-            .first()
-        )
-        if ticket_id is not None:
-            return Thread(Ticket.objects.get(pk=ticket_id), "their message")
+        ticket = _ticket_of(Notification.objects.filter(message_id__in=[f"<{i}>" for i in ids]))
+        if ticket is not None:
+            return Thread(ticket, "our message")
+        received = InboundMessage.objects.filter(message_id__in=ids, ticket__isnull=False)
+        ticket = _ticket_of(received)
+        if ticket is not None:
+            return Thread(ticket, "their message")
     return _by_subject_tag(message)
+
+
+def _ticket_of(rows) -> Ticket | None:
+    """The ticket of the first of these rows (in their model's order), read in the same
+    round trip as the row that names it, with its requester (sender_user)."""
+    first = Subquery(rows.values("ticket_id")[:1])
+    return Ticket.objects.select_related("requester").filter(pk=first).first()
 
 
 def our_notification_for(ids: list[str]) -> Notification | None:
@@ -71,7 +72,7 @@ def our_notification_for(ids: list[str]) -> Notification | None:
 
 def _by_subject_tag(message: ParsedMessage) -> Thread | None:
     for number in TICKET_TAG.findall(message.subject):
-        ticket = Ticket.objects.filter(number=int(number)).first()
+        ticket = Ticket.objects.select_related("requester").filter(number=int(number)).first()
         if ticket is not None and role_of(message.sender.address, ticket) is not Role.OUTSIDER:
             return Thread(ticket, "subject tag")
     return None
@@ -87,8 +88,18 @@ def user_of(address: str) -> User | None:
     )
 
 
+def sender_user(address: str, ticket: Ticket) -> User | None:
+    """user_of for a message on this ticket: most come from its requester, whom thread_for
+    read with the ticket, so their own address needs no look-up (addresses are unique
+    whatever their case)."""
+    requester = ticket.requester
+    if address and requester.email.lower() == address.lower():
+        return requester
+    return user_of(address)
+
+
 def role_of(address: str, ticket: Ticket) -> Role:
-    return role_of_user(user_of(address), ticket)
+    return role_of_user(sender_user(address, ticket), ticket)
 
 
 def role_of_user(user: User | None, ticket: Ticket) -> Role:

@@ -32,11 +32,21 @@ from tests.support.factories import (
 from tickets.clocks import sla_sweep
 from tickets.models import CannedResponse, HelpTopic, MailSuppression, Notification, Ticket
 from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from webhooks.services import webhook_endpoint_create, webhook_endpoint_settings_check
 
 pytestmark = pytest.mark.django_db
 
 # Models the admin must never offer to add: their rows come from services.
-NO_ADD = {Ticket, Notification, InboundMessage, MailSuppression, AuditEntry}
+NO_ADD = {
+    Ticket,
+    Notification,
+    InboundMessage,
+    MailSuppression,
+    AuditEntry,
+    WebhookDelivery,
+    WebhookAttempt,
+}
 
 
 def make_instances() -> dict[type, object]:
@@ -50,6 +60,12 @@ def make_instances() -> dict[type, object]:
     department.save()
     topic = HelpTopicFactory(name="Printers", department=department, sla_plan=plan)
     jim = UserFactory(display_name="Jim Halpert")
+    endpoint, _ = webhook_endpoint_create(
+        settings_=webhook_endpoint_settings_check(
+            url="https://hooks.example.com/in", events=["ticket.created"], description="Chat"
+        ),
+        by=SYSTEM,
+    )
     ticket = ticket_create(
         requester=jim,
         by=jim,
@@ -65,6 +81,7 @@ def make_instances() -> dict[type, object]:
     mailbox = Mailbox.objects.create(address="it@example.com", department=department)
     inbound, _ = inbound_store(mailbox=mailbox, raw=message(to=mailbox.address), source="pipe")
     inbound_process(inbound_id=inbound.pk)
+    delivery = WebhookDelivery.objects.get(endpoint=endpoint, ticket_id=ticket.pk)
     return {
         User: agent.user,
         Group: Group.objects.create(name="Helpers"),
@@ -89,6 +106,12 @@ def make_instances() -> dict[type, object]:
         ).key,
         OsTicketMapping: OsTicketMapping.objects.create(
             kind=OsTicketMapping.Kind.TOPIC, osticket_id=7, our_id=str(topic.pk), note="Printers"
+        ),
+        WebhookEndpoint: endpoint,
+        WebhookDelivery: delivery,
+        # As the sender records an answer (webhooks/sending.py).
+        WebhookAttempt: WebhookAttempt.objects.create(
+            delivery=delivery, endpoint=endpoint, status_code=500, error="Answered 500."
         ),
     }
 
@@ -135,6 +158,8 @@ def test_searching_finds_the_row(admin_client, instances, model):
         AuditEntry: lambda: obj.actor_label,
         ApiKey: lambda: obj.name,
         OsTicketMapping: lambda: obj.note,
+        WebhookDelivery: lambda: obj.webhook_id,
+        WebhookAttempt: lambda: obj.delivery.webhook_id,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})

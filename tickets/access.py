@@ -202,14 +202,17 @@ def _get_or_404(tickets: QuerySet[Ticket], number) -> Ticket:
     return ticket
 
 
-def attachment_get_for_agent(*, user, pk) -> Attachment:
-    """A file of a ticket the user works (notes' files included); Http404 otherwise."""
+def attachment_get_for_agent(*, user, pk, number=None) -> Attachment:
+    """A file of a ticket the user works (notes' files included); Http404 otherwise.
+
+    With `number`, the file must also be one of that ticket's (the API's
+    /tickets/<number>/attachments/<id>/): a file of another ticket is a 404, as a missing one.
+    """
     departments = agent_department_ids(user) if is_agent(user) else set()
-    attachment = (
-        Attachment.objects.filter(pk=pk, ticket__department_id__in=departments)
-        .only("id", "file", "filename", "content_type", "size")
-        .first()
-    )
+    attachments = Attachment.objects.filter(pk=pk, ticket__department_id__in=departments)
+    if number is not None:
+        attachments = attachments.filter(ticket__number=int(number))
+    attachment = attachments.only("id", "file", "filename", "content_type", "size").first()
     if attachment is None:
         raise Http404("No such attachment.")
     return attachment

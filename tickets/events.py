@@ -22,6 +22,13 @@ join on ids while the timeline still reads well after a rename or a deletion:
     mail_stopped       {"to": suppression, "status": "5.1.1"}
     mail_resumed       {"from": suppression, "user": user | null}
 
+Listeners: an app above tickets (webhooks) that must act in the transaction of each change
+registers a `TicketListener` (`register_event_listener`, from its AppConfig.ready). The one
+function that writes events (tickets.services.common.record_event), the sweep's bulk
+insert (with the events it inserted) and the one function that writes thread entries
+(add_entry) tell the listeners, still inside the change's transaction, so whatever they
+write commits or rolls back with the change. tickets never imports its listeners.
+
 Any event may also carry `"via": "API key Monitoring"`: the change came through an API key
 acting as the actor (acting_via, set by the API around its service calls).
 
@@ -35,12 +42,15 @@ escalation that changes the ticket is recorded twice on purpose: as the change i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
 
-from tickets.models import ClockKind, EventKind, Priority, Status
+from tickets.models import ClockKind, EventKind, Priority, Status, ThreadEntry, Ticket
 
 Ref = dict[str, Any]
 
@@ -60,6 +70,76 @@ def acting_via(label: str | None) -> Iterator[None]:
 
 def current_via() -> str | None:
     return _via.get()
+
+
+# Listeners ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event just written, as listeners get it.
+
+    `data` is the event's dict, or (from the sweep, which encodes its events itself) the
+    same object as JSON text: `values()` reads either. `ticket` is the locked ticket the
+    service changed, with its new values; the sweep has only `ticket_id`.
+    """
+
+    id: int
+    ticket_id: int
+    kind: str
+    data: dict | str
+    created_at: datetime
+    actor_id: int | None = None
+    ticket: Ticket | None = None
+
+    def values(self) -> dict:
+        return json.loads(self.data) if isinstance(self.data, str) else self.data
+
+
+class TicketListener(Protocol):
+    def listening(self) -> bool:
+        """Cheap (no query): whether the listener wants anything now. When none does, the
+        sweep does not even build the records."""
+
+    def events_recorded(self, events: Sequence[RecordedEvent]) -> None:
+        """Inside the transaction that wrote the events."""
+
+    def entry_added(self, entry: ThreadEntry) -> None:
+        """Inside the transaction that wrote the thread entry (entry.ticket is locked)."""
+
+
+_listeners: list[TicketListener] = []
+
+
+def register_event_listener(listener: TicketListener) -> None:
+    """Called once per process from an AppConfig.ready(); registering twice is harmless."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def unregister_event_listener(listener: TicketListener) -> None:
+    if listener in _listeners:
+        _listeners.remove(listener)
+
+
+def listeners_listening() -> bool:
+    return any(listener.listening() for listener in _listeners)
+
+
+def events_recorded(events: Sequence[RecordedEvent]) -> None:
+    """Tell the listeners of events just written, in the writing transaction."""
+    if not events:
+        return
+    for listener in _listeners:
+        if listener.listening():
+            listener.events_recorded(events)
+
+
+def entry_added(entry: ThreadEntry) -> None:
+    """Tell the listeners of a thread entry just written, in the writing transaction."""
+    for listener in _listeners:
+        if listener.listening():
+            listener.entry_added(entry)
 
 
 def ref(obj) -> Ref | None:

@@ -62,4 +62,30 @@
     if (event.target.id === "select-all" || event.target.name === "tickets") refreshSelection();
   });
   document.addEventListener("htmx:afterSwap", refreshSelection);
+
+  // A key shown once (the API keys page): selected whole on focus, and a Copy button,
+  // shown only where the clipboard can be written.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches("input[data-select-on-focus]")) event.target.select();
+  });
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.hidden = false;
+    });
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    const input = document.getElementById(button.dataset.copy);
+    if (!input) return;
+    input.select();
+    navigator.clipboard.writeText(input.value).then(
+      function () {
+        button.textContent = "Copied";
+      },
+      function () {
+        button.textContent = "Press Ctrl+C to copy";
+      }
+    );
+  });
 })();

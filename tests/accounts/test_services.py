@@ -1,7 +1,9 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError
+from django.db import transaction
 
+from accounts import services
 from accounts.models import Agent, DepartmentMembership, User
 from accounts.services import (
     agent_create,
@@ -91,6 +93,26 @@ class TestGuestUserGetOrCreate:
     def test_rejects_invalid_email(self):
         with pytest.raises(ValidationError):
             guest_user_get_or_create(email="nope")
+
+    def test_losing_the_race_to_create_the_guest_returns_theirs(self, monkeypatch):
+        # Another request (mail for the same sender on another worker, say) creates the
+        # guest between our look-up and our insert: the unique index refuses ours.
+        theirs = UserFactory(email="pam@example.com", display_name="Pam Beesly")
+        look_up = services._user_by_email
+        looked = []
+
+        def before_they_committed(normalized):
+            looked.append(normalized)
+            return None if len(looked) == 1 else look_up(normalized)
+
+        monkeypatch.setattr(services, "_user_by_email", before_they_committed)
+        with transaction.atomic():  # the caller's transaction (a ticket's, a message's)
+            guest = guest_user_get_or_create(email="Pam@Example.com", display_name="Pam B.")
+            # ...is still usable: only the refused insert was undone.
+            assert User.objects.filter(email="pam@example.com").count() == 1
+        assert (guest, len(looked)) == (theirs, 2)
+        theirs.refresh_from_db()
+        assert theirs.display_name == "Pam Beesly"
 
 
 class TestAgentCreate:

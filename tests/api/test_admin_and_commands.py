@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from api.keys import api_key_check
+from api.keys import api_key_check, api_key_create
 from api.models import ApiKey
 
 pytestmark = pytest.mark.django_db
@@ -76,12 +76,38 @@ def test_keys_are_revoked_not_deleted(admin_client, make_key):
     assert admin_client.get(f"/admin/api/apikey/{key.pk}/delete/").status_code == 403
 
 
-def test_only_superusers_make_keys(client, desk, django_user_model):
+def test_only_key_managers_make_keys(client, desk, django_user_model):
     staff = django_user_model.objects.create_user(email="staff@example.com", password="x")
     staff.is_staff = True
     staff.save()
     client.force_login(staff)
     assert client.get(ADD).status_code == 403
+
+
+def test_a_staff_agent_allowed_to_manage_keys_makes_them_but_not_as_a_superuser(client, desk):
+    from django.contrib.auth.models import Permission
+
+    from tests.support.factories import AgentFactory
+
+    manager = desk.manager.user
+    manager.is_staff = True
+    manager.save()
+    manager.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_apikey", "change_apikey", "view_apikey"])
+    )
+    admin = AgentFactory(user__superuser=True, user__display_name="The Boss").user
+    boss_key = api_key_create(user=admin, by=admin, name="Boss", scopes=["tickets:read"]).key
+    client.force_login(manager)
+    form = client.get(ADD).content.decode()
+    assert f'value="{desk.agent.user.pk}"' in form and f'value="{admin.pk}"' not in form
+    response = client.post(
+        ADD,
+        {"name": "Mine", "user": desk.agent.user.pk, "scopes": ["tickets:read"],
+         "requests_per_minute": 60},
+    )  # fmt: skip
+    assert response.status_code == 200 and ApiKey.objects.filter(name="Mine").exists()
+    # A key acting as a superuser is theirs to look at, not to change.
+    assert client.post(f"/admin/api/apikey/{boss_key.pk}/change/", {}).status_code == 403
 
 
 def test_the_command_prints_the_key_alone_on_stdout(desk):

@@ -5,12 +5,23 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
-from api.keys import KeyRefused, api_key_check, api_key_create, api_key_revoke, api_key_update
+from api.keys import (
+    ACTS_AS_ADMINISTRATOR,
+    MAY_NOT_MANAGE,
+    InvalidKeySetting,
+    KeyRefused,
+    api_key_check,
+    api_key_create,
+    api_key_revoke,
+    api_key_update,
+    may_manage_api_keys,
+)
 from api.models import ApiKey
 from tests.support.factories import UserFactory
-from tickets.errors import InvalidInput
+from tickets.errors import InvalidInput, NotPermitted
 
 pytestmark = pytest.mark.django_db
 
@@ -106,11 +117,68 @@ def test_bad_settings_are_refused_with_a_reason(make_key, changes, message):
     assert not ApiKey.objects.exists()
 
 
-def test_a_key_acts_as_an_agent_and_only_an_admin_makes_one(make_key, desk):
+def test_a_key_acts_as_an_agent_and_only_a_key_manager_makes_one(make_key, desk):
     with pytest.raises(InvalidInput, match="not an active agent"):
         make_key(user=desk.requester)
-    with pytest.raises(InvalidInput, match="Only an administrator"):
+    with pytest.raises(NotPermitted) as refused:
         api_key_create(name="x", user=desk.agent.user, scopes=["tickets:read"], by=desk.agent.user)
+    assert refused.value.message == MAY_NOT_MANAGE.format(verb="create")
+
+
+def grant_key_management(user):
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="api", codename__in=["add_apikey", "change_apikey"]
+        )
+    )
+    return type(user).objects.get(pk=user.pk)  # a fresh object: permissions are cached
+
+
+def test_key_managers_are_active_agents_with_both_permissions(desk):
+    manager = desk.manager.user
+    assert not may_manage_api_keys(manager)
+    manager.user_permissions.add(Permission.objects.get(codename="add_apikey"))
+    assert not may_manage_api_keys(type(manager).objects.get(pk=manager.pk))  # one of two
+    manager = grant_key_management(manager)
+    assert may_manage_api_keys(manager)
+    assert may_manage_api_keys(UserFactory(is_superuser=True))
+    assert not may_manage_api_keys(grant_key_management(desk.requester))  # not an agent
+    desk.manager.is_active = False
+    desk.manager.save()
+    assert not may_manage_api_keys(type(manager).objects.get(pk=manager.pk))
+    assert not may_manage_api_keys(None)
+
+
+def test_a_key_manager_makes_and_revokes_keys_but_none_acting_as_a_superuser(desk):
+    manager = grant_key_management(desk.manager.user)
+    issued = api_key_create(name="x", user=desk.agent.user, scopes=["tickets:read"], by=manager)
+    assert issued.key.created_by == manager
+    admin = UserFactory(is_superuser=True)
+    with pytest.raises(NotPermitted) as refused:
+        api_key_create(name="y", user=admin, scopes=["tickets:read"], by=manager)
+    assert refused.value.message == ACTS_AS_ADMINISTRATOR.format(verb="create")
+    assert api_key_create(name="y", user=admin, scopes=["tickets:read"], by=admin).key
+    with pytest.raises(NotPermitted):
+        api_key_update(key=ApiKey.objects.get(name="y"), by=manager, name="y", scopes=["sla:read"])
+    api_key_revoke(key=issued.key, by=manager)
+    assert ApiKey.objects.get(name="x").revoked_at is not None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"scopes": []}, "scopes"),
+        ({"allowed_networks": ["nope"]}, "allowed_networks"),
+        ({"scopes": ["osticket:cron"]}, "allowed_networks"),
+        ({"requests_per_minute": 10**9}, "requests_per_minute"),
+        ({"expires_at": dt.datetime(2000, 1, 1, tzinfo=dt.UTC)}, "expires_at"),
+    ],
+)
+def test_a_refused_setting_names_its_field(make_key, changes, field):
+    with pytest.raises(InvalidKeySetting) as refused:
+        make_key(**changes)
+    assert refused.value.field == field
 
 
 def test_names_are_unique(make_key):

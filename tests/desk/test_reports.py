@@ -186,8 +186,8 @@ def _activity(desk, count):
 
 # Session, user, agent, memberships; the filters' departments, topics, agents; now; the
 # four flow queries, SLA, first response, both resolutions; the rows' department, topic
-# and agent names.
-DASHBOARD_QUERIES = 19
+# and agent names; the user's and their groups' permissions (the desk's "API keys" link).
+DASHBOARD_QUERIES = 21
 
 
 @pytest.mark.parametrize("count", [2, 12])

@@ -258,8 +258,9 @@ def _ticket_page_queries(desk, client_for, django_assert_num_queries, rounds, ex
 
 # Session, user, agent, memberships, ticket, entries, attachments, events, clocks, canned
 # responses, other tickets, manager check, the agent's drafts, collaborators, bounced
-# addresses (mail stops), assignable agents, departments, plans.
-TICKET_PAGE_QUERIES = 18
+# addresses (mail stops), assignable agents, departments, plans; the user's and their
+# groups' permissions (the desk's "API keys" link).
+TICKET_PAGE_QUERIES = 20
 
 
 @pytest.mark.parametrize("rounds", [1, 8])

@@ -4,9 +4,11 @@ into someone else's, and never lost."""
 import pytest
 from django.core import mail as outbox_mail
 
+from accounts.models import User
 from mail.ledger import inbound_store
 from mail.models import InboundMessage
 from mail.processing import NO_TEXT, inbound_process
+from mail.services import inbound_retry
 from tests.mail.conftest import message
 from tests.support.factories import UserFactory
 from tests.support.hostile import PAYLOADS
@@ -83,6 +85,19 @@ def test_the_same_message_twice_is_one_row_and_one_ticket(mailbox):
     inbound_process(inbound_id=first.pk)
     assert inbound_process(inbound_id=first.pk) is None  # done already: nothing twice
     assert Ticket.objects.count() == 1
+
+
+def test_a_stored_message_is_processed_after_commit_and_a_repeat_queues_nothing(
+    mailbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        row, _ = inbound_store(mailbox=mailbox, raw=message(), source="pipe")
+        assert InboundMessage.objects.get(pk=row.pk).status == "pending"  # not before commit
+    row.refresh_from_db()
+    assert row.outcome == Outcome.NEW_TICKET  # the task ran (eagerly) once committed
+    with django_capture_on_commit_callbacks(execute=True) as again:
+        inbound_store(mailbox=mailbox, raw=message(), source="imap")
+    assert (again, Ticket.objects.count()) == ([], 1)
 
 
 def test_a_message_to_two_of_our_addresses_is_one_ticket(mailbox, sales_mailbox):
@@ -255,6 +270,20 @@ def test_our_own_mail_coming_back_is_dropped(mailbox, settings):
     assert not Ticket.objects.exists()
 
 
+def test_our_own_message_coming_back_from_elsewhere_is_dropped(mailbox, sales_mailbox):
+    # Our acknowledgement, sent back by a forwarding rule: their From, our Message-ID.
+    ticket = deliver(mailbox, message(sender="jim@example.com")).ticket
+    ours = acknowledgement_id(ticket)
+    row = deliver(mailbox, message(sender="forwarder@example.com", message_id=ours))
+    assert (row.outcome, row.ticket) == (Outcome.LOOP, None)
+    # And mail from a mailbox of ours that is switched off is still ours.
+    sales_mailbox.is_active = False
+    sales_mailbox.save()
+    row = deliver(mailbox, message(sender=sales_mailbox.address, message_id="<s@x>"))
+    assert row.outcome == Outcome.LOOP
+    assert Ticket.objects.count() == 1
+
+
 def test_a_mailbox_may_refuse_strangers(mailbox):
     mailbox.allow_unknown_senders = False
     mailbox.save()
@@ -287,6 +316,36 @@ def test_a_poison_message_is_quarantined_and_the_others_go_on(mailbox, monkeypat
     inbound_process(inbound_id=row.pk)
     row.refresh_from_db()
     assert (row.status, row.reason) == ("quarantined", "RuntimeError: a bug in the parser")
+
+
+def test_a_failure_after_the_ticket_was_written_undoes_it_and_quarantines(mailbox, monkeypatch):
+    def explode(*args, **kwargs):
+        raise RuntimeError("copying went wrong")
+
+    monkeypatch.setattr("mail.processing._copied", explode)  # after ticket_open
+    raw = message(sender="Pam <pam@example.com>")
+    row = inbound_store(mailbox=mailbox, raw=raw, source="pipe")[0]
+    inbound_process(inbound_id=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.reason, row.attempts) == (
+        "quarantined",
+        "RuntimeError: copying went wrong",
+        1,
+    )
+    assert (row.from_address, row.subject, row.ticket) == ("pam@example.com", "CRM is down", None)
+    assert not Ticket.objects.exists() and not Notification.objects.exists()
+    assert not User.objects.filter(email="pam@example.com").exists()  # the new guest too
+    assert inbound_process(inbound_id=row.pk) is None  # quarantined: not pending any more
+
+    monkeypatch.undo()
+    inbound_retry(inbound=row)
+    processed = inbound_process(inbound_id=row.pk)
+    assert (processed.status, processed.outcome, processed.attempts) == (
+        "processed",
+        "new_ticket",
+        2,
+    )
+    assert Ticket.objects.count() == 1
 
 
 def test_refused_files_are_named_in_the_message(mailbox, settings, tmp_path):

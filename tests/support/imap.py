@@ -443,7 +443,12 @@ service stats {{
         found = []
         for process in _process_table():
             if process.parent == master and process.title.startswith(prefix):
-                user, _ip, *command = process.title[len(prefix) :].rstrip("]").split(" ")
+                words = process.title[len(prefix) :].rstrip("]").split(" ")
+                if len(words) < 2:
+                    # Caught while Dovecot rewrites the title (a new connection before
+                    # login): not a logged-in connection yet.
+                    continue
+                user, _ip, *command = words
                 found.append((process.pid, user, " ".join(command)))
         return found
 

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from tickets.clocks.escalation import TicketRow, escalate, load_escalations, load_tickets
 from tickets.clocks.sweep_sql import allocate_event_ids, fetch, insert, member_of, pg_array
+from tickets.events import RecordedEvent, events_recorded, listeners_listening
 from tickets.models import (
     RUNNING_CLOCK_UNSET,
     ClockKind,
@@ -164,8 +165,9 @@ def _sweep_batch(ticket_ids: list[int], now: datetime, result: SweepResult) -> N
     _warn(writes, warned, tickets)
     first_breaches = _breach(writes, breached)
     result.escalations += _escalate_all(writes, first_breaches, tickets)
-    _write(writes, now)
+    event_ids = _write(writes, now)
     _update_tickets([t for t in tickets.values() if t.changed], now)
+    _announce(writes, event_ids, now)
     result.warnings += len(warned)
     result.breaches += len(breached)
     result.notifications += len(writes.emails)
@@ -234,8 +236,8 @@ def _clock_data(clock_id: int, kind: str) -> str:
     return f'{{"clock": {_clock_json(clock_id, kind)}}}'
 
 
-def _write(writes: _Writes, now: datetime) -> None:
-    """The batch's events and emails, one statement each."""
+def _write(writes: _Writes, now: datetime) -> list[int]:
+    """The batch's events and emails, one statement each; returns the events' ids."""
     event_ids = allocate_event_ids(len(writes.events))
     insert(
         EVENT,
@@ -257,6 +259,22 @@ def _write(writes: _Writes, now: datetime) -> None:
             for kind, ticket_id, user_id, index in writes.emails
         ],
         {"created_at": now, "attempts": 0, "last_error": ""},
+    )
+    return event_ids
+
+
+def _announce(writes: _Writes, event_ids: list[int], now: datetime) -> None:
+    """The batch's events to the listeners (webhooks), after the tickets' own update so a
+    listener reading them sees the escalations' moves. Nothing is built when none listens."""
+    if not listeners_listening():
+        return
+    events_recorded(
+        [
+            RecordedEvent(id=event_id, ticket_id=ticket_id, kind=kind, data=data, created_at=now)
+            for event_id, (ticket_id, kind, data, _clock) in zip(
+                event_ids, writes.events, strict=True
+            )
+        ]
     )
 
 

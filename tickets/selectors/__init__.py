@@ -51,8 +51,10 @@ from tickets.selectors.reference import (
 from tickets.selectors.search import (
     SEARCH_CANDIDATES,
     SEARCH_PAGE_SIZE,
+    SEARCH_QUERY_MAX_LENGTH,
     SearchResult,
     SearchResults,
+    ticket_search_filter,
     ticket_search_for_agent,
 )
 from tickets.selectors.ticket_page import (
@@ -74,6 +76,7 @@ __all__ = [
     "PUBLIC_EVENT_KINDS",
     "SEARCH_CANDIDATES",
     "SEARCH_PAGE_SIZE",
+    "SEARCH_QUERY_MAX_LENGTH",
     "SORTS",
     "TICKET_INCLUDES",
     "VIEWS",
@@ -108,6 +111,7 @@ __all__ = [
     "ticket_list_for_participant",
     "ticket_list_for_requester",
     "ticket_page_for_agent",
+    "ticket_search_filter",
     "ticket_search_for_agent",
     "ticket_set_q",
     "ticket_timeline_for_requester",

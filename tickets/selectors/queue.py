@@ -32,6 +32,7 @@ from tickets.models import (
     sla_state_q,
 )
 from tickets.selectors.measures import TicketSet, ticket_set_q
+from tickets.selectors.search import ticket_search_filter
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -110,6 +111,9 @@ class QueueFilters:
     # The tickets behind a report figure (tickets/selectors/measures.py): a dashboard
     # number links to the queue with its set, so both count the same tickets.
     ticket_set: TicketSet | None = None
+    # A search (tickets.selectors.search.ticket_search_filter): narrows the list, keeps
+    # its order.
+    text: str | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -231,7 +235,15 @@ def _filters_q(filters: QueueFilters, now) -> Q:
         q &= Q(source=filters.source)
     if filters.ticket_set is not None:
         q &= ticket_set_q(filters.ticket_set, now=now)
+    if filters.text is not None:
+        # None (nothing to search for) never gets here: _matches_nothing answers first.
+        q &= ticket_search_filter(filters.text) or Q()
     return q
+
+
+def _matches_nothing(filters: QueueFilters) -> bool:
+    """A search with nothing to look for (only punctuation): no ticket, and no query."""
+    return filters.text is not None and ticket_search_filter(filters.text) is None
 
 
 def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[str], list]:
@@ -306,7 +318,7 @@ def _page_rows(
     """The page's (id, key values...) rows in display order, and whether more lie beyond."""
     departments = _department_ids(user, filters.department)
     statuses = _statuses(view, filters.status)
-    if not departments or not statuses:
+    if not departments or not statuses or _matches_nothing(filters):
         return [], False
     rows = _page_keys(
         view=view,
@@ -389,7 +401,7 @@ def _page_keys(
 def _capped_count_sql(*, user, view: QueueView, filters: QueueFilters) -> tuple[str, list]:
     departments = _department_ids(user, filters.department)
     statuses = _statuses(view, filters.status)
-    if not departments or not statuses:
+    if not departments or not statuses or _matches_nothing(filters):
         return "SELECT 0", []
     where, params = _conditions(user=user, view=view, filters=filters)
     conditions = " AND ".join(

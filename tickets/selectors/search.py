@@ -5,18 +5,25 @@ See docs/decisions/0011-search.md for why candidates are capped before ranking.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
+from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import F, Lookup, Q, QuerySet
+from django.db.models.functions import Lower
 
+from accounts.models import User
 from tickets import access
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketSearchDocument
 from tickets.search_index import CONFIG, prefix_tsquery, search_words
 
 SEARCH_CANDIDATES = 2000
 SEARCH_PAGE_SIZE = 25
-QUERY_MAX_LENGTH = 200
+SEARCH_QUERY_MAX_LENGTH = 200
+# Part of a subject is searched from this many characters: shorter, it is in everything.
+SUBSTRING_MIN_LENGTH = 3
 
 
 @dataclass
@@ -59,7 +66,7 @@ def ticket_search_for_agent(*, user, query: str, page: int = 1) -> SearchResults
     finds "flickering"; substrings of the subject ("board" in "keyboard") come last, by
     trigram similarity. On SQLite only numbers, emails and subject substrings are searched.
     """
-    text = (query or "").strip()[:QUERY_MAX_LENGTH]
+    text = (query or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
     departments = sorted(access.agent_department_ids(user))
     page = max(1, page)
     if not text or not departments:
@@ -120,7 +127,7 @@ def _rank_words(ranking: _Ranking, text: str, words: list[str], departments: lis
             ranking.add(pk, 10.0 + rank, "text")
         # Substrings only when the words were not already plentiful: a search that
         # filled its candidates has nothing to gain from them, and they cost a scan.
-        if len(text) < 3 or ranking.capped:
+        if len(text) < SUBSTRING_MIN_LENGTH or ranking.capped:
             return
         cursor.execute(
             f"""
@@ -159,3 +166,49 @@ def _results_page(ranking: _Ranking, text: str, page: int) -> SearchResults:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# The search as a filter ------------------------------------------------------------------
+
+
+class _ILike(Lookup):
+    """`subject ILIKE pattern`, as the ranked search writes it: what the trigram index on
+    the subject serves (Django's icontains compares UPPER() of the column, which it does
+    not)."""
+
+    lookup_name = "ilike"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} ILIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def ticket_search_filter(query: str) -> Q | None:
+    """What ticket_search_for_agent finds for `query`, as a filter over tickets, unranked:
+    the ticket with that number ("1042", "#1042"), the tickets of the requester with that
+    email address, those whose subject and thread hold every word (each as a prefix), and
+    those whose subject contains the text (from three characters on). None when the query
+    can match nothing (no word, number or address in it: only punctuation, say).
+
+    For lists that keep their own order and cursors (the API's ticket list): unlike the
+    ranked search, every match counts, not the best 2,000. The caller limits departments.
+    """
+    text = (query or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    matches = []
+    number = text.lstrip("#")
+    if number.isdigit() and len(number) <= 18:
+        matches.append(Q(number=int(number)))
+    if _email_like(text):
+        people = User.objects.alias(email_lower=Lower("email")).filter(email_lower=text.lower())
+        matches.append(Q(requester_id__in=people.values("pk")))
+    words = search_words(text)
+    if words and connection.vendor == "postgresql":
+        tsquery = SearchQuery(prefix_tsquery(words), search_type="raw", config=CONFIG)
+        documents = TicketSearchDocument.objects.filter(document=tsquery)
+        matches.append(Q(pk__in=documents.values("ticket_id")))
+        if len(text) >= SUBSTRING_MIN_LENGTH:
+            matches.append(Q(_ILike(F("subject"), f"%{_escape_like(text)}%")))
+    elif words:
+        matches.append(Q(subject__icontains=text))
+    return reduce(operator.or_, matches) if matches else None

@@ -50,9 +50,11 @@ from tickets.services.drafts import (
 from tickets.services.guest_access import ticket_revoke_access_link
 from tickets.services.intake import (
     SUBJECT_MAX_LENGTH,
+    Opened,
     default_plan_for,
     new_access_key,
     ticket_create,
+    ticket_open,
     ticket_submit,
 )
 from tickets.services.lifecycle import (
@@ -77,6 +79,7 @@ __all__ = [
     "SUBJECT_MAX_LENGTH",
     "BulkOutcome",
     "DeliveryFailure",
+    "Opened",
     "bounce_note_text",
     "default_plan_for",
     "draft_discard",
@@ -94,6 +97,7 @@ __all__ = [
     "ticket_claim",
     "ticket_close",
     "ticket_create",
+    "ticket_open",
     "ticket_record_bounce",
     "ticket_remove_collaborator",
     "ticket_reopen",

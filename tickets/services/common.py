@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.roles import is_system
 from tickets import access
 from tickets.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from tickets.events import current_via
+from tickets.events import RecordedEvent, current_via, entry_added, events_recorded
 from tickets.models import Source, ThreadEntry, Ticket, TicketEvent
 from tickets.search_index import search_document_append
 from tickets.transitions import ACTIONS, NOT_PERMITTED, Action, Who, not_allowed_message
@@ -28,18 +28,32 @@ def actor_user(by):
 
 def record_event(ticket: Ticket, kind: str, by, data: dict | None = None) -> TicketEvent:
     """Write the event of a change, in the change's transaction (tickets/events.py has the
-    vocabulary of `data`)."""
+    vocabulary of `data`), and tell the event listeners (webhooks) in that transaction."""
     data = dict(data or {})
     via = current_via()
     if via:
         data["via"] = via
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=actor_user(by),
         data=data,
         created_at=timezone.now(),
     )
+    events_recorded(
+        [
+            RecordedEvent(
+                id=event.pk,
+                ticket_id=ticket.pk,
+                kind=kind,
+                data=data,
+                created_at=event.created_at,
+                actor_id=event.actor_id,
+                ticket=ticket,
+            )
+        ]
+    )
+    return event
 
 
 def save_ticket(ticket: Ticket, *fields: str) -> None:
@@ -97,4 +111,6 @@ def add_entry(
     )
     search_document_append(ticket_id=ticket.pk, body=body)
     save_ticket(ticket)
+    # Thread entries have no TicketEvent of their own: the listeners hear of them here.
+    entry_added(entry)
     return entry

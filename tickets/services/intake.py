@@ -69,7 +69,20 @@ class _Intake:
     alert_agents: bool = True
 
 
-def ticket_create(
+@dataclass(frozen=True)
+class Opened:
+    """A new ticket and its first thread entry, the requester's message."""
+
+    ticket: Ticket
+    entry: ThreadEntry
+
+
+def ticket_create(**arguments) -> Ticket:
+    """Open a ticket (see ticket_open, whose keyword arguments these are): the ticket."""
+    return ticket_open(**arguments).ticket
+
+
+def ticket_open(
     *,
     requester,
     subject: str,
@@ -85,7 +98,7 @@ def ticket_create(
     quoted: str = "",
     automated: bool = False,
     alert_agents: bool = True,
-) -> Ticket:
+) -> Opened:
     """Open a ticket with the requester's first message, and acknowledge it by email.
 
     `by` is who opens it: the requester themselves, an agent opening a ticket for someone,
@@ -97,6 +110,9 @@ def ticket_create(
     history; `automated` (a machine wrote it) opens the ticket without acknowledging it.
     `alert_agents=False` (osTicket's API `alert: false`) tells the department's agents
     nothing: the ticket waits in their queue.
+
+    Answers with the ticket and that first entry (the mail channel records the entry on
+    its ledger row: no read of what was just written); ticket_create with the ticket.
     """
     intake = _checked_intake(
         requester=requester,
@@ -123,7 +139,8 @@ def ticket_create(
         existing = token and Ticket.objects.filter(intake_token=token).first()
         if not existing:
             raise
-        return _same_submission(existing, requester)
+        ticket = _same_submission(existing, requester)
+        return Opened(ticket, ticket.entries.order_by("id").first())
 
 
 def _checked_intake(
@@ -188,7 +205,7 @@ def _same_submission(ticket: Ticket, requester) -> Ticket:
     return ticket
 
 
-def _create(intake: _Intake, *, by, files) -> Ticket:
+def _create(intake: _Intake, *, by, files) -> Opened:
     now = timezone.now()
     plan = default_plan_for(help_topic=intake.help_topic, department=intake.department)
     new_clocks = clocks_for_new_ticket(plan=plan, now=now)
@@ -228,7 +245,7 @@ def _create(intake: _Intake, *, by, files) -> Ticket:
             notify_new_ticket(ticket=ticket, event=event, by=by)
         if not intake.automated:
             notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
-    return ticket
+    return Opened(ticket, entry)
 
 
 def ticket_submit(

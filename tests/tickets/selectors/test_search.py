@@ -3,7 +3,8 @@
 import pytest
 
 from tests.support.factories import UserFactory
-from tickets.selectors import ticket_search_for_agent
+from tickets.models import Ticket
+from tickets.selectors import ticket_search_filter, ticket_search_for_agent
 from tickets.services import ticket_add_note, ticket_reply
 
 pytestmark = pytest.mark.postgres
@@ -75,3 +76,31 @@ def test_only_the_agents_departments(desk):
     assert found(desk, str(sales.number)) == []
     assert found(desk, "printer", user=desk.sales_agent.user) == [sales.number]
     assert found(desk, "printer", user=UserFactory()) == []
+
+
+# The search as a filter (the API's ticket list) ------------------------------------------
+
+
+def test_the_filter_finds_what_the_ranked_search_finds(desk):
+    pam = UserFactory(email="pam@example.com")
+    tickets = [
+        desk.ticket(subject="My monitor keeps flickering", body="Since Monday."),
+        desk.ticket(subject="Wireless keyboard HP4050X stopped working"),
+        desk.ticket(subject="Printer jams", body="Toner on every page.", requester=pam, by=pam),
+        desk.ticket(subject="Laptop problem", body="The printer next to me is loud."),
+    ]
+    ticket_add_note(ticket=tickets[0], body="Replaced the cable.", by=desk.agent.user)
+    queries = ["flick", "monit flick", "board", "4050", "printer", "toner", "cable",
+               "pam@example.com", str(tickets[1].number), f"#{tickets[2].number}", "nothing",
+               "the"]  # fmt: skip
+    for query in queries:
+        ranked = set(found(desk, query))
+        filtered = set(
+            Ticket.objects.filter(ticket_search_filter(query)).values_list("number", flat=True)
+        )
+        assert filtered == ranked, query
+
+
+@pytest.mark.parametrize("query", ["", "   ", "!!!", "%", "()", "--"])
+def test_the_filter_of_nothing_to_search_for_is_none(query):
+    assert ticket_search_filter(query) is None

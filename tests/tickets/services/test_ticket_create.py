@@ -12,7 +12,7 @@ from tickets.models import (
     Status,
     Ticket,
 )
-from tickets.services import ticket_create
+from tickets.services import ticket_create, ticket_open
 
 
 def test_create_uses_the_topic_for_department_plan_and_priority(desk):
@@ -157,3 +157,38 @@ def test_alert_agents_false_tells_the_department_nothing(desk, alert_agents):
     kinds = set(ticket.notifications.values_list("kind", flat=True))
     assert (Notification.Kind.NEW_TICKET in kinds) is alert_agents
     assert Notification.Kind.REQUESTER_ACKNOWLEDGEMENT in kinds
+
+
+def test_ticket_open_answers_with_the_ticket_and_its_first_entry(desk):
+    opened = ticket_open(
+        requester=desk.requester,
+        by=desk.requester,
+        subject="CRM is down",
+        body="We cannot log in to the CRM.",
+        help_topic=desk.topic,
+    )
+
+    assert opened.entry == opened.ticket.entries.get()
+    assert (opened.entry.kind, opened.entry.body) == (
+        EntryKind.MESSAGE,
+        "We cannot log in to the CRM.",
+    )
+    # The same submission again answers with the first ticket and its entry.
+    again = ticket_open(
+        requester=desk.requester,
+        by=desk.requester,
+        subject="CRM is down",
+        body="We cannot log in to the CRM, still.",
+        help_topic=desk.topic,
+        intake_token="form-1",
+    )
+    repeated = ticket_open(
+        requester=desk.requester,
+        by=desk.requester,
+        subject="CRM is down",
+        body="We cannot log in to the CRM, still.",
+        help_topic=desk.topic,
+        intake_token="form-1",
+    )
+    assert (repeated.ticket, repeated.entry) == (again.ticket, again.entry)
+    assert Ticket.objects.count() == 2

@@ -1,0 +1,208 @@
+"""What a webhook says: the event type of each ticket event and thread entry, and the body.
+
+Every body is `{"type", "timestamp", "data"}`. `data.ticket` has the ticket's id, number,
+absolute url and `updated_at` (a consumer drops an event older than what it has);
+`data.changes` the fields that changed, old and new, from the event's structured data
+(tickets/events.py); an entry's `data.entry` an excerpt of its text, never the whole of
+it. Bodies stay under MAX_BODY_BYTES whatever people typed.
+"""
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.urls import reverse
+
+from tickets.events import RecordedEvent, ref
+from tickets.models import EntryKind, EventKind, Priority, ThreadEntry, Ticket
+from webhooks.models import TEST_EVENT_TYPE, EventType
+
+MAX_BODY_BYTES = 20 * 1024
+EXCERPT_CHARS = 500
+
+EVENT_TYPES = {
+    EventKind.CREATED: EventType.TICKET_CREATED,
+    EventKind.STATUS_CHANGED: EventType.TICKET_STATUS_CHANGED,
+    EventKind.REOPENED: EventType.TICKET_STATUS_CHANGED,
+    EventKind.ASSIGNED: EventType.TICKET_ASSIGNED,
+    EventKind.CLAIMED: EventType.TICKET_ASSIGNED,
+    EventKind.PRIORITY_CHANGED: EventType.TICKET_UPDATED,
+    EventKind.PLAN_CHANGED: EventType.TICKET_UPDATED,
+    EventKind.TRANSFERRED: EventType.TICKET_UPDATED,
+    EventKind.SLA_WARNING: EventType.SLA_WARNING,
+    EventKind.SLA_BREACHED: EventType.SLA_BREACHED,
+    EventKind.ESCALATED: EventType.ESCALATED,
+}
+ENTRY_TYPES = {
+    EntryKind.MESSAGE: EventType.MESSAGE_CREATED,
+    EntryKind.REPLY: EventType.REPLY_CREATED,
+    EntryKind.NOTE: EventType.NOTE_CREATED,
+}
+# The ticket field each kind of event changes, as `data.changes` names it.
+CHANGED_FIELD = {
+    EventKind.CREATED: "status",
+    EventKind.STATUS_CHANGED: "status",
+    EventKind.REOPENED: "status",
+    EventKind.ASSIGNED: "assignee",
+    EventKind.CLAIMED: "assignee",
+    EventKind.PRIORITY_CHANGED: "priority",
+    EventKind.PLAN_CHANGED: "sla_plan",
+    EventKind.TRANSFERRED: "department",
+}
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """The ticket as the payload describes it, after the change."""
+
+    id: int
+    number: int
+    subject: str
+    status: str
+    priority: int
+    department_id: int
+    assignee_id: int | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> "TicketFacts":
+        return cls(
+            id=ticket.pk,
+            number=ticket.number,
+            subject=ticket.subject,
+            status=ticket.status,
+            priority=ticket.priority,
+            department_id=ticket.department_id,
+            assignee_id=ticket.assignee_id,
+            updated_at=ticket.updated_at,
+        )
+
+
+FACT_FIELDS = (
+    "id",
+    "number",
+    "subject",
+    "status",
+    "priority",
+    "department_id",
+    "assignee_id",
+    "updated_at",
+)
+
+
+def ticket_facts(ticket_ids: set[int]) -> dict[int, TicketFacts]:
+    """The tickets of a batch (the sweep's), in one query."""
+    rows = Ticket.objects.filter(pk__in=ticket_ids).values_list(*FACT_FIELDS)
+    return {row[0]: TicketFacts(*row) for row in rows}
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def ticket_url(number: int) -> str:
+    return f"{settings.SITE_URL}{reverse('agent:ticket', args=[number])}"
+
+
+def _ticket(facts: TicketFacts, at: datetime) -> dict:
+    return {
+        "id": facts.id,
+        "number": facts.number,
+        "url": ticket_url(facts.number),
+        "subject": facts.subject,
+        "status": facts.status,
+        "priority": {"id": facts.priority, "name": Priority(facts.priority).label},
+        "department_id": facts.department_id,
+        "assignee_id": facts.assignee_id,
+        # The event may come before the ticket's own save in its transaction.
+        "updated_at": iso(max(facts.updated_at, at)),
+    }
+
+
+def event_departments(event: RecordedEvent, facts: TicketFacts) -> set[int]:
+    """The departments an event concerns: the ticket's, and both ends of a transfer."""
+    departments = {facts.department_id}
+    if event.kind == EventKind.TRANSFERRED:
+        values = event.values()
+        for end in ("from", "to"):
+            if isinstance(values.get(end), dict) and values[end].get("id") is not None:
+                departments.add(values[end]["id"])
+    return departments
+
+
+def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str:
+    values = event.values()
+    data: dict = {
+        "ticket": _ticket(facts, event.created_at),
+        "event": {
+            "id": event.id,
+            "kind": event.kind,
+            "actor_id": event.actor_id,
+            "created_at": iso(event.created_at),
+        },
+        "changes": {},
+    }
+    if values.get("via"):
+        data["event"]["via"] = values["via"]
+    field = CHANGED_FIELD.get(event.kind)
+    if field is not None:
+        data["changes"][field] = {"old": values.get("from"), "new": values.get("to")}
+    if values.get("clock"):
+        data["clock"] = values["clock"]
+    if event.kind == EventKind.ESCALATED:
+        data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via")}
+    return _body(event_type, event.created_at, data)
+
+
+def entry_body(entry: ThreadEntry, event_type: str, facts: TicketFacts) -> str:
+    text = entry.body or ""
+    data = {
+        "ticket": _ticket(facts, entry.created_at),
+        "entry": {
+            "id": entry.pk,
+            "kind": entry.kind,
+            "author": ref(entry.author) if entry.author_id else None,
+            "source": entry.source,
+            "created_at": iso(entry.created_at),
+            "excerpt": _excerpt(text, EXCERPT_CHARS),
+            "length": len(text),
+            "truncated": len(text) > EXCERPT_CHARS,
+        },
+        "changes": {},
+    }
+    return _body(event_type, entry.created_at, data)
+
+
+def ping_body(*, endpoint_id: int, at: datetime) -> str:
+    return _body(
+        TEST_EVENT_TYPE,
+        at,
+        {"endpoint_id": endpoint_id, "message": "A test event from the help desk's admin."},
+    )
+
+
+def _excerpt(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _body(event_type: str, at: datetime, data: dict) -> str:
+    body = _encode({"type": event_type, "timestamp": iso(at), "data": data})
+    if len(body.encode()) <= MAX_BODY_BYTES:
+        return body
+    # Text people wrote is the only thing that can grow: shorten it until the body fits.
+    ticket = data["ticket"]
+    ticket["subject"] = _excerpt(ticket["subject"], 120)
+    if "entry" in data:
+        data["entry"]["excerpt"] = _excerpt(data["entry"]["excerpt"], 120)
+        data["entry"]["truncated"] = True
+    body = _encode({"type": event_type, "timestamp": iso(at), "data": data})
+    if len(body.encode()) <= MAX_BODY_BYTES:
+        return body
+    data = {"ticket": {k: ticket[k] for k in ("id", "number", "url", "updated_at")}}
+    data["truncated"] = True
+    return _encode({"type": event_type, "timestamp": iso(at), "data": data})
+
+
+def _encode(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
