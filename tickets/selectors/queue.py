@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
@@ -32,7 +33,7 @@ from tickets.models import (
     sla_state_q,
 )
 from tickets.selectors.measures import TicketSet, ticket_set_q
-from tickets.selectors.search import ticket_search_filter
+from tickets.selectors.search import ticket_search_filter, ticket_search_finds_nothing
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -243,7 +244,7 @@ def _filters_q(filters: QueueFilters, now) -> Q:
 
 def _matches_nothing(filters: QueueFilters) -> bool:
     """A search with nothing to look for (only punctuation): no ticket, and no query."""
-    return filters.text is not None and ticket_search_filter(filters.text) is None
+    return filters.text is not None and ticket_search_finds_nothing(filters.text)
 
 
 def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[str], list]:
@@ -257,7 +258,12 @@ def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[s
         return [], []
     query = Ticket.objects.filter(q).query
     query.change_aliases({Ticket._meta.db_table: "t"})
-    sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    try:
+        sql, params = query.where.as_sql(query.get_compiler(connection=connection), connection)
+    except EmptyResultSet:  # e.g. a search whose words match no ticket: `id IN ()`
+        return ["FALSE"], []
+    except FullResultSet:
+        return [], []
     return [sql], list(params)
 
 

@@ -4,7 +4,8 @@ import pytest
 
 from tests.support.factories import UserFactory
 from tickets.models import Ticket
-from tickets.selectors import ticket_search_filter, ticket_search_for_agent
+from tickets.selectors import search, ticket_search_filter, ticket_search_for_agent
+from tickets.selectors.search import ticket_search_finds_nothing
 from tickets.services import ticket_add_note, ticket_reply
 
 pytestmark = pytest.mark.postgres
@@ -104,3 +105,27 @@ def test_the_filter_finds_what_the_ranked_search_finds(desk):
 @pytest.mark.parametrize("query", ["", "   ", "!!!", "%", "()", "--"])
 def test_the_filter_of_nothing_to_search_for_is_none(query):
     assert ticket_search_filter(query) is None
+    assert ticket_search_finds_nothing(query)
+
+
+@pytest.mark.parametrize("query", ["1042", "#7", "pam@example.com", "printer", "a b"])
+def test_something_to_search_for_is_seen_without_the_database(query):
+    assert not ticket_search_finds_nothing(query)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 5000])
+def test_common_and_rare_words_filter_the_same_tickets(desk, monkeypatch, limit):
+    # Up to FILTER_ID_LIMIT matches go to the list as ids, more as a check per ticket:
+    # both forms find the same tickets.
+    monkeypatch.setattr(search, "FILTER_ID_LIMIT", limit)
+    made = [
+        desk.ticket(subject="Printer jams", body="Toner everywhere."),
+        desk.ticket(subject="Printer offline"),
+        desk.ticket(subject="Monitor flickers", body="Next to the printer."),
+        desk.ticket(subject="Laptop slow"),
+    ]
+    for query, expected in [("printer", made[:3]), ("print toner", made[:1]), ("zebra", [])]:
+        found_numbers = set(
+            Ticket.objects.filter(ticket_search_filter(query)).values_list("number", flat=True)
+        )
+        assert found_numbers == {t.number for t in expected}, (query, limit)
