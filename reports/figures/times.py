@@ -128,43 +128,46 @@ def report_first_response(*, user, period: Period, filters: ReportFilters) -> Gr
         .order_by("created_at", "id")
         .values("created_at")[:1]
     )
-    ticket_set = TicketSet(Measure.FIRST_REPLY, period.start, period.end)
-    rows = (
-        _tickets(user=user, filters=filters, ticket_set=ticket_set)
-        .annotate(r_at=first_reply_at)
-        .values(
-            **ticket_columns(),
-            r_business=_met_clock_minutes(ClockKind.FIRST_RESPONSE),
-            r_calendar=MinutesBetween(F("created_at"), F("r_at")),
-        )
+    return _times(
+        user=user,
+        filters=filters,
+        ticket_set=TicketSet(Measure.FIRST_REPLY, period.start, period.end),
+        at=first_reply_at,
+        business=_met_clock_minutes(ClockKind.FIRST_RESPONSE),
     )
-    return _grouped(rows)
 
 
 def report_resolution(*, user, period: Period, filters: ReportFilters) -> Grouped:
     """The latest resolution of tickets resolved or closed now."""
-    ticket_set = TicketSet(Measure.LATEST_RESOLVED, period.start, period.end)
-    rows = (
-        _tickets(user=user, filters=filters, ticket_set=ticket_set)
-        .annotate(r_at=_resolution_at(latest=True))
-        .values(
-            **ticket_columns(),
-            r_business=_met_clock_minutes(ClockKind.RESOLUTION),
-            r_calendar=MinutesBetween(F("created_at"), F("r_at")),
-        )
+    return _times(
+        user=user,
+        filters=filters,
+        ticket_set=TicketSet(Measure.LATEST_RESOLVED, period.start, period.end),
+        at=_resolution_at(latest=True),
+        business=_met_clock_minutes(ClockKind.RESOLUTION),
     )
-    return _grouped(rows)
 
 
 def report_first_resolution(*, user, period: Period, filters: ReportFilters) -> Grouped:
     """The first resolution, calendar minutes only (business is None throughout)."""
-    ticket_set = TicketSet(Measure.FIRST_RESOLVED, period.start, period.end)
+    return _times(
+        user=user,
+        filters=filters,
+        ticket_set=TicketSet(Measure.FIRST_RESOLVED, period.start, period.end),
+        at=_resolution_at(latest=False),
+        business=_no_minutes(),
+    )
+
+
+def _times(*, user, filters: ReportFilters, ticket_set: TicketSet, at, business) -> Grouped:
+    """The tickets of `ticket_set`, each with the business minutes given and the calendar
+    minutes from its creation to `at`, grouped."""
     rows = (
         _tickets(user=user, filters=filters, ticket_set=ticket_set)
-        .annotate(r_at=_resolution_at(latest=False))
+        .annotate(r_at=at)
         .values(
             **ticket_columns(),
-            r_business=_no_minutes(),
+            r_business=business,
             r_calendar=MinutesBetween(F("created_at"), F("r_at")),
         )
     )
