@@ -16,6 +16,7 @@ from tickets.errors import InvalidInput
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import (
     SUBSCRIBABLE,
+    may_manage_webhooks,
     webhook_deliveries_redeliver,
     webhook_endpoint_create,
     webhook_endpoint_rotate_secret,
@@ -97,21 +98,22 @@ class WebhookEndpointAdmin(AuditedAdminMixin, admin.ModelAdmin):
     )
     actions = ["rotate_secret", "send_test_event"]
 
-    # The secret signs what we send: only administrators see or change endpoints.
+    # The secret signs what we send: only administrators see or change endpoints (the same
+    # rule as the API's, webhooks.services.may_manage_webhooks).
     def has_module_permission(self, request):
-        return request.user.is_superuser
+        return may_manage_webhooks(request.user)
 
     def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return may_manage_webhooks(request.user)
 
     def has_add_permission(self, request):
-        return request.user.is_superuser
+        return may_manage_webhooks(request.user)
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return may_manage_webhooks(request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
+        return may_manage_webhooks(request.user)
 
     @admin.display(description="events")
     def event_list(self, obj: WebhookEndpoint) -> str:
@@ -247,7 +249,7 @@ class WebhookDeliveryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
 
     def has_redeliver_permission(self, request):
-        return request.user.is_superuser
+        return may_manage_webhooks(request.user)
 
     @admin.display(description="payload")
     def body(self, obj: WebhookDelivery) -> str:

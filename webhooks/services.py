@@ -43,6 +43,22 @@ NOTHING_SUBSCRIBED = "Choose at least one event, or include internal notes."
 DISABLED_NOT_SENT = "Not sent: the endpoint was disabled ({reason})"
 
 
+def may_manage_webhooks(user) -> bool:
+    """The one answer to "may this person see and change webhook endpoints" (the admin and
+    the API's /api/v1/webhooks/): an active superuser. An endpoint's secret signs what the
+    help desk sends, and an endpoint may receive internal notes, so nobody less."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+class InvalidEndpointSetting(InvalidInput):
+    """A setting an endpoint cannot have; `field` names it (None: the settings together),
+    so a form or the API shows the message beside the field."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class EndpointSettings:
     url: str
@@ -65,26 +81,32 @@ def webhook_endpoint_settings_check(
     """The settings as they will be stored, or InvalidInput saying what is wrong."""
     url = (url or "").strip()
     if not url or len(url) > URL_MAX_LENGTH:
-        raise InvalidInput(f"Enter the endpoint's URL (at most {URL_MAX_LENGTH} characters).")
+        raise InvalidEndpointSetting(
+            f"Enter the endpoint's URL (at most {URL_MAX_LENGTH} characters).", field="url"
+        )
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
-        raise InvalidInput("Enter a valid http:// or https:// URL.") from None
+        raise InvalidEndpointSetting(
+            "Enter a valid http:// or https:// URL.", field="url"
+        ) from None
     refusal = url_refusal(url)
     if refusal:
-        raise InvalidInput(refusal)
+        raise InvalidEndpointSetting(refusal, field="url")
     chosen = list(dict.fromkeys(events or ()))
     unknown = [e for e in chosen if e not in SUBSCRIBABLE]
     if unknown:
-        raise InvalidInput(f"Unknown event types: {', '.join(unknown)}.")
+        raise InvalidEndpointSetting(f"Unknown event types: {', '.join(unknown)}.", field="events")
     if not chosen and not include_notes:
-        raise InvalidInput(NOTHING_SUBSCRIBED)
+        raise InvalidEndpointSetting(NOTHING_SUBSCRIBED, field="events")
     owner_email = (owner_email or "").strip()
     if owner_email:
         try:
             EmailValidator()(owner_email)
         except ValidationError:
-            raise InvalidInput("Enter a valid email address for the owner.") from None
+            raise InvalidEndpointSetting(
+                "Enter a valid email address for the owner.", field="owner_email"
+            ) from None
     return EndpointSettings(
         url=url,
         events=[e for e in SUBSCRIBABLE if e in chosen],
