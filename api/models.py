@@ -17,6 +17,7 @@ class Scope(models.TextChoices):
     SLA_READ = "sla:read", "Read SLA plans"
     OSTICKET_TICKETS = "osticket:tickets", "osTicket API: create tickets"
     OSTICKET_CRON = "osticket:cron", "osTicket API: run the cron task"
+    WEBHOOKS_MANAGE = "webhooks:manage", "Manage webhook endpoints (administrators only)"
 
 
 # Scopes of osTicket's API: its clients authenticate by key and address alone, so these

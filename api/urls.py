@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import web.converters  # noqa: F401  (registers <ticket_number:...>)
-from api import reference, views, writes
+from api import reference, views, webhooks, writes
 from api.osticket import views as osticket
 
 app_name = "api"
@@ -31,6 +31,23 @@ urlpatterns = [
     path("v1/users/", reference.UserCollection.as_view(), name="users"),
     path("v1/users/<int:pk>/", reference.UserDetail.as_view(), name="user"),
     path("v1/events/", reference.EventFeed.as_view(), name="events"),
+    path("v1/webhooks/", webhooks.WebhookEndpointCollection.as_view(), name="webhooks"),
+    path("v1/webhooks/<int:pk>/", webhooks.WebhookEndpointDetail.as_view(), name="webhook"),
+    path(
+        "v1/webhooks/<int:pk>/rotate-secret/",
+        webhooks.WebhookSecretRotate.as_view(),
+        name="webhook_rotate_secret",
+    ),
+    path(
+        "v1/webhooks/<int:pk>/deliveries/",
+        webhooks.WebhookDeliveryList.as_view(),
+        name="webhook_deliveries",
+    ),
+    path(
+        "v1/webhooks/<int:pk>/deliveries/<int:delivery_id>/redeliver/",
+        webhooks.WebhookRedeliver.as_view(),
+        name="webhook_redeliver",
+    ),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so
     # the page keeps our Content-Security-Policy.
