@@ -198,7 +198,9 @@ def _settings(data: dict, departments_ids: list[int]):
             {"departments": [f"No department with id {', '.join(map(str, unknown))}."]}
         )
     try:
-        settings_ = webhook_endpoint_settings_check(**{k: data[k] for k in SETTINGS if k in data})
+        settings_ = webhook_endpoint_settings_check(
+            **{"events": [], **{k: data[k] for k in SETTINGS if k in data}}
+        )
     except InvalidEndpointSetting as error:
         raise ValidationError({error.field or "non_field_errors": [error.message]}) from None
     return settings_, departments

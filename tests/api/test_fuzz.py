@@ -11,6 +11,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
+from tests.support.factories import UserFactory
+from webhooks.services import webhook_endpoint_create, webhook_endpoint_settings_check
+
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", get_wsgi_application())
 
 ALL_SCOPES = [
@@ -52,4 +55,31 @@ def auth(make_key, desk):
 )
 def test_no_input_makes_the_api_fail(case, auth):
     response = case.call(headers=auth)
+    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+
+
+@pytest.fixture
+def webhooks_auth(make_key, desk):
+    """An administrator's webhooks:manage key, and an endpoint with a delivery to find."""
+    admin = UserFactory(superuser=True)
+    _key, plaintext = make_key(user=admin, scopes=["webhooks:manage"], requests_per_minute=100_000)
+    checked = webhook_endpoint_settings_check(
+        url="https://hooks.example.com/in", events=["ticket.created"]
+    )
+    webhook_endpoint_create(settings_=checked, by=admin)
+    desk.ticket()
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
+@pytest.mark.django_db
+@schema.include(path_regex="^/api/v1/webhooks/").parametrize()
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_input_makes_the_webhooks_api_fail(case, webhooks_auth):
+    """The webhook endpoints as an administrator may use them (the test above is refused
+    them: its key lacks the scope and acts as an agent)."""
+    response = case.call(headers=webhooks_auth)
     case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])

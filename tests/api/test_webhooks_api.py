@@ -318,3 +318,18 @@ def test_redeliver_of_another_endpoints_delivery_is_a_404(api, desk):
     theirs = WebhookDelivery.objects.get(endpoint_id=second)
     response = api.post(f"{BASE}{first}/deliveries/{theirs.pk}/redeliver/")
     assert response.status_code == 404
+
+
+def test_no_events_sent_is_the_admins_message(api):
+    response = api.post(
+        BASE, {"url": "https://hooks.example.com/in"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"events": [NOTHING_SUBSCRIBED]}
+    made = api.post(
+        BASE,
+        {"url": "https://hooks.example.com/in", "include_notes": True},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    assert (made.json()["events"], made.json()["include_notes"]) == ([], True)
