@@ -3,7 +3,9 @@ subscribe itself: the same checks and services as the admin (webhooks.services),
 same rule for who may (webhooks.services.may_manage_webhooks: administrators).
 
 A secret is in an answer once: creating an endpoint and rotating its secret answer it
-(`secret`, with Cache-Control: no-store); listing and reading an endpoint never do.
+(`secret`); listing and reading an endpoint never do. A retry of a create with the same
+Idempotency-Key replays its answer, secret included, to the same key (api/idempotency.py),
+rather than making a second endpoint. Every answer here is Cache-Control: no-store.
 DELETE turns an endpoint off (is_active false, its owed deliveries given up) and keeps it
 and its delivery log: PATCH `is_active: true` turns it on again."""
 
@@ -182,6 +184,13 @@ class WebhookView(ApiMixin, APIView):
         if not may_manage_webhooks(request.user):
             self.permission_denied(request, message=MAY_NOT_MANAGE)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Every answer, replays of an Idempotency-Key included: a create or rotate answer
+        # carries a secret, and the rest is an administrator's view.
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
     def endpoint(self, pk: int) -> WebhookEndpoint:
         endpoint = webhook_endpoint_get(pk=pk)
         if endpoint is None:
@@ -209,9 +218,7 @@ def _settings(data: dict, departments_ids: list[int]):
 def _with_secret(endpoint: WebhookEndpoint, secret: str, code: int) -> Response:
     endpoint = webhook_endpoint_get(pk=endpoint.pk)
     body = WebhookEndpointWithSecret(endpoint, context={"secret": secret}).data
-    response = Response(body, status=code)
-    response["Cache-Control"] = "no-store"
-    return response
+    return Response(body, status=code)
 
 
 class WebhookEndpointCollection(WebhookView):

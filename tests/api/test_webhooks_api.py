@@ -333,3 +333,13 @@ def test_no_events_sent_is_the_admins_message(api):
     )
     assert made.status_code == 201
     assert (made.json()["events"], made.json()["include_notes"]) == ([], True)
+
+
+def test_a_retried_create_replays_the_same_endpoint_and_secret(api):
+    retry = {"HTTP_IDEMPOTENCY_KEY": "subscribe-1"}
+    first = api.post(BASE, body(), content_type="application/json", **retry)
+    again = api.post(BASE, body(), content_type="application/json", **retry)
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again["Cache-Control"] == "no-store"
+    assert again.json()["secret"] == first.json()["secret"] == WebhookEndpoint.objects.get().secret
