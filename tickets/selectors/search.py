@@ -69,7 +69,7 @@ def ticket_search_for_agent(*, user, query: str, page: int = 1) -> SearchResults
     finds "flickering"; substrings of the subject ("board" in "keyboard") come last, by
     trigram similarity. On SQLite only numbers, emails and subject substrings are searched.
     """
-    text = (query or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    text = _cleaned(query)
     departments = sorted(access.agent_department_ids(user))
     page = max(1, page)
     if not text or not departments:
@@ -94,9 +94,9 @@ def _email_like(text: str) -> bool:
 
 def _rank_exact(ranking: _Ranking, visible: QuerySet[Ticket], text: str) -> None:
     """A ticket number, and a requester's email address."""
-    number = text.lstrip("#")
-    if number.isdigit() and len(number) <= 18:
-        for pk in visible.filter(number=int(number)).values_list("id", flat=True):
+    number = _ticket_number(text)
+    if number is not None:
+        for pk in visible.filter(number=number).values_list("id", flat=True):
             ranking.add(pk, 1000.0, "number")
     if _email_like(text):
         email_hits = visible.filter(requester__email__iexact=text).order_by("-created_at")
@@ -197,11 +197,11 @@ def ticket_search_filter(query: str) -> Q | None:
     For lists that keep their own order and cursors (the API's ticket list): unlike the
     ranked search, every match counts, not the best 2,000. The caller limits departments.
     """
-    text = (query or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    text = _cleaned(query)
     matches = []
-    number = text.lstrip("#")
-    if number.isdigit() and len(number) <= 18:
-        matches.append(Q(number=int(number)))
+    number = _ticket_number(text)
+    if number is not None:
+        matches.append(Q(number=number))
     if _email_like(text):
         people = User.objects.alias(email_lower=Lower("email")).filter(email_lower=text.lower())
         matches.append(Q(requester_id__in=people.values("pk")))
@@ -218,10 +218,18 @@ def ticket_search_filter(query: str) -> Q | None:
 def ticket_search_finds_nothing(query: str) -> bool:
     """Whether ticket_search_filter(query) would be None (nothing to look for), without
     asking the database: the same three kinds of term."""
-    text = (query or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    text = _cleaned(query)
+    return not (_ticket_number(text) is not None or _email_like(text) or search_words(text))
+
+
+def _cleaned(query: str) -> str:
+    return (query or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+
+
+def _ticket_number(text: str) -> int | None:
+    """The ticket number a query names ("1042", "#1042"), if it is one."""
     number = text.lstrip("#")
-    is_number = number.isdigit() and len(number) <= 18
-    return not (is_number or _email_like(text) or search_words(text))
+    return int(number) if number.isdigit() and len(number) <= 18 else None
 
 
 def _full_text_filter(tsquery_text: str) -> Q:
