@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "reports",
     "mail",
     "webhooks",
+    "automation",
     "portal",
     "desk",
     "api",
@@ -343,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
     # the delivery log past WEBHOOK_LOG_RETENTION_DAYS.
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
     "webhooks-prune": {"task": "webhooks.prune", "schedule": 24 * 60 * 60.0},
+    # Automation (docs/automation.md): time-based rules, and the event rules' triggers and
+    # emails whose task was lost.
+    "automation-time-rules": {"task": "automation.run_time_rules", "schedule": 120.0},
+    "automation-triggers": {"task": "automation.run_triggers", "schedule": 60.0},
+    "automation-emails": {"task": "automation.send_emails", "schedule": 60.0},
 }
 
 # PORTAL: INTAKE, ATTACHMENTS, ABUSE

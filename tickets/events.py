@@ -30,7 +30,9 @@ insert (with the events it inserted) and the one function that writes thread ent
 write commits or rolls back with the change. tickets never imports its listeners.
 
 Any event may also carry `"via": "API key Monitoring"`: the change came through an API key
-acting as the actor (acting_via, set by the API around its service calls).
+acting as the actor (acting_via, set by the API around its service calls); and
+`"rule": {"id": 3, "name": "Route printer tickets"}`: an automation rule made the change, as
+the system (acting_for_rule, set by automation around a rule's actions).
 
 A suppression reference (a stop on mail to a bounced address) has the MailSuppression's
 id and the address as its name. A status or priority reference has the stored value as its
@@ -55,6 +57,7 @@ from tickets.models import ClockKind, EventKind, Priority, Status, ThreadEntry, 
 Ref = dict[str, Any]
 
 _via: ContextVar[str | None] = ContextVar("tickets_event_via", default=None)
+_rule: ContextVar[Ref | None] = ContextVar("tickets_event_rule", default=None)
 
 
 @contextmanager
@@ -70,6 +73,22 @@ def acting_via(label: str | None) -> Iterator[None]:
 
 def current_via() -> str | None:
     return _via.get()
+
+
+@contextmanager
+def acting_for_rule(rule: Ref | None) -> Iterator[None]:
+    """Events recorded inside name the automation rule that made the change
+    (`"rule": {"id", "name"}`), so the timeline reads "by rule 'Route printer tickets'" and
+    automation knows not to let a rule re-trigger itself."""
+    token = _rule.set(rule)
+    try:
+        yield
+    finally:
+        _rule.reset(token)
+
+
+def current_rule() -> Ref | None:
+    return _rule.get()
 
 
 # Listeners ------------------------------------------------------------------------------

@@ -27,6 +27,9 @@ class EventType(models.TextChoices):
 
 # Sent only by the admin's "send a test event", whatever the endpoint subscribes to.
 TEST_EVENT_TYPE = "webhook.test"
+# Sent only by an automation rule's "call a webhook" action, whatever the endpoint
+# subscribes to (the admin chose the endpoint in the rule).
+RULE_EVENT_TYPE = "automation.rule"
 
 
 class WebhookEndpoint(models.Model):

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from tickets.events import RecordedEvent, ref
 from tickets.models import EntryKind, EventKind, Priority, ThreadEntry, Ticket
-from webhooks.models import TEST_EVENT_TYPE, EventType
+from webhooks.models import RULE_EVENT_TYPE, TEST_EVENT_TYPE, EventType
 
 MAX_BODY_BYTES = 20 * 1024
 EXCERPT_CHARS = 500
@@ -180,6 +180,11 @@ def ping_body(*, endpoint_id: int, at: datetime) -> str:
         at,
         {"endpoint_id": endpoint_id, "message": "A test event from the help desk's admin."},
     )
+
+
+def rule_body(*, facts: TicketFacts, rule: dict, at: datetime) -> str:
+    """An automation rule's call: the ticket as it is, and the rule ({"id", "name"})."""
+    return _body(RULE_EVENT_TYPE, at, {"ticket": _ticket(facts, at), "rule": rule})
 
 
 def _excerpt(text: str, limit: int) -> str:

@@ -21,6 +21,7 @@ from django.utils import timezone
 from tickets.errors import InvalidInput
 from webhooks.endpoints import endpoints_changed
 from webhooks.models import (
+    RULE_EVENT_TYPE,
     TEST_EVENT_TYPE,
     EventType,
     WebhookAttempt,
@@ -28,7 +29,7 @@ from webhooks.models import (
     WebhookEndpoint,
 )
 from webhooks.network import url_refusal
-from webhooks.payloads import ping_body
+from webhooks.payloads import TicketFacts, ping_body, rule_body
 from webhooks.signing import new_secret, new_webhook_id
 from webhooks.wakeup import endpoints_wake_on_commit
 
@@ -259,6 +260,26 @@ def webhook_send_test(*, endpoint: WebhookEndpoint, by) -> WebhookDelivery:
         )
         endpoints_wake_on_commit([endpoint.pk])
     logger.info("Webhook endpoint %s: test event sent by %s", endpoint.pk, by)
+    return delivery
+
+
+def webhook_call_for_rule(*, endpoint: WebhookEndpoint, ticket, rule: dict) -> WebhookDelivery:
+    """An `automation.rule` delivery to this endpoint about the ticket, in the caller's
+    transaction (the rule's): sent after commit by the endpoint's sender, with its retries.
+    A disabled endpoint gets nothing."""
+    if not endpoint.is_active:
+        raise InvalidInput(f"The webhook endpoint {endpoint} is disabled.")
+    now = timezone.now()
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        webhook_id=new_webhook_id(),
+        event_type=RULE_EVENT_TYPE,
+        payload=rule_body(facts=TicketFacts.of(ticket), rule=rule, at=now),
+        ticket_id=ticket.pk,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    endpoints_wake_on_commit([endpoint.pk])
     return delivery
 
 

@@ -8,7 +8,13 @@ from django.utils import timezone
 from accounts.roles import is_system
 from tickets import access
 from tickets.errors import InvalidInput, NotPermitted, TransitionNotAllowed
-from tickets.events import RecordedEvent, current_via, entry_added, events_recorded
+from tickets.events import (
+    RecordedEvent,
+    current_rule,
+    current_via,
+    entry_added,
+    events_recorded,
+)
 from tickets.models import Source, ThreadEntry, Ticket, TicketEvent
 from tickets.search_index import search_document_append
 from tickets.transitions import ACTIONS, NOT_PERMITTED, Action, Who, not_allowed_message
@@ -33,6 +39,9 @@ def record_event(ticket: Ticket, kind: str, by, data: dict | None = None) -> Tic
     via = current_via()
     if via:
         data["via"] = via
+    rule = current_rule()
+    if rule:
+        data["rule"] = rule
     event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,

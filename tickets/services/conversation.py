@@ -12,6 +12,7 @@ from tickets.errors import NewMessageArrived, NotPermitted, TransitionNotAllowed
 from tickets.models import Draft, EntryKind, Notification, Source, Status, ThreadEntry, Ticket
 from tickets.services.common import (
     BODY_MAX_LENGTH,
+    actor_user,
     add_entry,
     clean_text,
     lock_ticket,
@@ -29,7 +30,10 @@ NEW_MESSAGE_ARRIVED = (
 
 
 def _require_person_agent(by, what: str) -> None:
-    # Replies and notes are written by people: they carry a name.
+    # Replies and notes are written by people, who carry a name, or by the help desk
+    # itself (an automation rule), shown as the system.
+    if is_system(by):
+        return
     if access.agent_of(by) is None and not (by and by.is_superuser):
         raise NotPermitted(f"Only agents can {what}.")
 
@@ -66,13 +70,16 @@ def ticket_reply(
             ).exists()
         ):
             raise NewMessageArrived(NEW_MESSAGE_ARRIVED)
-        entry = add_entry(ticket, EntryKind.REPLY, body, by, source=source)
+        entry = add_entry(ticket, EntryKind.REPLY, body, actor_user(by), source=source)
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
-        clocks_on_agent_reply(ticket, now=entry.created_at)
+        if not is_system(by):
+            # An automated reply (a rule's reminder) answers nobody: it meets no clock.
+            clocks_on_agent_reply(ticket, now=entry.created_at)
         notify_requester(
             ticket, Notification.Kind.REQUESTER_REPLY, entry=entry, collaborators=True
         )
-        draft_discard(ticket=ticket, by=by, box=Draft.Box.REPLY)  # sent: nothing left to keep
+        if not is_system(by):
+            draft_discard(ticket=ticket, by=by, box=Draft.Box.REPLY)  # sent: nothing to keep
         return entry
 
 
@@ -97,10 +104,11 @@ def ticket_add_note(
         ticket = lock_ticket(ticket)
         require_agent(by, ticket)
         entry = add_entry(
-            ticket, EntryKind.NOTE, body, by, html=html, quoted=quoted, source=source
+            ticket, EntryKind.NOTE, body, actor_user(by), html=html, quoted=quoted, source=source
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
-        draft_discard(ticket=ticket, by=by, box=Draft.Box.NOTE)
+        if not is_system(by):
+            draft_discard(ticket=ticket, by=by, box=Draft.Box.NOTE)
         return entry
 
 
