@@ -102,8 +102,7 @@ def test_email_an_address(desk, settings):
     _, ticket = act(
         desk, {"kind": "email_address", "email": "it-lead@example.com", "text": "See #{number}"}
     )
-    row = RuleEmail.objects.get()
-    assert row.to == "it-lead@example.com" and row.sent_at is None or row.sent_at
+    assert RuleEmail.objects.get().to == "it-lead@example.com"
     rule_emails_send()
     sent = [m for m in mail.outbox if m.to == ["it-lead@example.com"]]
     assert len(sent) == 1
@@ -117,7 +116,7 @@ def test_email_an_address(desk, settings):
 def test_notify_the_department_manager(desk):
     desk.it.manager = desk.manager
     desk.it.save()
-    _, ticket = act(desk, {"kind": "notify_manager", "text": "Nobody took #{number}"})
+    act(desk, {"kind": "notify_manager", "text": "Nobody took #{number}"})
     assert RuleEmail.objects.get().to == desk.manager.user.email
 
 
