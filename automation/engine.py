@@ -127,7 +127,15 @@ def _time_rule_run(rule: Rule, *, now: datetime, calendars: Calendars) -> int:
             .values_list("pk", PERIOD)[:CANDIDATE_BATCH]
         )
         for ticket_id, period in batch:
-            acted += _apply(rule, ticket_id, now=now, calendars=calendars, step=1, period=period)
+            acted += _apply(
+                rule,
+                ticket_id,
+                now=now,
+                calendars=calendars,
+                step=1,
+                period=period,
+                busy_skip=True,
+            )
         if len(batch) < CANDIDATE_BATCH:
             return acted
         last = batch[-1][0]
@@ -156,11 +164,20 @@ def _apply(
     step: int,
     event_key: str = "",
     period: datetime | None = None,
+    busy_skip: bool = False,
 ) -> bool:
     """Act on the ticket if the rule still matches it and has not acted for this event or
-    period; whether it acted (or failed trying)."""
+    period; whether it acted (or failed trying).
+
+    `busy_skip` (time rules): a ticket locked by someone else (another pass, a service) is
+    left for the next pass instead of waited for, so concurrent passes share the work.
+    """
     with transaction.atomic():
-        locked = Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket_id).first()
+        locked = (
+            Ticket.objects.select_for_update(of=("self",), skip_locked=busy_skip)
+            .filter(pk=ticket_id)
+            .first()
+        )
         if locked is None:
             return False
         matched = rule_matches(rule, ticket_id, now=now, calendars=calendars)
