@@ -102,6 +102,14 @@ class ActionInline(admin.StackedInline):
     form = ActionForm
     extra = 1
     verbose_name_plural = "Actions (run in order; each needs only the fields its kind names)"
+    fields = [
+        ("kind", "order"),
+        ("priority", "status"),
+        ("department", "agent", "sla_plan"),
+        ("canned_response", "webhook_endpoint"),
+        "text",
+        "email",
+    ]
 
 
 @admin.register(Rule)
@@ -176,11 +184,13 @@ class RuleRunAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "rule", "ticket", "period_start", "event_key", "failed", "error"]
     list_filter = ["failed", "rule"]
     list_select_related = ["rule", "ticket"]
+    search_fields = ["rule__name", "error", "event_key"]
     date_hierarchy = "created_at"
 
 
 @admin.register(RuleEmail)
 class RuleEmailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "to", "subject", "rule", "sent_at", "attempts", "last_error"]
-    list_filter = ["rule"]
+    list_filter = ["rule", ("sent_at", admin.EmptyFieldListFilter)]
     list_select_related = ["rule"]
+    search_fields = ["to", "subject"]

@@ -229,6 +229,9 @@ def _claim(rule_id: int, ticket_id: int, *, period: datetime | None, key: str) -
     id of the new row, or None. A concurrent insert of the same key waits for the other
     transaction and then finds the conflict."""
     with connection.cursor() as cursor:
-        cursor.execute(CLAIM_SQL, [rule_id, ticket_id, period, key, timezone.now(), False, ""])
+        adapt = connection.ops.adapt_datetimefield_value  # as the ORM stores them
+        cursor.execute(
+            CLAIM_SQL, [rule_id, ticket_id, adapt(period), key, adapt(timezone.now()), False, ""]
+        )
         row = cursor.fetchone()
     return row[0] if row else None

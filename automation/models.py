@@ -179,7 +179,7 @@ class Action(models.Model):
         ordering = ["rule", "order", "id"]
 
     def __str__(self):
-        return f"{self.kind} (rule {self.rule_id})"
+        return self.kind.replace("_", " ").capitalize()
 
 
 class PendingTrigger(models.Model):

@@ -13,6 +13,8 @@ from accounts.models import Agent, AuditEntry, Department, User
 from accounts.roles import SYSTEM
 from api.keys import api_key_create
 from api.models import ApiKey, OsTicketMapping
+from automation.engine import triggers_run
+from automation.models import Rule, RuleEmail, RuleRun
 from mail.ledger import inbound_store
 from mail.models import InboundMessage, Mailbox
 from mail.processing import inbound_process
@@ -46,6 +48,8 @@ NO_ADD = {
     AuditEntry,
     WebhookDelivery,
     WebhookAttempt,
+    RuleRun,
+    RuleEmail,
 }
 
 
@@ -66,6 +70,9 @@ def make_instances() -> dict[type, object]:
         ),
         by=SYSTEM,
     )
+    rule = Rule.objects.create(name="Tell the manager", trigger="ticket_created")
+    rule.conditions.create(field="subject", operator="contains", value="printer")
+    rule.actions.create(kind="notify_manager", text="New: #{number}")
     ticket = ticket_create(
         requester=jim,
         by=jim,
@@ -73,6 +80,7 @@ def make_instances() -> dict[type, object]:
         body="Again.",
         help_topic=topic,
     )
+    triggers_run()  # the rule emails the manager
     ticket_claim(ticket=ticket, by=agent.user)
     ticket_add_note(ticket=ticket, body="It is the toner.", by=agent.user)
     ticket_reply(ticket=ticket, body="On my way.", by=agent.user)
@@ -109,6 +117,9 @@ def make_instances() -> dict[type, object]:
         ),
         WebhookEndpoint: endpoint,
         WebhookDelivery: delivery,
+        Rule: rule,
+        RuleRun: RuleRun.objects.get(rule=rule),
+        RuleEmail: RuleEmail.objects.get(rule=rule),
         # As the sender records an answer (webhooks/sending.py).
         WebhookAttempt: WebhookAttempt.objects.create(
             delivery=delivery, endpoint=endpoint, status_code=500, error="Answered 500."
@@ -160,6 +171,8 @@ def test_searching_finds_the_row(admin_client, instances, model):
         OsTicketMapping: lambda: obj.note,
         WebhookDelivery: lambda: obj.webhook_id,
         WebhookAttempt: lambda: obj.delivery.webhook_id,
+        RuleRun: lambda: obj.rule.name,
+        RuleEmail: lambda: obj.to,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})

@@ -145,13 +145,15 @@ def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str
     }
     if values.get("via"):
         data["event"]["via"] = values["via"]
+    if values.get("rule"):  # an automation rule made the change (tickets/events.py)
+        data["event"]["rule"] = values["rule"]
     field = CHANGED_FIELD.get(event.kind)
     if field is not None:
         data["changes"][field] = {"old": values.get("from"), "new": values.get("to")}
     if values.get("clock"):
         data["clock"] = values["clock"]
     if event.kind == EventKind.ESCALATED:
-        data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via")}
+        data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via", "rule")}
     return _body(event_type, event.created_at, data)
 
 

@@ -158,3 +158,13 @@ def test_assign_then_transfer_lets_the_assignee_go(desk):
         cause=lambda t: ticket_assign(ticket=t, agent=desk.agent, by=desk.manager.user),
     )
     assert ticket.department == desk.sales and ticket.assignee is None
+
+
+def test_webhook_deliveries_of_a_rules_change_name_the_rule(desk):
+    checked = webhook_endpoint_settings_check(
+        url="https://hooks.example.com/in", events=["ticket.updated"]
+    )
+    webhook_endpoint_create(settings_=checked, departments=(), by=None)
+    act(desk, {"kind": "set_priority", "priority": 4})
+    delivery = WebhookDelivery.objects.get(event_type="ticket.updated")
+    assert json.loads(delivery.payload)["data"]["event"]["rule"]["name"] == "Act"
