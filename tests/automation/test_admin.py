@@ -73,7 +73,7 @@ def test_the_printer_rule_is_made_in_the_admin(admin_client, desk):
     )
 
     assert response.status_code == 302, form_errors(response)
-    rule = Rule.objects.get()
+    rule = Rule.objects.get(name="Route printer tickets")
     assert rule.conditions.get().value == "printer"
     assert [a.kind for a in rule.actions.all()] == ["transfer", "set_priority"]
 
@@ -96,7 +96,10 @@ def test_mistakes_get_clear_messages(admin_client, desk):
     assert "Enter a number of hours" in errors
     assert "“Transfer to a department” needs this." in errors
     assert "“Send a reply to the requester” needs this (or a canned response)." in errors
-    assert not Rule.objects.exists() and not Action.objects.exists()
+    assert not Rule.objects.filter(name="Route printer tickets").exists()
+    assert not Action.objects.filter(
+        kind__in=["transfer", "send_reply"], rule__trigger="ticket_created"
+    ).exists()
 
 
 def test_dry_run_lists_the_matching_tickets_in_play(admin_client, desk):
