@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.services import guest_user_get_or_create
+from automation.listener import wanted_triggers
 from mail.ledger import inbound_store
 from mail.models import InboundMessage, Mailbox
 from mail.processing import inbound_process
@@ -50,8 +51,10 @@ def topic_mailbox(desk):
 
 def _counted(expected: int, what: str, run):
     # A running worker holds the active webhook endpoints already (webhooks/endpoints.py
-    # reads them once per change, not per event): counted as in that steady state.
+    # reads them once per change, not per event), and automation the triggers its active
+    # rules want (cached, automation/listener.py): counted as in that steady state.
     active_endpoints()
+    wanted_triggers()
     with CaptureQueriesContext(connection) as queries:
         result = run()
     sql = "\n".join(f"{n:3}  {q['sql'][:240]}" for n, q in enumerate(queries.captured_queries, 1))
