@@ -343,6 +343,11 @@ CELERY_BEAT_SCHEDULE = {
     # the delivery log past WEBHOOK_LOG_RETENTION_DAYS.
     "webhooks-sweep": {"task": "webhooks.sweep", "schedule": 30.0},
     "webhooks-prune": {"task": "webhooks.prune", "schedule": 24 * 60 * 60.0},
+    # Spreadsheets past their seven days, and builds whose task was lost (reports/services.py).
+    "reports-sweep-exports": {"task": "reports.sweep_exports", "schedule": 60 * 60.0},
+    # The managers' weekly email: hourly, so each gets it on Monday from 07:00 in their own
+    # time zone; once per manager, department and week whatever runs (reports/weekly.py).
+    "reports-weekly-emails": {"task": "reports.weekly_emails", "schedule": 60 * 60.0},
 }
 
 # PORTAL: INTAKE, ATTACHMENTS, ABUSE
