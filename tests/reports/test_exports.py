@@ -133,7 +133,12 @@ def test_the_csv_streams_in_chunks_from_one_query(desk, django_assert_num_querie
     _tickets(desk, [f"Ticket {i}" for i in range(count)])
     user = desk.agent.user
     chunks = ticket_rows_csv(
-        user=user, view=ALL_TICKETS, filters=QueueFilters(), zone=PARIS, now=ny(12, 12), chunk_rows=4
+        user=user,
+        view=ALL_TICKETS,
+        filters=QueueFilters(),
+        zone=PARIS,
+        now=ny(12, 12),
+        chunk_rows=4,
     )
     assert inspect.isgenerator(chunks)  # nothing is read until the response is sent
     # The agent's departments, then the rows: one query, through a server-side cursor.
@@ -166,7 +171,9 @@ def test_an_agent_gets_only_their_departments_tickets(desk):
         assert {int(r[0]) for r in rows[1:]} == expected
     other = QueueFilters(department=desk.sales.pk)
     rows = _csv_rows(
-        ticket_rows_csv(user=desk.agent.user, view=ALL_TICKETS, filters=other, zone=PARIS, now=ny(12, 12))
+        ticket_rows_csv(
+            user=desk.agent.user, view=ALL_TICKETS, filters=other, zone=PARIS, now=ny(12, 12)
+        )
     )
     assert rows[1:] == []
 
@@ -208,5 +215,9 @@ def test_the_spreadsheet_types_its_cells(desk, tmp_path):
     assert 't="s"' in cells["B2"] or 't="inlineStr"' in cells["B2"]
     assert 's="' in cells["J2"] and 't="' not in cells["J2"]
     with zipfile.ZipFile(path) as book:
-        strings = book.read("xl/sharedStrings.xml").decode() if "xl/sharedStrings.xml" in book.namelist() else sheet
+        strings = (
+            book.read("xl/sharedStrings.xml").decode()
+            if "xl/sharedStrings.xml" in book.namelist()
+            else sheet
+        )
     assert "=HYPERLINK(" in strings.replace("&quot;", '"')  # kept as text, as typed
