@@ -93,12 +93,14 @@ def _title(view, filters) -> str:
     ticket_set = filters.ticket_set
     if ticket_set is None:
         return f"Queue: {view.label}"
-    when = [
-        timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
-        for moment in (ticket_set.start, ticket_set.end)
-        if moment is not None
-    ]
-    return f"{ticket_set.label}" + (f" ({' to '.join(when)})" if when else "")
+    def local(moment) -> str:
+        return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
+
+    if ticket_set.start is not None:
+        return f"{ticket_set.label}, from {local(ticket_set.start)} until {local(ticket_set.end)}"
+    if ticket_set.end is not None:
+        return f"{ticket_set.label}, at {local(ticket_set.end)}"
+    return ticket_set.label
 
 
 @require_POST

@@ -12,7 +12,8 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0007_user_weekly_report_email'),
+        # Not the weekly_report_email field (0007): only the tables this one refers to.
+        ('accounts', '0006_audit_api_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

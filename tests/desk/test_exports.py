@@ -238,7 +238,7 @@ def test_a_spreadsheet_of_a_numbers_tickets_says_which(
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         _ask_for_xlsx(client, query)
     export = ReportExport.objects.get()
-    assert export.title.startswith("First response: SLA breached (")
+    assert export.title.startswith("First response: SLA breached, from 4 Mar 2024 ")
     assert export.status == ReportExport.Status.DONE and export.row_count == 0
 
 
