@@ -93,6 +93,7 @@ def _title(view, filters) -> str:
     ticket_set = filters.ticket_set
     if ticket_set is None:
         return f"Queue: {view.label}"
+
     def local(moment) -> str:
         return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
 

@@ -21,8 +21,8 @@ def media(settings, tmp_path):
 
 
 def _csv(download) -> list[list[str]]:
-    text = open(download.path(), encoding="utf-8-sig").read()
-    return list(csv.reader(io.StringIO(text)))
+    with open(download.path(), encoding="utf-8-sig") as file:
+        return list(csv.reader(io.StringIO(file.read())))
 
 
 @pytest.mark.browser
