@@ -61,6 +61,7 @@ def test_export_a_table_the_tickets_and_a_spreadsheet(
     expect(page.get_by_role("heading", name="Tickets behind a report figure")).to_be_visible()
     count = page.locator("#queue-results tbody tr").count()
     screenshot("queue-with-exports")
+    assert_accessible(page)
     with page.expect_download() as behind:
         page.locator(".export-links").get_by_role("link", name="CSV").click()
     listed = {row[1] for row in _csv(behind.value)[1:]}
