@@ -64,6 +64,17 @@ class ProfileForm(forms.Form):
     time_zone = TimeZoneFormField(
         label="Time zone", help_text="Times on these pages are shown in this zone."
     )
+    weekly_report_email = forms.BooleanField(
+        label="Weekly report email",
+        required=False,
+        help_text="As a department manager, get the department's figures of the past week "
+        "every Monday morning, with a link to the reports.",
+    )
+
+    def __init__(self, *args, agent: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not agent:  # the weekly figures go to managers, who are agents
+            del self.fields["weekly_report_email"]
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -71,6 +71,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Set when the owner of the address proves it by following the sign-up link; guests
     # who only submitted tickets with an address have none.
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # A department manager's weekly email of its figures (reports/weekly.py); off in the
+    # profile. Defaulted in the database too, for rows written without it (bench COPY).
+    weekly_report_email = models.BooleanField(
+        "weekly report email",
+        default=True,
+        db_default=True,
+        help_text="Managers get their departments' figures of the past week every Monday.",
+    )
 
     objects = UserManager()
 

@@ -267,12 +267,20 @@ def user_confirm_signup(*, user: User, display_name: str, password: str) -> User
 
 
 @transaction.atomic
-def user_update_profile(*, user: User, display_name: str, time_zone: str) -> User:
+def user_update_profile(
+    *, user: User, display_name: str, time_zone: str, weekly_report_email: bool | None = None
+) -> User:
+    """`weekly_report_email` None leaves the setting as it is (the profile of someone who
+    is not an agent does not offer it)."""
     user = User.objects.select_for_update().get(pk=user.pk)
     user.display_name = display_name.strip()
     user.time_zone = time_zone
+    fields = ["display_name", "time_zone"]
+    if weekly_report_email is not None:
+        user.weekly_report_email = weekly_report_email
+        fields.append("weekly_report_email")
     user.full_clean(exclude=["password", "email"])
-    user.save(update_fields=["display_name", "time_zone"])
+    user.save(update_fields=fields)
     return user
 
 

@@ -203,13 +203,19 @@ def profile(request):
     user = request.user
     form = ProfileForm(
         request.POST or None,
-        initial={"display_name": user.display_name, "time_zone": user.time_zone},
+        initial={
+            "display_name": user.display_name,
+            "time_zone": user.time_zone,
+            "weekly_report_email": user.weekly_report_email,
+        },
+        agent=is_agent(user),
     )
     if request.method == "POST" and form.is_valid():
         user_update_profile(
             user=user,
             display_name=form.cleaned_data["display_name"],
             time_zone=form.cleaned_data["time_zone"],
+            weekly_report_email=form.cleaned_data.get("weekly_report_email"),
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")

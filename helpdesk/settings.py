@@ -349,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
     "automation-time-rules": {"task": "automation.run_time_rules", "schedule": 120.0},
     "automation-triggers": {"task": "automation.run_triggers", "schedule": 60.0},
     "automation-emails": {"task": "automation.send_emails", "schedule": 60.0},
+    # Spreadsheets past their seven days, and builds whose task was lost (reports/services.py).
+    "reports-sweep-exports": {"task": "reports.sweep_exports", "schedule": 60 * 60.0},
+    # The managers' weekly email: hourly, so each gets it on Monday from 07:00 in their own
+    # time zone; once per manager, department and week whatever runs (reports/weekly.py).
+    "reports-weekly-emails": {"task": "reports.weekly_emails", "schedule": 60 * 60.0},
 }
 
 # PORTAL: INTAKE, ATTACHMENTS, ABUSE

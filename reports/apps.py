@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class ReportsConfig(AppConfig):
-    """The figures behind the agents' dashboard. No models yet (rollups come later)."""
+    """The figures behind the agents' dashboard, the exports of them, the weekly emails."""
 
     name = "reports"

@@ -7,6 +7,13 @@ that changed) answers.
 """
 
 from desk.views.drafts import draft_discard, draft_save
+from desk.views.exports import (
+    report_export,
+    report_export_download,
+    report_exports,
+    tickets_export,
+    tickets_export_xlsx,
+)
 from desk.views.queue import bulk, queue, search
 from desk.views.reports import reports
 from desk.views.ticket import (
@@ -32,7 +39,12 @@ __all__ = [
     "note",
     "queue",
     "reply",
+    "report_export",
+    "report_export_download",
+    "report_exports",
     "reports",
     "search",
     "ticket",
+    "tickets_export",
+    "tickets_export_xlsx",
 ]

@@ -76,6 +76,10 @@ def queue(request):
         "report_set": data["filters"].ticket_set,
         "report_set_fields": {k: request.GET[k] for k in REPORT_SET_FIELDS if request.GET.get(k)},
         "report_link_error": form.report_link_error,
+        # "Export CSV / XLSX" of this list: the same query (desk/views/exports.py).
+        "export_label": "Export these tickets:",
+        "export_query": urlencode(base_query),
+        "export_fields": base_query,
     }
     template = "desk/partials/queue_results.html" if is_htmx(request) else "desk/queue.html"
     # A damaged report link is the client's mistake: said on the page, and in the status.

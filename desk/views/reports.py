@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from desk.forms import ReportForm
+from desk.report_links import queue_query
 from desk.views.common import agent_required
 from reports.figures import BREAKDOWNS, PRESETS, report_dashboard, report_options
 from tickets.models import ClockKind
@@ -46,6 +47,13 @@ def reports(request):
     )
     total = dashboard.total
     context["dashboard"] = dashboard
+    # Exports: each table's CSV (this page's query and the table), and the tickets created
+    # in the period (the "Created" number's queue) as CSV or a spreadsheet.
+    context["table_query"] = urlencode([(k, v) for k, v in request.GET.items() if k != "table"])
+    created = queue_query(dashboard.sets.of(Measure.CREATED), dashboard.filters)
+    context["export_label"] = "Export the tickets created in this period:"
+    context["export_fields"] = created
+    context["export_query"] = urlencode(created)
     context["due_soon_until"] = now + datetime.timedelta(minutes=measures.DUE_SOON_MINUTES)
     # (title, figures, the set behind them, what is measured)
     context["times_cards"] = [

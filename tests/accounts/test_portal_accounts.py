@@ -304,6 +304,27 @@ def test_an_unknown_time_zone_is_a_form_error(client, jim):
     assert jim.time_zone == "UTC"
 
 
+def test_an_agent_switches_the_weekly_report_email_off_and_on(client, desk):
+    manager = desk.manager.user
+    client.force_login(manager)
+    assert "Weekly report email" in client.get("/accounts/profile/").content.decode()
+    form = {"display_name": "Kevin", "time_zone": "UTC"}
+    client.post("/accounts/profile/", form)  # an unticked box is not sent: off
+    manager.refresh_from_db()
+    assert manager.weekly_report_email is False
+    client.post("/accounts/profile/", {**form, "weekly_report_email": "on"})
+    manager.refresh_from_db()
+    assert manager.weekly_report_email is True
+
+
+def test_a_requesters_profile_does_not_offer_the_weekly_report(client, jim):
+    client.force_login(jim)
+    assert "Weekly report email" not in client.get("/accounts/profile/").content.decode()
+    client.post("/accounts/profile/", {"display_name": "Jim", "time_zone": "UTC"})
+    jim.refresh_from_db()
+    assert jim.weekly_report_email is True  # left as it was
+
+
 def test_profile_needs_login(client):
     assert client.get("/accounts/profile/")["Location"].startswith("/accounts/login/")
 

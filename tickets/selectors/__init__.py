@@ -37,6 +37,7 @@ from tickets.selectors.queue import (
     queue_options_for_agent,
     queue_view_counts,
     ticket_list_for_agent,
+    ticket_queue_q,
 )
 from tickets.selectors.reference import (
     EVENT_PAGE,
@@ -111,6 +112,7 @@ __all__ = [
     "ticket_list_for_participant",
     "ticket_list_for_requester",
     "ticket_page_for_agent",
+    "ticket_queue_q",
     "ticket_search_filter",
     "ticket_search_for_agent",
     "ticket_set_q",

@@ -267,6 +267,18 @@ def _conditions(*, user, view: QueueView, filters: QueueFilters) -> tuple[list[s
     return [sql], list(params)
 
 
+def ticket_queue_q(*, user, view: QueueView, filters: QueueFilters) -> Q | None:
+    """Every ticket a queue view with its filters lists (all its pages), as one filter on
+    tickets; None when it lists nothing. For reads of the whole list, such as the reports'
+    CSV of the tickets behind a number, which must be exactly the queue's tickets."""
+    departments = _department_ids(user, filters.department)
+    statuses = _statuses(view, filters.status)
+    if not departments or not statuses or _matches_nothing(filters):
+        return None
+    scope = Q(department_id__in=departments, status__in=statuses)
+    return scope & _filter_q(user=user, view=view, filters=filters)
+
+
 # The queue -----------------------------------------------------------------------------
 
 
