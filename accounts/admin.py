@@ -267,12 +267,20 @@ class AgentMembershipInline(MembershipInline):
 
 @admin.register(Department)
 class DepartmentAdmin(MembershipAuditMixin, AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "email", "manager", "default_sla_plan", "agent_count", "is_active")
-    list_filter = ("is_active", "default_sla_plan")
+    list_display = (
+        "name",
+        "email",
+        "manager",
+        "default_sla_plan",
+        "auto_assignment",
+        "agent_count",
+        "is_active",
+    )
+    list_filter = ("is_active", "auto_assignment", "default_sla_plan")
     list_select_related = ("manager__user", "default_sla_plan")
     search_fields = ("name", "email")
     autocomplete_fields = ("manager", "default_sla_plan")
-    fields = ("name", "email", "manager", "default_sla_plan", "is_active")
+    fields = ("name", "email", "manager", "default_sla_plan", "auto_assignment", "is_active")
     inlines = (DepartmentMembershipInline,)
 
     def get_queryset(self, request):
@@ -285,12 +293,12 @@ class DepartmentAdmin(MembershipAuditMixin, AuditedAdminMixin, admin.ModelAdmin)
 
 @admin.register(Agent)
 class AgentAdmin(MembershipAuditMixin, AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ("__str__", "email", "department_roles", "is_active")
-    list_filter = ("is_active", "memberships__department", "memberships__role")
+    list_display = ("__str__", "email", "department_roles", "is_available", "is_active")
+    list_filter = ("is_active", "is_available", "memberships__department", "memberships__role")
     list_select_related = ("user",)
     search_fields = ("user__email", "user__display_name")
     autocomplete_fields = ("user",)
-    fields = ("user", "signature", "is_active")
+    fields = ("user", "signature", "is_available", "is_active")
     inlines = (AgentMembershipInline,)
 
     def get_queryset(self, request):

@@ -119,6 +119,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Department(models.Model):
     """A team that owns tickets: Sales, Accounting, IT."""
 
+    class AutoAssignment(models.TextChoices):
+        # How a new (or newly transferred) ticket finds an agent: docs/auto-assignment.md.
+        OFF = "off", "Off"
+        ROUND_ROBIN = "round_robin", "Round-robin"
+        LEAST_OPEN = "least_open", "Fewest open tickets (with a running SLA clock)"
+
     name = models.CharField(max_length=100, unique=True)
     email = models.EmailField(blank=True, help_text="Address notifications are sent from.")
     manager = models.ForeignKey(
@@ -140,9 +146,31 @@ class Department(models.Model):
         help_text="Used when a ticket's help topic names no plan.",
     )
     is_active = models.BooleanField(default=True)
+    auto_assignment = models.CharField(
+        max_length=16,
+        choices=AutoAssignment.choices,
+        default=AutoAssignment.OFF,
+        help_text="Give new and transferred tickets to an available agent of the department.",
+    )
+    # The round-robin's place: the next pick is the eligible agent after this one (by id),
+    # under this row's lock (tickets/services/auto_assign.py).
+    last_auto_assigned = models.ForeignKey(
+        "accounts.Agent",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(auto_assignment__in=["off", "round_robin", "least_open"]),
+                name="accounts_department_auto_assignment_valid",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -159,6 +187,14 @@ class Agent(models.Model):
     )
     signature = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    # The desk's "Available for new tickets" switch: auto-assignment passes over an agent
+    # who turned it off. On by default, so switching a department's policy on assigns at
+    # once (docs/decisions/0033).
+    is_available = models.BooleanField(
+        "available for new tickets",
+        default=True,
+        help_text="Auto-assignment gives new tickets only to available agents.",
+    )
 
     class Meta:
         ordering = ["user__display_name", "user__email"]
@@ -228,6 +264,7 @@ class AuditEntry(models.Model):
         API_KEY_CREATED = "api_key_created", "API key created"
         API_KEY_CHANGED = "api_key_changed", "API key changed"
         API_KEY_REVOKED = "api_key_revoked", "API key revoked"
+        AGENT_AVAILABILITY_CHANGED = "agent_availability_changed", "Agent availability changed"
 
     kind = models.CharField(max_length=40, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)

@@ -2,7 +2,7 @@
 
 from collections.abc import Collection
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -185,6 +185,43 @@ def agent_set_active(*, agent: Agent, is_active: bool) -> Agent:
         agent.is_active = is_active
         agent.save(update_fields=["is_active"])
     return agent
+
+
+AVAILABILITY_NOT_YOURS = "Only the agent themselves or an administrator can change this."
+
+
+@transaction.atomic
+def agent_set_availability(*, agent: Agent, available: bool, by) -> Agent:
+    """The desk's "Available for new tickets" switch: auto-assignment skips an agent who is
+    not available. The agent sets it (an administrator may too); the audit log says who."""
+    if not (
+        getattr(by, "is_authenticated", False) and (by.pk == agent.user_id or by.is_superuser)
+    ):
+        raise PermissionDenied(AVAILABILITY_NOT_YOURS)
+    agent = Agent.objects.select_for_update().select_related("user").get(pk=agent.pk)
+    if agent.is_available == available:
+        return agent
+    agent.is_available = available
+    agent.save(update_fields=["is_available"])
+    audit_record(
+        kind=AuditKind.AGENT_AVAILABILITY_CHANGED,
+        actor=by,
+        target=agent.user,
+        data={"agent": {"id": agent.pk, "label": str(agent)}, "available": available},
+    )
+    return agent
+
+
+@transaction.atomic
+def department_set_auto_assignment(*, department: Department, policy: str) -> Department:
+    """Choose how the department's new tickets find an agent (Department.AutoAssignment)."""
+    if policy not in Department.AutoAssignment.values:
+        raise ValidationError({"auto_assignment": f"{policy!r} is not an auto-assignment policy."})
+    department = Department.objects.select_for_update().get(pk=department.pk)
+    if department.auto_assignment != policy:
+        department.auto_assignment = policy
+        department.save(update_fields=["auto_assignment"])
+    return department
 
 
 @transaction.atomic

@@ -89,7 +89,8 @@ class MeView(ApiMixin, APIView):
 class DepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
-        fields = ["id", "name", "email"]
+        # auto_assignment: "off", "round_robin" or "least_open" (docs/auto-assignment.md).
+        fields = ["id", "name", "email", "auto_assignment"]
 
 
 class DepartmentList(ApiMixin, generics.ListAPIView):
@@ -97,7 +98,9 @@ class DepartmentList(ApiMixin, generics.ListAPIView):
 
     scopes = {"read": Scope.DEPARTMENTS_READ}
     serializer_class = DepartmentSerializer
-    queryset = Department.objects.only("id", "name", "email").order_by("name", "id")
+    queryset = Department.objects.only("id", "name", "email", "auto_assignment").order_by(
+        "name", "id"
+    )
 
 
 # Tickets ---------------------------------------------------------------------------------

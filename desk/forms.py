@@ -228,6 +228,14 @@ class TransferForm(forms.Form):
     department = forms.ModelChoiceField(queryset=Department.objects.filter(is_active=True))
 
 
+class AvailabilityForm(forms.Form):
+    """The navbar's "Available for new tickets" switch: the state it is set to."""
+
+    available = forms.TypedChoiceField(
+        choices=[("1", "Available"), ("0", "Not available")], coerce=lambda value: value == "1"
+    )
+
+
 class PriorityForm(forms.Form):
     priority = forms.TypedChoiceField(coerce=int, choices=Priority.choices)
 

@@ -20,6 +20,7 @@ urlpatterns = [
         views.report_export_download,
         name="report_export_download",
     ),
+    path("availability/", views.availability, name="availability"),
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("tickets/<int:number>/reply/", views.reply, name="reply"),
     path("tickets/<int:number>/note/", views.note, name="note"),

@@ -6,7 +6,9 @@ join on ids while the timeline still reads well after a rename or a deletion:
 
     created            {"to": status}
     claimed            {"to": agent}
-    assigned           {"from": agent | null, "to": agent | null}
+    assigned           {"from": agent | null, "to": agent | null, "auto"?: true,
+                        "policy"?: "round_robin" | "least_open"}  (auto: by the
+                        department's policy, tickets/services/auto_assign.py)
     transferred        {"from": department, "to": department}
     priority_changed   {"from": priority, "to": priority}
     plan_changed       {"from": plan | null, "to": plan | null}

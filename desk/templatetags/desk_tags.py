@@ -7,6 +7,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 
+from tickets import access
 from tickets.events import escalation_text, ref_name
 from tickets.models import ClockKind, EventKind, Priority, Status
 from tickets.selectors import queue as queue_selectors
@@ -88,7 +89,14 @@ def _status_of(value) -> str:
     return status_label(str((value or {}).get("id", "")))
 
 
-def _assigned(old: str, new: str) -> str:
+# How an auto-assignment chose, as the timeline says it (tickets/services/auto_assign.py).
+_AUTO_POLICY = {"round_robin": "round-robin", "least_open": "fewest open tickets"}
+
+
+def _assigned(data: dict, old: str, new: str) -> str:
+    if data.get("auto") and new:
+        policy = _AUTO_POLICY.get(str(data.get("policy", "")), "")
+        return f"auto-assigned the ticket to {new}" + (f" ({policy})" if policy else "")
     if new:
         return f"assigned the ticket to {new}" + (f" (was {old})" if old else "")
     return f"unassigned {old}" if old else "unassigned the ticket"
@@ -97,7 +105,7 @@ def _assigned(old: str, new: str) -> str:
 # Each kind's sentence, from the event's data and its before and after names.
 _SENTENCES = {
     EventKind.CLAIMED: lambda data, old, new: "claimed the ticket",
-    EventKind.ASSIGNED: lambda data, old, new: _assigned(old, new),
+    EventKind.ASSIGNED: lambda data, old, new: _assigned(data, old, new),
     EventKind.TRANSFERRED: lambda data, old, new: f"transferred the ticket from {old} to {new}",
     EventKind.PRIORITY_CHANGED: lambda data, old, new: f"changed the priority from {old} to {new}",
     EventKind.PLAN_CHANGED: lambda data, old, new: (
@@ -162,3 +170,16 @@ def agent_entry_html(entry) -> str:
     return entry_html(
         entry, lambda attachment: reverse("agent:attachment_inline", args=[attachment.pk])
     )
+
+
+@register.inclusion_tag("desk/partials/availability.html", takes_context=True)
+def availability_switch(context):
+    """The navbar's "Available for new tickets" switch, for an agent (a superuser without an
+    agent profile has none). `user.agent` was read when the view checked the agent: no
+    query."""
+    request = context["request"]
+    return {
+        "agent": access.agent_of(request.user),
+        "next": request.get_full_path(),
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -6,6 +6,7 @@ thin: a form validates, one service is called, and the page (or, for htmx, the p
 that changed) answers.
 """
 
+from desk.views.availability import availability
 from desk.views.drafts import draft_discard, draft_save
 from desk.views.exports import (
     report_export,
@@ -31,6 +32,7 @@ __all__ = [
     "action",
     "attachment",
     "attachment_inline",
+    "availability",
     "bulk",
     "draft_discard",
     "draft_save",

@@ -131,7 +131,7 @@ class TestUserAdmin:
 
 
 def department_data(**overrides):
-    data = {"name": "IT", "email": "it@example.com", "is_active": "on"}
+    data = {"name": "IT", "email": "it@example.com", "auto_assignment": "off", "is_active": "on"}
     data.update(overrides)
     return data
 
@@ -211,6 +211,56 @@ class TestDepartmentAdmin:
         for _ in range(5):
             DepartmentFactory(manager=AgentFactory(), default_sla_plan=SLAPlanFactory())
         assert count_queries(admin_client, admin_url(Department, "changelist")) == few
+
+
+class TestAutoAssignmentAdmin:
+    def test_the_department_form_sets_the_policy_and_the_list_shows_it(self, admin_client):
+        it = DepartmentFactory(name="IT", email="it@example.com")
+
+        response = admin_client.post(
+            admin_url(Department, "change", it.pk),
+            {**department_data(auto_assignment="least_open"), **inline_data("memberships", [])},
+        )
+
+        assert response.status_code == 302, form_errors(response)
+        it.refresh_from_db()
+        assert it.auto_assignment == Department.AutoAssignment.LEAST_OPEN
+        listing = admin_client.get(admin_url(Department, "changelist")).content.decode()
+        assert "Fewest open tickets (with a running SLA clock)" in listing
+
+    def test_an_unknown_policy_is_a_form_error(self, admin_client):
+        it = DepartmentFactory(name="IT")
+
+        response = admin_client.post(
+            admin_url(Department, "change", it.pk),
+            {**department_data(auto_assignment="random"), **inline_data("memberships", [])},
+        )
+
+        assert response.status_code == 200
+        assert "Select a valid choice" in str(form_errors(response))
+        it.refresh_from_db()
+        assert it.auto_assignment == Department.AutoAssignment.OFF
+
+    def test_the_agent_form_shows_and_changes_availability(self, admin_client):
+        agent = AgentFactory(user__display_name="Ryan Howard")
+        url = admin_url(Agent, "change", agent.pk)
+        assert 'name="is_available"' in admin_client.get(url).content.decode()
+
+        response = admin_client.post(
+            url,
+            {
+                "user": agent.user_id,
+                "signature": "",
+                "is_active": "on",
+                **inline_data("memberships", []),
+            },
+        )
+
+        assert response.status_code == 302, form_errors(response)
+        agent.refresh_from_db()
+        assert agent.is_available is False
+        listing = admin_client.get(admin_url(Agent, "changelist"), {"is_available__exact": "0"})
+        assert "Ryan Howard" in listing.content.decode()
 
 
 class TestAgentAdmin:

@@ -295,6 +295,7 @@ class TestMembershipsInTheAdmin:
             {
                 "name": "IT",
                 "email": "",
+                "auto_assignment": "off",
                 "is_active": "on",
                 **inline_data("memberships", [{"agent": ryan.pk, "role": "agent"}]),
             },

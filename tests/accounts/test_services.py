@@ -1,14 +1,18 @@
 import pytest
 from django.contrib.auth import authenticate
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from accounts import services
-from accounts.models import Agent, DepartmentMembership, User
+from accounts.models import Agent, AuditEntry, Department, DepartmentMembership, User
+from accounts.roles import SYSTEM
 from accounts.services import (
+    AVAILABILITY_NOT_YOURS,
     agent_create,
+    agent_set_availability,
     agent_set_role,
     department_create,
+    department_set_auto_assignment,
     department_set_manager,
     guest_user_get_or_create,
     user_create,
@@ -244,3 +248,43 @@ def test_sso_leaves_a_disabled_user_untouched():
     assert found == toby and not found.is_active
     found.refresh_from_db()
     assert found.display_name == "" and found.email_confirmed_at is None
+
+
+# Availability and auto-assignment policies ----------------------------------------------
+
+
+def test_an_agent_sets_their_own_availability_and_the_audit_log_says_so():
+    ryan = AgentFactory(user__display_name="Ryan Howard")
+    assert ryan.is_available is True  # the default
+
+    agent = agent_set_availability(agent=ryan, available=False, by=ryan.user)
+
+    assert agent.is_available is False
+    ryan.refresh_from_db()
+    assert ryan.is_available is False
+    entry = AuditEntry.objects.get(kind=AuditEntry.Kind.AGENT_AVAILABILITY_CHANGED)
+    assert (entry.actor, entry.target_label) == (ryan.user, "Ryan Howard")
+    assert entry.data == {"agent": {"id": ryan.pk, "label": "Ryan Howard"}, "available": False}
+
+
+def test_an_administrator_may_set_an_agents_availability_nobody_else_may():
+    ryan, pam = AgentFactory(), AgentFactory()
+    for stranger in (None, SYSTEM, pam.user, UserFactory(is_staff=True)):
+        with pytest.raises(PermissionDenied, match=AVAILABILITY_NOT_YOURS):
+            agent_set_availability(agent=ryan, available=False, by=stranger)
+    ryan.refresh_from_db()
+    assert ryan.is_available is True
+
+    agent_set_availability(agent=ryan, available=False, by=UserFactory(is_superuser=True))
+    ryan.refresh_from_db()
+    assert ryan.is_available is False
+
+
+def test_a_department_policy_must_be_one_of_the_three():
+    it = DepartmentFactory(name="IT")
+
+    with pytest.raises(ValidationError, match="not an auto-assignment policy"):
+        department_set_auto_assignment(department=it, policy="random")
+
+    department = department_set_auto_assignment(department=it, policy="round_robin")
+    assert department.auto_assignment == Department.AutoAssignment.ROUND_ROBIN

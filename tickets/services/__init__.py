@@ -13,6 +13,7 @@ Callers import from here: `from tickets.services import ticket_assign`.
 """
 
 from tickets.services.assignment import ticket_assign, ticket_claim, ticket_transfer
+from tickets.services.auto_assign import ticket_auto_assign
 from tickets.services.bounces import (
     DeliveryFailure,
     bounce_note_text,
@@ -92,6 +93,7 @@ __all__ = [
     "ticket_add_message",
     "ticket_add_note",
     "ticket_assign",
+    "ticket_auto_assign",
     "ticket_bulk_apply",
     "ticket_change_status",
     "ticket_claim",

@@ -3,10 +3,12 @@
 from django.db import transaction
 
 from accounts.models import Agent, Department
+from accounts.roles import SYSTEM
 from tickets import access
 from tickets.errors import AlreadyClaimed, InvalidInput, NotPermitted, TransitionNotAllowed
 from tickets.events import change, ref
 from tickets.models import EventKind, Ticket
+from tickets.services.auto_assign import auto_assignment_on, ticket_auto_assign
 from tickets.services.common import lock_ticket, record_event, require_action, save_ticket
 from tickets.services.notifications import notify_assigned
 from tickets.transitions import ACTIONS, not_allowed_message
@@ -59,7 +61,10 @@ def ticket_assign(*, ticket: Ticket, agent: Agent | None, by) -> Ticket:
 
 
 def ticket_transfer(*, ticket: Ticket, department: Department, by) -> Ticket:
-    """Move the ticket to another department; an assignee who does not work there is let go."""
+    """Move the ticket to another department; an assignee who does not work there is let go.
+
+    A ticket left without an assignee is then auto-assigned if the new department does so;
+    an assignee who also works in the new department keeps it."""
     with transaction.atomic():
         ticket = lock_ticket(ticket)
         require_action("transfer", by=by, ticket=ticket)
@@ -81,4 +86,7 @@ def ticket_transfer(*, ticket: Ticket, department: Department, by) -> Ticket:
         record_event(
             ticket, EventKind.TRANSFERRED, by, change(ref(old_department), ref(department))
         )
+        if ticket.assignee_id is None and auto_assignment_on(department):
+            # The new department's policy finds it an agent, as it would a new ticket.
+            ticket = ticket_auto_assign(ticket=ticket, by=SYSTEM)
     return ticket

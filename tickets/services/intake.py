@@ -1,4 +1,5 @@
-"""Intake: a new ticket, from the web form, an agent, and soon the mail channel and the API."""
+"""Intake: a new ticket, from the web form, an agent, the mail channel and the API; given to
+an agent at once when its department auto-assigns (tickets/services/auto_assign.py)."""
 
 import dataclasses
 import secrets
@@ -9,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Department
-from accounts.roles import is_agent, is_system
+from accounts.roles import SYSTEM, is_agent, is_system
 from accounts.services import guest_user_get_or_create
 from sla.models import SLAPlan
 from tickets import access
@@ -30,6 +31,7 @@ from tickets.models import (
 )
 from tickets.numbering import next_ticket_number
 from tickets.search_index import search_document_create
+from tickets.services.auto_assign import auto_assignment_on, ticket_auto_assign
 from tickets.services.common import BODY_MAX_LENGTH, clean_text, record_event
 from tickets.services.notifications import notify_new_ticket, notify_requester
 
@@ -245,6 +247,9 @@ def _create(intake: _Intake, *, by, files) -> Opened:
             notify_new_ticket(ticket=ticket, event=event, by=by)
         if not intake.automated:
             notify_requester(ticket, Notification.Kind.REQUESTER_ACKNOWLEDGEMENT, event=event)
+        if auto_assignment_on(intake.department):
+            # In the creating transaction: nobody ever sees the ticket unassigned.
+            ticket = ticket_auto_assign(ticket=ticket, by=SYSTEM)
     return Opened(ticket, entry)
 
 
