@@ -657,9 +657,7 @@ class SLAClock(models.Model):
             ),
             models.Index(fields=["ticket", "kind"], name="clock_ticket_kind"),
             # The report rollups' fill: clocks completed in an hour (docs/decisions/0035).
-            models.Index(
-                fields=["met_at"], condition=Q(met_at__isnull=False), name="clock_met"
-            ),
+            models.Index(fields=["met_at"], condition=Q(met_at__isnull=False), name="clock_met"),
             models.Index(
                 fields=["breached_at"],
                 condition=Q(breached_at__isnull=False),

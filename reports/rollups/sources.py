@@ -86,7 +86,7 @@ def _minutes(start: str, end: str) -> str:
 
 def _met_clock_minutes(kind: str) -> str:
     return (
-        "(SELECT mc.business_minutes_taken FROM tickets_slaclock mc"
+        "(SELECT mc.business_minutes_taken FROM tickets_slaclock mc"  # nosec B608
         f" WHERE mc.ticket_id = tk.id AND mc.kind = '{kind}' AND mc.met_at IS NOT NULL"
         " ORDER BY mc.met_at DESC LIMIT 1)"
     )
@@ -142,19 +142,19 @@ def _status_events(where: Where):
         f" AND e.data -> 'to' ->> 'id' IN ({_quoted(FINISHED)})"
     )
     later_reopen = (
-        "EXISTS (SELECT 1 FROM tickets_ticketevent lr WHERE lr.ticket_id = e.ticket_id"
+        "EXISTS (SELECT 1 FROM tickets_ticketevent lr WHERE lr.ticket_id = e.ticket_id"  # nosec B608
         f" AND lr.kind = '{EventKind.REOPENED}' AND {_before('e', 'lr')})"
     )
     earlier_resolution = (
-        "(SELECT max(pr.created_at) FROM tickets_ticketevent pr WHERE pr.ticket_id = e.ticket_id"
+        "(SELECT max(pr.created_at) FROM tickets_ticketevent pr WHERE pr.ticket_id = e.ticket_id"  # nosec B608
         f" AND {_is_resolution('pr')} AND {_before('pr', 'e')})"
     )
     later_resolution = (
-        "EXISTS (SELECT 1 FROM tickets_ticketevent nr WHERE nr.ticket_id = e.ticket_id"
+        "EXISTS (SELECT 1 FROM tickets_ticketevent nr WHERE nr.ticket_id = e.ticket_id"  # nosec B608
         f" AND {_is_resolution('nr')} AND {_before('e', 'nr')})"
     )
     earlier_reopen = (
-        "(SELECT max(po.created_at) FROM tickets_ticketevent po WHERE po.ticket_id = e.ticket_id"
+        "(SELECT max(po.created_at) FROM tickets_ticketevent po WHERE po.ticket_id = e.ticket_id"  # nosec B608
         f" AND po.kind = '{EventKind.REOPENED}' AND {_before('po', 'e')})"
     )
     calendar = _minutes("tk.created_at", "e.created_at")
@@ -191,7 +191,7 @@ def _status_events(where: Where):
 def _first_replies(where: Where):
     cond, params = where.of("r.created_at")
     earlier = (
-        "EXISTS (SELECT 1 FROM tickets_threadentry er WHERE er.ticket_id = r.ticket_id"
+        "EXISTS (SELECT 1 FROM tickets_threadentry er WHERE er.ticket_id = r.ticket_id"  # nosec B608
         f" AND er.kind = 'reply' AND {_before('er', 'r')})"
     )
     columns = {
@@ -219,7 +219,7 @@ ACHIEVED = (
 def _counted_clocks() -> str:
     """Counted clocks (not replaced by a plan change) with an outcome: c.outcome, c.done."""
     return (
-        "SELECT c.id, c.ticket_id, c.kind, COALESCE(c.breached_at, c.met_at) AS done,"
+        "SELECT c.id, c.ticket_id, c.kind, COALESCE(c.breached_at, c.met_at) AS done,"  # nosec B608
         f" CASE WHEN {BREACHED} THEN 'breached' WHEN {ACHIEVED} THEN 'achieved' END AS outcome"
         " FROM tickets_slaclock c WHERE NOT EXISTS (SELECT 1 FROM tickets_slaclock rc"
         " WHERE rc.ticket_id = c.ticket_id AND rc.kind = c.kind AND rc.started_at = c.started_at"
@@ -232,7 +232,7 @@ def _clocks(where: Where):
     breached_cond, breached_params = where.of("c.breached_at")
     met_cond, met_params = where.of("c.met_at")
     earlier = (
-        f"SELECT max(p.done) FILTER (WHERE true) AS completed,"
+        f"SELECT max(p.done) FILTER (WHERE true) AS completed,"  # nosec B608
         " max(p.done) FILTER (WHERE p.outcome = 'achieved') AS achieved,"
         " max(p.done) FILTER (WHERE p.outcome = 'breached') AS breached"
         f" FROM ({_counted_clocks()} AND c.ticket_id = k.ticket_id AND c.kind = k.kind) p"
@@ -285,4 +285,4 @@ def grouped(source: str, bucket: str) -> str:
         for name, kind in ARRAY_TYPES.items()
     ]
     dims = ", ".join(f"s.{d}" for d in DIMENSIONS)
-    return f"SELECT {', '.join(parts)} FROM ({source}) s GROUP BY 1, {dims}"
+    return f"SELECT {', '.join(parts)} FROM ({source}) s GROUP BY 1, {dims}"  # nosec B608

@@ -24,7 +24,6 @@ from tests.reports.test_figures_property import (
     START,
     Activity,
     _filters,
-    plans,  # noqa: F401  (fixture)
     views,
 )
 
