@@ -16,7 +16,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from reports.figures.flow import DayFlow, Flow, FlowReport
 from reports.figures.grouping import TOTAL
@@ -25,7 +25,7 @@ from reports.figures.scope import NONE, ReportFilters
 from reports.figures.sla import Achievement
 from reports.figures.times import Durations, Times
 from reports.models import ROLLUP_VERSION, SLA_KINDS, ReportFillState, ReportHour
-from reports.rollups.fill import HOUR, hour_floor
+from reports.rollups.fill import HOUR, NO_JIT, hour_floor
 from reports.rollups.sources import (
     COLUMNS,
     MINUTES,
@@ -100,39 +100,60 @@ def plan_of(period: Period, now: datetime.datetime) -> Plan:
     return Plan(bounds=bounds, stored=stored, live=tuple(live))
 
 
-def _scope(user, filters: ReportFilters) -> tuple[str, list]:
+# The scope's columns in ReportHour (h) and on the ticket (tk).
+STORED_COLUMNS = {
+    "department": "h.department_id",
+    "help_topic": "h.help_topic_id",
+    "priority": "h.priority",
+    "agent": "h.agent_id",
+    "channel": "h.channel",
+}
+TICKET_COLUMNS = {
+    "department": "tk.department_id",
+    "help_topic": "tk.help_topic_id",
+    "priority": "tk.priority",
+    "agent": "tk.assignee_id",
+    "channel": "tk.source",
+}
+
+
+def _scope(user, filters: ReportFilters, columns: dict[str, str]) -> tuple[str, tuple]:
+    """reports.figures.scope.ticket_scope_q, as SQL on `columns`."""
     departments = access.report_department_ids(user)
     if filters.department is not None:
         departments = departments & {filters.department}
-    conditions, params = ["r.department_id = ANY(%s::integer[])"], [sorted(departments)]
-    for column, value in (("help_topic_id", filters.help_topic), ("agent_id", filters.agent)):
+    conditions = [f"{columns['department']} = ANY(%s::integer[])"]
+    params: list = [sorted(departments)]
+    for name in ("help_topic", "agent"):
+        value = getattr(filters, name)
         if value == NONE:
-            conditions.append(f"r.{column} IS NULL")
+            conditions.append(f"{columns[name]} IS NULL")
         elif value is not None:
-            conditions.append(f"r.{column} = %s")
+            conditions.append(f"{columns[name]} = %s")
             params.append(int(value))
-    if filters.priority is not None:
-        conditions.append("r.priority = %s")
-        params.append(filters.priority)
-    if filters.channel is not None:
-        conditions.append("r.channel = %s")
-        params.append(filters.channel)
-    return " AND ".join(conditions), params
+    for name in ("priority", "channel"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(f"{columns[name]} = %s")
+            params.append(value)
+    return " AND ".join(conditions), tuple(params)
 
 
 def _rows(plan: Plan, user, filters) -> tuple[str, list]:
-    """The rows of the period, stored and live, each with its day bucket (1..n; n+1 after
-    the period), narrowed to the viewer's scope: `SELECT * FROM r` for the statements."""
+    """The rows of the period in the viewer's scope, stored and live, each with its day
+    bucket (1..n; n+1 after the period)."""
     columns = ", ".join(f"h.{c}" for c in COLUMNS)
+    scope, scope_params = _scope(user, filters, STORED_COLUMNS)
     stored = (
         "SELECT width_bucket(h.hour, %s::timestamptz[]) AS bucket,"  # nosec B608
-        f" {columns} FROM {ReportHour._meta.db_table} h WHERE h.hour = ANY(%s::timestamptz[])"
+        f" {columns} FROM {ReportHour._meta.db_table} h"
+        f" WHERE h.hour = ANY(%s::timestamptz[]) AND {scope}"
     )
-    source, source_params = source_rows(Where(plan.live))
+    where = Where(plan.live, scope=_scope(user, filters, TICKET_COLUMNS))
+    source, source_params = source_rows(where)
     live = grouped(source, "width_bucket(s.t, %s::timestamptz[])")
-    scope, scope_params = _scope(user, filters)
-    sql = f"SELECT * FROM (({stored}) UNION ALL ({live})) r WHERE {scope}"  # nosec B608
-    params = [plan.bounds, plan.stored, plan.bounds, *source_params, *scope_params]
+    sql = f"SELECT * FROM (({stored}) UNION ALL ({live})) r"  # nosec B608
+    params = [plan.bounds, plan.stored, *scope_params, plan.bounds, *source_params]
     return sql, params
 
 
@@ -194,10 +215,10 @@ def _grouping_sets(columns: tuple[str, ...], *keys: str) -> tuple[str, dict[int,
     return f"GROUPING SETS ({text})", masks
 
 
-def _execute(sql: str, params) -> list[tuple]:
+def _execute(sql: str, params, *, fetch: bool = True) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        return cursor.fetchall() if fetch else []
 
 
 def _named(sql: str, params: list, named: dict) -> tuple[str, list]:
@@ -296,12 +317,16 @@ def report_figures_from_rollups(
     *, user, period: Period, filters: ReportFilters, now: datetime.datetime, open_now: int
 ) -> RollupFigures:
     """The figures of report_flow, report_sla_achievement and the three report_* times, from
-    rollups and live hours: three queries. `open_now` (report_now's count) anchors the
-    backlog: what is open now, minus what came in since, plus what went out."""
+    rollups and live hours: four queries (the filled hours, no JIT, the counts, the
+    minutes), the last two in one transaction, so they read one snapshot. `open_now`
+    (report_now's count) anchors the backlog: what is open now, minus what came in since,
+    plus what went out."""
     plan = plan_of(period, now)
     days = period.days()
-    counts = _counts(plan, user, filters, len(days))
-    minutes = _minutes(plan, user, filters, len(days)) if counts else {}
+    with transaction.atomic():
+        _execute(NO_JIT, None, fetch=False)
+        counts = _counts(plan, user, filters, len(days))
+        minutes = _minutes(plan, user, filters, len(days))
     groups = {
         key: figures
         for key, figures in counts.items()

@@ -94,9 +94,11 @@ def _met_clock_minutes(kind: str) -> str:
 
 @dataclass(frozen=True)
 class Where:
-    """`column` within any of the ranges, as SQL with its parameters."""
+    """`column` within any of the ranges, as SQL with its parameters; and `scope`, a
+    condition on the ticket `tk` (the dashboard's viewer and filters) with its parameters."""
 
     ranges: tuple[Range, ...]
+    scope: tuple[str, tuple] = ("true", ())
 
     def of(self, column: str) -> tuple[str, list]:
         if not self.ranges:
@@ -122,11 +124,20 @@ def _select(t: str, columns: dict[str, str], rest: str) -> str:
     return f"SELECT {', '.join(parts)} {rest}"  # nosec B608
 
 
+def _ticket_of(alias: str) -> str:
+    """The row's ticket, looked up by its primary key for each row (OFFSET 0 keeps the
+    planner from turning it into a join that reads every ticket)."""
+    return (
+        "CROSS JOIN LATERAL (SELECT * FROM tickets_ticket t1"  # nosec B608
+        f" WHERE t1.id = {alias}.ticket_id OFFSET 0) tk"
+    )
+
+
 def _created(where: Where):
     cond, params = where.of("tk.created_at")
-    return _select(
-        "tk.created_at", {"created": "1"}, f"FROM tickets_ticket tk WHERE {cond}"
-    ), params
+    scope, scope_params = where.scope
+    rest = f"FROM tickets_ticket tk WHERE {cond} AND {scope}"
+    return _select("tk.created_at", {"created": "1"}, rest), [*params, *scope_params]
 
 
 def _status_events(where: Where):
@@ -181,11 +192,12 @@ def _status_events(where: Where):
             f"CASE WHEN {is_latest} THEN {_met_clock_minutes('resolution')} END"
         ),
     }
+    scope, scope_params = where.scope
     rest = (
-        "FROM tickets_ticketevent e JOIN tickets_ticket tk ON tk.id = e.ticket_id"
-        f" WHERE e.kind IN ({STATUS_KINDS}) AND {cond}"
+        f"FROM tickets_ticketevent e {_ticket_of('e')}"
+        f" WHERE e.kind IN ({STATUS_KINDS}) AND {cond} AND {scope}"
     )
-    return _select("e.created_at", columns, rest), params
+    return _select("e.created_at", columns, rest), [*params, *scope_params]
 
 
 def _first_replies(where: Where):
@@ -199,11 +211,12 @@ def _first_replies(where: Where):
         "first_reply_calendar": _minutes("tk.created_at", "r.created_at"),
         "first_reply_business": _met_clock_minutes("first_response"),
     }
+    scope, scope_params = where.scope
     rest = (
-        "FROM tickets_threadentry r JOIN tickets_ticket tk ON tk.id = r.ticket_id"
-        f" WHERE r.kind = 'reply' AND {cond} AND NOT {earlier}"
+        f"FROM tickets_threadentry r {_ticket_of('r')}"
+        f" WHERE r.kind = 'reply' AND {cond} AND NOT {earlier} AND {scope}"
     )
-    return _select("r.created_at", columns, rest), params
+    return _select("r.created_at", columns, rest), [*params, *scope_params]
 
 
 BREACHED = (
@@ -262,10 +275,11 @@ def _clocks(where: Where):
     rest = (
         f"FROM ({_counted_clocks()} AND ({breached_cond}"
         f" OR (c.breached_at IS NULL AND {met_cond}))) k"
-        " JOIN tickets_ticket tk ON tk.id = k.ticket_id"
-        f" LEFT JOIN LATERAL ({earlier}) p ON true"
+        f" {_ticket_of('k')}"
+        f" LEFT JOIN LATERAL ({earlier}) p ON true WHERE {where.scope[0]}"
     )
-    return _select("k.done", columns, rest), [*breached_params, *met_params]
+    params = [*breached_params, *met_params, *where.scope[1]]
+    return _select("k.done", columns, rest), params
 
 
 def source_rows(where: Where) -> tuple[str, list]:
