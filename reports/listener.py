@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.conf import settings
-
 from reports.models import ReportChange
+from reports.rollups.fill import rollups_enabled
 from tickets.events import RecordedEvent
 from tickets.models import EventKind, ThreadEntry
 
@@ -30,7 +29,7 @@ NOW_ONLY = frozenset({EventKind.SLA_BREACHED, EventKind.CREATED})
 
 class RollupChanges:
     def listening(self) -> bool:
-        return settings.REPORT_ROLLUPS
+        return rollups_enabled()
 
     def events_recorded(self, events: Sequence[RecordedEvent]) -> None:
         rows = [

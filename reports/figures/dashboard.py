@@ -23,7 +23,8 @@ from reports.figures.times import (
     report_first_response,
     report_resolution,
 )
-from reports.rollups.read import report_figures_from_rollups, rollups_enabled
+from reports.rollups.fill import rollups_enabled
+from reports.rollups.read import report_figures_from_rollups
 from tickets.models import ClockKind, HelpTopic, Priority
 from tickets.selectors.measures import Measure, TicketSet
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import time
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
@@ -44,6 +45,12 @@ CLOCK_CURSOR = "clocks"
 
 Filled = ReportFillState.State.FILLED
 Pending = ReportFillState.State.PENDING
+
+
+def rollups_enabled() -> bool:
+    """Rollups are PostgreSQL's (arrays, GROUPING SETS, SKIP LOCKED); the embedded mode
+    (SQLite) and REPORT_ROLLUPS off compute every figure live and record no changes."""
+    return settings.REPORT_ROLLUPS and connection.vendor == "postgresql"
 
 
 def hour_floor(moment: datetime.datetime) -> datetime.datetime:
@@ -188,6 +195,8 @@ def pending_hours(*, limit: int) -> list[datetime.datetime]:
 def rollups_refresh(*, now: datetime.datetime | None = None, budget_seconds: float = 20.0) -> int:
     """The beat's run: absorb changes, add ended hours, fill pending hours newest first for
     at most `budget_seconds`. Returns the hours filled; the next run goes on."""
+    if not rollups_enabled():
+        return 0
     now = now or timezone.now()
     rollup_changes_absorb()
     _add_ended_hours(now)

@@ -15,7 +15,6 @@ import bisect
 import datetime
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 
 from reports.figures.flow import DayFlow, Flow, FlowReport
@@ -55,10 +54,6 @@ FAMILIES = {
     ),
     "first_resolution": (None, "first_resolution_calendar", "first_resolution"),
 }
-
-
-def rollups_enabled() -> bool:
-    return settings.REPORT_ROLLUPS and connection.vendor == "postgresql"
 
 
 @dataclass(frozen=True)

@@ -253,3 +253,12 @@ def test_rollups_rebuild_leaves_hours_not_over(desk):
     _history(desk)
     with time_machine.travel(at(2.5), tick=False):
         assert list(rollups_rebuild(start=at(0), end=at(10), now=at(2.5))) == [at(0), at(1)]
+
+
+def test_with_rollups_off_nothing_is_recorded_or_filled(desk, settings):
+    settings.REPORT_ROLLUPS = False
+    with time_machine.travel(at(0), tick=False):
+        desk.ticket(subject="Printer")
+    assert not ReportChange.objects.exists()
+    assert rollups_refresh(now=at(3)) == 0
+    assert not ReportFillState.objects.exists()
