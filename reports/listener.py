@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from reports.models import ReportChange
 from reports.rollups.fill import rollups_enabled
 from tickets.events import RecordedEvent
-from tickets.models import EventKind, ThreadEntry
+from tickets.models import EntryKind, EventKind, ThreadEntry
 
 # Events that change nothing a report counts.
 IGNORED = frozenset(
@@ -42,8 +42,12 @@ class RollupChanges:
         ReportChange.objects.bulk_create(rows)
 
     def entry_added(self, entry: ThreadEntry) -> None:
-        # A reply can be a first reply and meets clocks, both at its own time.
-        ReportChange.objects.create(ticket_id=entry.ticket_id, at=entry.created_at, history=False)
+        # A reply can be a first reply and meets clocks, both at its own time. Messages and
+        # notes count in no figure (a message starts a clock; only completed ones count).
+        if entry.kind == EntryKind.REPLY:
+            ReportChange.objects.create(
+                ticket_id=entry.ticket_id, at=entry.created_at, history=False
+            )
 
 
 changes = RollupChanges()
