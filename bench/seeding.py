@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection
 
-from tickets.models import ClockKind, SLAClock, ThreadEntry, Ticket
+from tickets.models import ClockKind, SLAClock, ThreadEntry, Ticket, TicketEvent
 from tickets.numbering import SEQUENCE_NAME
 
 WORDS = (
@@ -366,3 +366,92 @@ def build_search_documents() -> None:
             "CREATE INDEX ticket_search_document ON tickets_ticketsearchdocument "
             "USING gin (document)"
         )
+
+
+# The reports' shape: the history of those tickets, as events and SLA clocks ---------------
+
+
+def _ref(status: str) -> str:
+    return '{"id": "%s", "name": "%s"}' % (status, status.capitalize())  # noqa: UP031
+
+
+def seed_report_history(*, now: datetime) -> dict[str, int]:
+    """Give the tickets of seed_queue_tickets the history the services would have written:
+    a `created` event; pending tickets a move to pending halfway; resolved and closed
+    tickets their resolution at `resolved_at` (closed ones then a close), one in twenty
+    of them resolved and reopened before that; a first-response clock (60 minutes, 24/7)
+    met at the first reply, and a resolution clock (480 minutes) met at the resolution,
+    each breached by the sweep 30 seconds after its due time when it was late. Business
+    minutes are calendar minutes (no calendar). Next-response clocks are left out."""
+    event = TicketEvent._meta.db_table
+    ticket = Ticket._meta.db_table
+    steps = {
+        "created events": f"""
+            INSERT INTO {event} (ticket_id, kind, data, created_at)
+            SELECT id, 'created', jsonb_build_object('to', '{_ref("open")}'::jsonb), created_at
+            FROM {ticket} ORDER BY id""",
+        "pending events": f"""
+            INSERT INTO {event} (ticket_id, kind, data, created_at)
+            SELECT id, 'status_changed', jsonb_build_object('from', '{_ref("open")}'::jsonb,
+                   'to', '{_ref("pending")}'::jsonb), created_at + (updated_at - created_at) / 2
+            FROM {ticket} WHERE status = 'pending' ORDER BY id""",
+        "first resolutions and reopens": f"""
+            INSERT INTO {event} (ticket_id, kind, data, created_at)
+            SELECT id, kind, data, at FROM (
+                SELECT id, 'status_changed' AS kind, jsonb_build_object(
+                       'from', '{_ref("open")}'::jsonb, 'to', '{_ref("resolved")}'::jsonb) AS data,
+                       created_at + (resolved_at - created_at) / 3 AS at, 1 AS step
+                FROM {ticket} WHERE resolved_at IS NOT NULL AND id %% 20 = 0
+                UNION ALL
+                SELECT id, 'reopened', jsonb_build_object('from', '{_ref("resolved")}'::jsonb,
+                       'to', '{_ref("open")}'::jsonb),
+                       created_at + 2 * (resolved_at - created_at) / 3, 2
+                FROM {ticket} WHERE resolved_at IS NOT NULL AND id %% 20 = 0
+            ) s ORDER BY id, step""",
+        "resolutions": f"""
+            INSERT INTO {event} (ticket_id, kind, data, created_at)
+            SELECT id, 'status_changed', jsonb_build_object('from', '{_ref("open")}'::jsonb,
+                   'to', '{_ref("resolved")}'::jsonb), resolved_at
+            FROM {ticket} WHERE resolved_at IS NOT NULL ORDER BY id""",
+        "closes": f"""
+            INSERT INTO {event} (ticket_id, kind, data, created_at)
+            SELECT id, 'status_changed', jsonb_build_object('from', '{_ref("resolved")}'::jsonb,
+                   'to', '{_ref("closed")}'::jsonb), closed_at
+            FROM {ticket} WHERE closed_at IS NOT NULL ORDER BY id""",
+        "first-response clocks": f"""
+            INSERT INTO {SLAClock._meta.db_table} (ticket_id, kind, target_minutes, started_at,
+                due_at, warn_at, paused_minutes, met_at, business_minutes_taken, warned_at,
+                breached_at, stopped_at)
+            SELECT t.id, 'first_response', 60, t.created_at, t.created_at + interval '60 min',
+                   t.created_at + interval '45 min', 0, r.at,
+                   EXTRACT(EPOCH FROM (r.at - t.created_at)) / 60.0,
+                   CASE WHEN COALESCE(r.at, t.resolved_at, %(now)s)
+                        > t.created_at + interval '45 min'
+                        THEN t.created_at + interval '45 min 30 s' END,
+                   CASE WHEN COALESCE(r.at, t.resolved_at, %(now)s)
+                        > t.created_at + interval '60 min'
+                        THEN t.created_at + interval '60 min 30 s' END,
+                   CASE WHEN r.at IS NULL THEN t.resolved_at END
+            FROM {ticket} t LEFT JOIN (
+                SELECT ticket_id, min(created_at) AS at FROM {ThreadEntry._meta.db_table}
+                WHERE kind = 'reply' GROUP BY ticket_id
+            ) r ON r.ticket_id = t.id ORDER BY t.id""",
+        "resolution clocks": f"""
+            INSERT INTO {SLAClock._meta.db_table} (ticket_id, kind, target_minutes, started_at,
+                due_at, warn_at, paused_minutes, met_at, business_minutes_taken, warned_at,
+                breached_at)
+            SELECT id, 'resolution', 480, created_at, created_at + interval '480 min',
+                   created_at + interval '360 min', 0, resolved_at,
+                   EXTRACT(EPOCH FROM (resolved_at - created_at)) / 60.0,
+                   CASE WHEN COALESCE(resolved_at, %(now)s) > created_at + interval '360 min'
+                        THEN created_at + interval '360 min 30 s' END,
+                   CASE WHEN COALESCE(resolved_at, %(now)s) > created_at + interval '480 min'
+                        THEN created_at + interval '480 min 30 s' END
+            FROM {ticket} ORDER BY id""",
+    }
+    counts = {}
+    with connection.cursor() as cursor:
+        for name, sql in steps.items():
+            cursor.execute(sql, {"now": now})
+            counts[name] = cursor.rowcount
+    return counts

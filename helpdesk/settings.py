@@ -323,6 +323,8 @@ SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=60.
 SLA_SWEEP_BATCH_SIZE = env.int("SLA_SWEEP_BATCH_SIZE", default=5000)
 # Sweeps at once when more than a batch is due (one per worker process is the useful most).
 SLA_SWEEP_PARALLELISM = env.int("SLA_SWEEP_PARALLELISM", default=2)
+# How often beat refills changed report hours and fills ended ones (docs/reports.md).
+REPORT_ROLLUP_INTERVAL_SECONDS = env.float("REPORT_ROLLUP_INTERVAL_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {"task": "tickets.sla_sweep", "schedule": SLA_SWEEP_INTERVAL_SECONDS},
     "send-notifications": {"task": "tickets.send_notifications", "schedule": 60.0},
@@ -354,6 +356,11 @@ CELERY_BEAT_SCHEDULE = {
     # The managers' weekly email: hourly, so each gets it on Monday from 07:00 in their own
     # time zone; once per manager, department and week whatever runs (reports/weekly.py).
     "reports-weekly-emails": {"task": "reports.weekly_emails", "schedule": 60 * 60.0},
+    # Report rollups: changed hours refilled, ended hours filled (reports/rollups/fill.py).
+    "reports-refresh-rollups": {
+        "task": "reports.refresh_rollups",
+        "schedule": REPORT_ROLLUP_INTERVAL_SECONDS,
+    },
 }
 
 # PORTAL: INTAKE, ATTACHMENTS, ABUSE
@@ -445,6 +452,12 @@ WEBHOOK_RETRY_SCHEDULE = env.list(
 WEBHOOK_BREAKER_PAUSE_SECONDS = env.float("WEBHOOK_BREAKER_PAUSE_SECONDS", default=300.0)
 # Attempts and deliveries older than this are deleted by beat, daily.
 WEBHOOK_LOG_RETENTION_DAYS = env.int("WEBHOOK_LOG_RETENTION_DAYS", default=30)
+
+# REPORTS
+# ------------------------------------------------------------------------------
+# The dashboard reads hourly rollups for the hours beat has filled, and computes the rest
+# live (PostgreSQL only; docs/reports.md, docs/decisions/0035). Off: everything live.
+REPORT_ROLLUPS = env.bool("REPORT_ROLLUPS", default=True)
 
 # STATIC AND MEDIA
 # ------------------------------------------------------------------------------

@@ -235,6 +235,8 @@ class Ticket(models.Model):
             models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
             models.Index(fields=["next_due_at"], name="ticket_next_due"),
             models.Index(fields=["next_warn_at"], name="ticket_next_warn"),
+            # The report rollups' fill: tickets created in an hour (docs/decisions/0035).
+            models.Index(fields=["created_at"], name="ticket_created"),
         ]
 
     def __str__(self):
@@ -321,7 +323,13 @@ class ThreadEntry(models.Model):
                 name="tickets_entry_kind_valid",
             ),
         ]
-        indexes = [models.Index(fields=["ticket", "created_at"], name="entry_ticket_created")]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="entry_ticket_created"),
+            # The report rollups' fill: an hour's replies (docs/decisions/0035).
+            models.Index(
+                fields=["created_at"], condition=Q(kind="reply"), name="entry_reply_created"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.get_kind_display()} on #{self.ticket.number}"
@@ -420,6 +428,8 @@ class TicketEvent(models.Model):
         ]
         indexes = [
             models.Index(fields=["ticket", "created_at"], name="event_ticket_created"),
+            # The report rollups' fill and reopens of a period (docs/decisions/0035).
+            models.Index(fields=["kind", "created_at"], name="event_kind_created"),
             # Partial: most events are the system's (no actor), and every index entry costs
             # a write on the sweep's hot path.
             models.Index(fields=["actor"], condition=Q(actor__isnull=False), name="event_actor"),
@@ -646,6 +656,13 @@ class SLAClock(models.Model):
                 name="clock_breach_pending",
             ),
             models.Index(fields=["ticket", "kind"], name="clock_ticket_kind"),
+            # The report rollups' fill: clocks completed in an hour (docs/decisions/0035).
+            models.Index(fields=["met_at"], condition=Q(met_at__isnull=False), name="clock_met"),
+            models.Index(
+                fields=["breached_at"],
+                condition=Q(breached_at__isnull=False),
+                name="clock_breached",
+            ),
         ]
 
     def __str__(self):

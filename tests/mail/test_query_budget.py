@@ -29,10 +29,11 @@ Outcome = InboundMessage.Outcome
 
 # inbound_store: the ledger row (get_or_create) and its task queued after commit.
 STORE_QUERIES = 4
-# inbound_process of a plain new message from an address nobody has used yet.
-NEW_TICKET_QUERIES = 22
+# inbound_process of a plain new message from an address nobody has used yet (one of
+# them: the report rollups' change row for the new ticket, reports/listener.py).
+NEW_TICKET_QUERIES = 23
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
-SERVICE_QUERIES = 16
+SERVICE_QUERIES = 17
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
 REPLY_QUERIES = 15
 # ...and the same reply found by the `[#number]` in its subject instead.

@@ -16,8 +16,6 @@ from hypothesis import strategies as st
 
 from reports.figures import NONE, Period, ReportFilters, grouping, report_dashboard
 from tests.reports.compare import assert_matches
-from tests.reports.scenario import office_calendar
-from tests.support.factories import SLAPlanFactory
 from tickets.clocks import sla_sweep
 from tickets.errors import TicketError
 from tickets.models import Priority, Source, Ticket
@@ -145,16 +143,6 @@ def _filters(name, desk) -> ReportFilters:
     }[name]
 
 
-@pytest.fixture
-def plans(desk):
-    office = SLAPlanFactory(
-        name="Office hours", calendar=office_calendar(), first_response_minutes=60
-    )
-    desk.it.default_sla_plan = office
-    desk.it.save(update_fields=["default_sla_plan"])
-    return [office, desk.critical, None, desk.standard]
-
-
 def _check(desk, plans, admin_user, script, view):
     first, length, zone, viewer, filter_name = view
     with transaction.atomic():
@@ -178,6 +166,12 @@ def _check(desk, plans, admin_user, script, view):
         )
         assert_matches(dashboard, user=user)
         transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _live(settings):
+    """Every figure live here; test_rollups_property.py reads them from rollups."""
+    settings.REPORT_ROLLUPS = False
 
 
 SETTINGS = hypothesis_settings(

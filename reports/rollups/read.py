@@ -1,0 +1,373 @@
+"""The dashboard's figures from the hourly rollups (decision 0035): whole hours beat has
+filled are read from ReportHour; every other stretch of the period (the current hour, hours
+not filled or marked for refill, an hour cut by a day boundary of the viewer's zone) is
+computed live with the very SQL that fills rollups. Two statements: the counts (with
+the days), and the minutes (medians, p90s, means).
+
+Every figure is exact: counts add up hour by hour, distinct tickets through the `*_prev`
+columns (reports/models.py), and percentiles are taken over the minutes the rows keep.
+"""
+
+# ruff: noqa: S608  (SQL built from this package's constants; every value is a parameter)
+from __future__ import annotations
+
+import bisect
+import datetime
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+from reports.figures.flow import DayFlow, Flow, FlowReport
+from reports.figures.grouping import TOTAL
+from reports.figures.periods import Period
+from reports.figures.scope import NONE, ReportFilters
+from reports.figures.sla import Achievement
+from reports.figures.times import Durations, Times
+from reports.models import ROLLUP_VERSION, SLA_KINDS, ReportFillState, ReportHour
+from reports.rollups.fill import HOUR, NO_JIT, hour_floor
+from reports.rollups.sources import (
+    COLUMNS,
+    MINUTES,
+    PREVS,
+    Where,
+    grouped,
+    source_rows,
+)
+from tickets import access
+
+# The breakdowns (reports.figures.grouping.DIMENSIONS) as ReportHour's columns.
+BREAKDOWN_COLUMNS = {
+    "department": "department_id",
+    "help_topic": "help_topic_id",
+    "priority": "priority",
+    "agent": "agent_id",
+}
+DAY = "day"
+GROUP_COLUMNS = (*BREAKDOWN_COLUMNS.values(), "bucket")
+# The times' families: (figure, business column or None, calendar column, count column).
+FAMILIES = {
+    "first_response": ("first_reply_business", "first_reply_calendar", "first_reply"),
+    "resolution": (
+        "latest_resolution_business",
+        "latest_resolution_calendar",
+        "latest_resolution",
+    ),
+    "first_resolution": (None, "first_resolution_calendar", "first_resolution"),
+}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which hours come from rollups, which stretches are computed live."""
+
+    bounds: list[datetime.datetime]  # the period's start, then each day's end
+    stored: list[datetime.datetime]
+    live: tuple[tuple[datetime.datetime, datetime.datetime], ...]
+
+
+def plan_of(period: Period, now: datetime.datetime) -> Plan:
+    """One query: the filled hours of the period (and up to now, for the backlog)."""
+    bounds = [period.start, *(day.end for day in period.days())]
+    start, until = period.start, max(period.end, hour_floor(now) + HOUR)
+    filled = ReportFillState.objects.filter(
+        hour__gte=start,
+        hour__lt=until,
+        state=ReportFillState.State.FILLED,
+        version=ROLLUP_VERSION,
+    ).values_list("hour", flat=True)
+
+    def usable(hour):
+        end = hour + HOUR
+        # Within one day of the period, so its rows belong to one day.
+        one_day = bisect.bisect_right(bounds, hour) == bisect.bisect_right(
+            bounds, end - datetime.timedelta(microseconds=1)
+        )
+        return end <= until and one_day
+
+    stored = sorted(hour for hour in filled if usable(hour))
+    live, cursor = [], start
+    for hour in stored:
+        if hour > cursor:
+            live.append((cursor, hour))
+        cursor = hour + HOUR
+    if cursor < until:
+        live.append((cursor, until))
+    return Plan(bounds=bounds, stored=stored, live=tuple(live))
+
+
+# The scope's columns in ReportHour (h) and on the ticket (tk).
+STORED_COLUMNS = {
+    "department": "h.department_id",
+    "help_topic": "h.help_topic_id",
+    "priority": "h.priority",
+    "agent": "h.agent_id",
+    "channel": "h.channel",
+}
+TICKET_COLUMNS = {
+    "department": "tk.department_id",
+    "help_topic": "tk.help_topic_id",
+    "priority": "tk.priority",
+    "agent": "tk.assignee_id",
+    "channel": "tk.source",
+}
+
+
+def _scope(user, filters: ReportFilters, columns: dict[str, str]) -> tuple[str, tuple]:
+    """reports.figures.scope.ticket_scope_q, as SQL on `columns`."""
+    departments = access.report_department_ids(user)
+    if filters.department is not None:
+        departments = departments & {filters.department}
+    conditions = [f"{columns['department']} = ANY(%s::integer[])"]
+    params: list = [sorted(departments)]
+    for name in ("help_topic", "agent"):
+        value = getattr(filters, name)
+        if value == NONE:
+            conditions.append(f"{columns[name]} IS NULL")
+        elif value is not None:
+            conditions.append(f"{columns[name]} = %s")
+            params.append(int(value))
+    for name in ("priority", "channel"):
+        value = getattr(filters, name)
+        if value is not None:
+            conditions.append(f"{columns[name]} = %s")
+            params.append(value)
+    return " AND ".join(conditions), tuple(params)
+
+
+def _rows(plan: Plan, user, filters) -> tuple[str, list]:
+    """The rows of the period in the viewer's scope, stored and live, each with its day
+    bucket (1..n; n+1 after the period)."""
+    columns = ", ".join(f"h.{c}" for c in COLUMNS)
+    scope, scope_params = _scope(user, filters, STORED_COLUMNS)
+    stored = (
+        "SELECT width_bucket(h.hour, %s::timestamptz[]) AS bucket,"  # nosec B608
+        f" {columns} FROM {ReportHour._meta.db_table} h"
+        # A range the indexes can seek, then a hashed look-up of the filled hours (= ANY
+        # of an array compares each row with every element).
+        " WHERE h.hour >= %s AND h.hour < %s"
+        f" AND h.hour IN (SELECT unnest(%s::timestamptz[])) AND {scope}"
+    )
+    where = Where(plan.live, scope=_scope(user, filters, TICKET_COLUMNS))
+    source, source_params = source_rows(where)
+    live = grouped(source, "width_bucket(s.t, %s::timestamptz[])")
+    sql = f"SELECT * FROM (({stored}) UNION ALL ({live})) r"  # nosec B608
+    first, last = (plan.stored[0], plan.stored[-1]) if plan.stored else (plan.bounds[0],) * 2
+    stored_params = [plan.bounds, first, last + HOUR, plan.stored, *scope_params]
+    params = [*stored_params, plan.bounds, *source_params]
+    return sql, params
+
+
+def _duplicates(column: str, since: str) -> str:
+    """How many of a row's earlier times are at or after `since`: the rows counted twice."""
+    return (
+        f"CASE WHEN cardinality(r.{column}) = 0 THEN 0"  # nosec B608
+        f" ELSE (SELECT count(*) FROM unnest(r.{column}) p WHERE p >= {since}) END"
+    )
+
+
+def _count_columns(days: int) -> dict[str, str]:
+    in_period = f"FILTER (WHERE r.bucket BETWEEN 1 AND {days})"
+    period_start = "(%(bounds)s::timestamptz[])[1]"
+    day_start = "(%(bounds)s::timestamptz[])[r.bucket]"
+
+    def distinct(name, since):
+        return f"SUM(r.{name} - {_duplicates(PREVS[name], since)})"
+
+    columns = {
+        "created": f"SUM(r.created) {in_period}",
+        "resolved": f"{distinct('resolved', period_start)} {in_period}",
+        "reopened_after": f"{distinct('reopened_after', period_start)} {in_period}",
+        "day_created": "SUM(r.created)",
+        "day_resolved": distinct("resolved", day_start),
+        "day_reopened": distinct("reopened", day_start),
+        "day_delta": "SUM(r.backlog_delta)",
+        "present": (
+            f"SUM(r.created + r.resolved + r.first_reply + r.latest_resolution"
+            f" + r.first_resolution + {' + '.join(f'r.sla_{k}_completed' for k in SLA_KINDS)})"
+            f" {in_period}"
+        ),
+    }
+    for family in FAMILIES.values():
+        columns[family[2]] = f"SUM(r.{family[2]}) {in_period}"
+    for kind in SLA_KINDS:
+        prefix = f"sla_{kind}"
+        columns[f"{prefix}.achieved"] = f"SUM(r.{prefix}_achieved) {in_period}"
+        columns[f"{prefix}.breached"] = f"SUM(r.{prefix}_breached) {in_period}"
+        for outcome in ("achieved", "breached", "completed", "breached_open"):
+            columns[f"{prefix}.{outcome}_tickets"] = (
+                f"{distinct(f'{prefix}_{outcome}', period_start)} {in_period}"
+            )
+    return columns
+
+
+def _grouping_sets(columns: tuple[str, ...], *keys: str) -> tuple[str, dict[int, str]]:
+    """GROUPING SETS of the total, each breakdown (and the days, if `columns` has the
+    bucket), each also by `keys`; and which GROUPING(columns) mask is which group."""
+    sets = {TOTAL: (), **{name: (col,) for name, col in BREAKDOWN_COLUMNS.items()}}
+    if "bucket" in columns:
+        sets[DAY] = ("bucket",)
+    width = len(columns)
+    masks = {}
+    for name, cols in sets.items():
+        bits = (1 << (width - 1 - i) for i, c in enumerate(columns) if c not in cols)
+        masks[sum(bits)] = name
+    text = ", ".join(f"({', '.join((*keys, *cols))})" for cols in sets.values())
+    return f"GROUPING SETS ({text})", masks
+
+
+def _execute(sql: str, params, *, fetch: bool = True) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if fetch else []
+
+
+def _named(sql: str, params: list, named: dict) -> tuple[str, list]:
+    """Our statements mix positional parameters with a few repeated ones (%(bounds)s):
+    turn the named ones positional, in order."""
+    out, values, rest = [], [], sql
+    positional = iter(params)
+    while True:
+        i = rest.find("%")
+        if i < 0:
+            out.append(rest)
+            break
+        out.append(rest[: i + 2] if rest[i + 1] == "s" else rest[:i])
+        if rest[i + 1] == "s":
+            values.append(next(positional))
+            rest = rest[i + 2 :]
+        elif rest[i + 1] == "(":
+            close = rest.index(")s", i)
+            values.append(named[rest[i + 2 : close]])
+            out.append("%s")
+            rest = rest[close + 2 :]
+        else:  # a literal %%
+            out.append("%%")
+            rest = rest[i + 2 :]
+    return "".join(out), values
+
+
+def _counts(plan, user, filters, days: int):
+    rows, params = _rows(plan, user, filters)
+    columns = _count_columns(days)
+    sets, masks = _grouping_sets(GROUP_COLUMNS)
+    grouping = f"GROUPING({', '.join(f'r.{c}' for c in GROUP_COLUMNS)})"
+    selected = ", ".join([grouping, *(f"r.{c}" for c in GROUP_COLUMNS), *columns.values()])
+    sql = f"SELECT {selected} FROM ({rows}) r GROUP BY {sets}"  # nosec B608
+    # Named parameters come after the rows' in the text (in the SELECT list, before FROM).
+    sql, values = _named(sql, params, {"bounds": plan.bounds})
+    result = {}
+    for row in _execute(sql, values):
+        name = masks[row[0]]
+        by_column = dict(zip(GROUP_COLUMNS, row[1 : 1 + len(GROUP_COLUMNS)], strict=True))
+        figures = dict(zip(columns, (v or 0 for v in row[1 + len(GROUP_COLUMNS) :]), strict=True))
+        value = (
+            None
+            if name == TOTAL
+            else by_column["bucket" if name == DAY else BREAKDOWN_COLUMNS[name]]
+        )
+        result[(name, value)] = figures
+    return result
+
+
+def _minutes(plan, user, filters, days: int):
+    rows, params = _rows(plan, user, filters)
+    unnested = " UNION ALL ".join(
+        "SELECT r.department_id, r.help_topic_id, r.priority, r.agent_id,"  # nosec B608
+        f" '{column}' AS f, x FROM r CROSS JOIN LATERAL unnest(r.{column}) x"
+        f" WHERE r.bucket BETWEEN 1 AND {days}"
+        for column in MINUTES
+    )
+    breakdowns = tuple(BREAKDOWN_COLUMNS.values())
+    sets, masks = _grouping_sets(breakdowns, "f")
+    grouping = f"GROUPING({', '.join(f'v.{c}' for c in breakdowns)})"
+    selected = ", ".join(
+        [
+            grouping,
+            "v.f",
+            *(f"v.{c}" for c in breakdowns),
+            "count(x)",
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY x)",
+            "percentile_cont(0.9) WITHIN GROUP (ORDER BY x)",
+            "avg(x)",
+        ]
+    )
+    sql = f"WITH r AS ({rows}), v AS ({unnested}) SELECT {selected} FROM v GROUP BY {sets}"  # nosec B608
+    result: dict[tuple, dict[str, Durations]] = {}
+    for row in _execute(sql, params):
+        name = masks[row[0]]
+        by_column = dict(zip(breakdowns, row[2 : 2 + len(breakdowns)], strict=True))
+        value = None if name == TOTAL else by_column[BREAKDOWN_COLUMNS[name]]
+        n, median, p90, mean = row[2 + len(breakdowns) :]
+        result.setdefault((name, value), {})[row[1]] = Durations(
+            n=n, median=median, p90=p90, mean=float(mean) if mean is not None else None
+        )
+    return result
+
+
+@dataclass
+class RollupFigures:
+    flow: FlowReport
+    sla: dict
+    first_response: dict
+    resolution: dict
+    first_resolution: dict
+
+
+def report_figures_from_rollups(
+    *, user, period: Period, filters: ReportFilters, now: datetime.datetime, open_now: int
+) -> RollupFigures:
+    """The figures of report_flow, report_sla_achievement and the three report_* times, from
+    rollups and live hours: four queries (the filled hours, no JIT, the counts, the
+    minutes), the last two in one transaction, so they read one snapshot. `open_now`
+    (report_now's count) anchors the backlog: what is open now, minus what came in since,
+    plus what went out."""
+    plan = plan_of(period, now)
+    days = period.days()
+    with transaction.atomic():
+        _execute(NO_JIT, None, fetch=False)
+        counts = _counts(plan, user, filters, len(days))
+        minutes = _minutes(plan, user, filters, len(days))
+    groups = {
+        key: figures
+        for key, figures in counts.items()
+        if key[0] != DAY and (figures["present"] or key[0] == TOTAL)
+    }
+    figures = RollupFigures(FlowReport(), {}, {}, {}, {})
+    for key, row in groups.items():
+        figures.flow.groups[key] = Flow(
+            created=row["created"], resolved=row["resolved"], reopened_after=row["reopened_after"]
+        )
+        figures.sla[key] = {
+            kind: Achievement(
+                achieved=row[f"sla_{kind}.achieved"],
+                breached=row[f"sla_{kind}.breached"],
+                achieved_tickets=row[f"sla_{kind}.achieved_tickets"],
+                breached_tickets=row[f"sla_{kind}.breached_tickets"],
+                completed_tickets=row[f"sla_{kind}.completed_tickets"],
+                breached_open_tickets=row[f"sla_{kind}.breached_open_tickets"],
+            )
+            for kind in SLA_KINDS
+        }
+        for family, (business, calendar, count) in FAMILIES.items():
+            measured = minutes.get(key, {})
+            getattr(figures, family)[key] = Times(
+                tickets=row[count],
+                business=measured.get(business, Durations()) if business else Durations(),
+                calendar=measured.get(calendar, Durations()),
+            )
+    figures.flow.groups.setdefault((TOTAL, None), Flow())
+    by_day = {value: row for (name, value), row in counts.items() if name == DAY}
+    backlog = open_now - sum(row["day_delta"] for row in by_day.values())
+    for number, day in enumerate(days, start=1):
+        row = by_day.get(number, {})
+        backlog += row.get("day_delta", 0)
+        figures.flow.days.append(
+            DayFlow(
+                day=day,
+                created=row.get("day_created", 0),
+                resolved=row.get("day_resolved", 0),
+                reopened=row.get("day_reopened", 0),
+                backlog=int(backlog),
+            )
+        )
+    return figures
