@@ -20,12 +20,14 @@ VIEW_HEIGHT = 240
 MARGIN_LEFT = 48
 MARGIN_RIGHT = 12
 MARGIN_TOP = 18
-MARGIN_BOTTOM = 34
+MARGIN_BOTTOM = 40
 # At most this many labels along the x axis; days in between go unlabelled.
 MAX_X_LABELS = 8
 # Bars get their value written above them only while they are this few.
 MAX_VALUE_LABELS = 24
 PERCENT_TICKS = [0, 25, 50, 75, 100]
+# Series drawn with a pattern rather than a flat colour (report_charts.html defines them).
+PATTERNED = frozenset({"resolved", "next_response", "resolution"})
 # The line across the SLA chart: below it the dashboard's figures turn red.
 SLA_REFERENCE = 90
 
@@ -124,6 +126,12 @@ class Bar:
     text: str = ""  # the value written above the bar, if there is room
 
     @property
+    def pattern(self) -> str:
+        """The id of the SVG pattern that fills it, if its series has one (not colour
+        alone: a hatched bar beside a solid one reads in grey too)."""
+        return f"chart-pattern-{self.series}" if self.series in PATTERNED else ""
+
+    @property
     def text_x(self) -> float:
         return _r(self.x + self.width / 2)
 
@@ -142,18 +150,20 @@ class Point:
 class Line:
     series: str
     points: list[Point]
+    baseline: float = PLOT.bottom
 
     @property
     def path(self) -> str:
         """An SVG polyline's points: "x,y x,y ..."."""
         return " ".join(f"{p.x:g},{p.y:g}" for p in self.points)
 
-    def area(self, baseline: float) -> str:
+    @property
+    def area(self) -> str:
         """A polygon's points: the line closed down to the baseline."""
         if not self.points:
             return ""
         first, last = self.points[0], self.points[-1]
-        return f"{self.path} {last.x:g},{baseline:g} {first.x:g},{baseline:g}"
+        return f"{self.path} {last.x:g},{self.baseline:g} {first.x:g},{self.baseline:g}"
 
 
 @dataclass
@@ -171,6 +181,19 @@ class Chart:
     @property
     def view_box(self) -> str:
         return f"0 0 {self.width} {self.height}"
+
+    @property
+    def tick_x(self) -> float:
+        """Where the y axis's labels end, right-aligned."""
+        return self.plot.left - 6
+
+    @property
+    def x_label_y(self) -> float:
+        return self.plot.bottom + 22
+
+    @property
+    def center(self) -> Point:
+        return Point(_r(self.plot.left + self.plot.width / 2), _r(self.plot.top + self.plot.height / 2))
 
     @property
     def markers(self) -> list[Point]:
@@ -257,6 +280,15 @@ def day_label(date: datetime.date) -> str:
 
 
 SLA_SERIES = ["first_response", "next_response", "resolution"]
+# The bands' names under their bars, short enough for a phone (the table has the long ones).
+BAND_SHORT_LABELS = {
+    "Under 15 min": "< 15m",
+    "15 to 60 min": "15-60m",
+    "1 to 4 h": "1-4h",
+    "4 to 8 h": "4-8h",
+    "8 to 16 h": "8-16h",
+    "16 h or more": "16h +",
+}
 
 
 def sla_weeks_chart(weeks) -> Chart:
@@ -267,7 +299,7 @@ def sla_weeks_chart(weeks) -> Chart:
     for week in weeks:
         rates = [week.sla[kind].rate for kind in SLA_SERIES]
         groups.append([None if r is None else r * 100 for r in rates])
-        texts.append(["" if r is None else f"{r * 100:.0f}" for r in rates])
+        texts.append(["" if r is None else f"{r * 100:.0f}%" for r in rates])
     empty = all(v is None for g in groups for v in g)
     return Chart(
         ticks=ticks,
@@ -292,7 +324,7 @@ def flow_chart(days, now: datetime.datetime) -> Chart:
     return Chart(
         ticks=ticks,
         x_labels=_x_labels([day_label(d.day.date) for d in days]),
-        bars=grouped_bars(groups, ["created", "resolved"], scale, padding=0.25),
+        bars=grouped_bars(groups, ["created", "resolved"], scale, padding=0.15),
         empty=not any(d.created or d.resolved for d in past),
     )
 
@@ -323,7 +355,7 @@ def response_bands_chart(bands) -> Chart:
     groups = [[b.tickets] for b in bands.bands]
     return Chart(
         ticks=ticks,
-        x_labels=[XLabel(x.x, x.text) for x in _x_labels([b.label for b in bands.bands])],
+        x_labels=_x_labels([BAND_SHORT_LABELS.get(b.label, b.label) for b in bands.bands]),
         bars=grouped_bars(
             groups, ["responses"], scale, texts=[[str(b.tickets)] for b in bands.bands]
         ),

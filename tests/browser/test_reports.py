@@ -11,6 +11,13 @@ from playwright.sync_api import expect
 from tests.browser.test_agent_desk import login
 from tests.reports.scenario import build, ny
 from tests.support.axe import assert_accessible
+from tests.support.browser_harness import ARTIFACTS_DIR
+
+
+def close_up(request, locator, name: str) -> None:
+    """A screenshot of one part of the page, beside the full-page ones."""
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    locator.screenshot(path=str(ARTIFACTS_DIR / f"{request.node.name}-{name}.png"))
 
 
 @pytest.fixture
@@ -73,3 +80,53 @@ def test_custom_dates_with_an_error(page, live_server, screenshot, desk, recent_
     expect(page.get_by_role("alert")).to_contain_text("The end date is before the start date.")
     screenshot("custom-dates-error")
     assert_accessible(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_charts_and_their_numbers(
+    request, page, live_server, screenshot, desk, recent_weeks
+):
+    login(page, live_server, desk.manager.user)
+    page.goto("/agent/reports/?period=last_30")
+    for name in (
+        "Created and resolved per day",
+        "Backlog at the end of each day",
+        "SLA achievement per week",
+        "First response time, business hours",
+    ):
+        expect(page.get_by_role("img", name=name)).to_be_visible()
+    sla = page.locator("figure", has=page.get_by_role("img", name="SLA achievement per week"))
+    week_table = sla.get_by_role("table")
+    expect(week_table).to_be_hidden()  # folded away until asked for
+    screenshot("charts")
+    assert_accessible(page)
+
+    sla.get_by_text("Show the numbers").click()
+    expect(week_table).to_be_visible()
+    expect(
+        week_table.get_by_role("columnheader", name="First response", exact=True)
+    ).to_be_visible()
+    # The week of the scenario's sweeps: 3 of 6 first responses met.
+    week = week_table.get_by_role("row").filter(has_text="3/6")
+    cell = week.get_by_role("cell").nth(0).get_by_role("link", name="50%")
+    expect(cell).to_be_visible()
+    screenshot("sla-numbers-open")
+    close_up(request, page.locator(".report-charts"), "charts-close")
+    assert_accessible(page)
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/agent/reports/?period=last_30")
+    expect(page.get_by_role("img", name="SLA achievement per week")).to_be_visible()
+    screenshot("mobile")
+    close_up(request, page.locator(".report-charts"), "mobile-charts")
+    assert_accessible(page)
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto("/agent/reports/?period=last_30")
+    sla.get_by_text("Show the numbers").click()
+    count = int(cell.get_attribute("data-count"))
+    cell.click()
+    expect(page.get_by_role("heading", name="Tickets behind a report figure")).to_be_visible()
+    expect(page.get_by_text("First response: SLA met or breached")).to_be_visible()
+    expect(page.locator("#queue-results tbody tr")).to_have_count(count)
