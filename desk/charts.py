@@ -193,7 +193,9 @@ class Chart:
 
     @property
     def center(self) -> Point:
-        return Point(_r(self.plot.left + self.plot.width / 2), _r(self.plot.top + self.plot.height / 2))
+        return Point(
+            _r(self.plot.left + self.plot.width / 2), _r(self.plot.top + self.plot.height / 2)
+        )
 
     @property
     def markers(self) -> list[Point]:

@@ -84,9 +84,7 @@ def test_custom_dates_with_an_error(page, live_server, screenshot, desk, recent_
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_charts_and_their_numbers(
-    request, page, live_server, screenshot, desk, recent_weeks
-):
+def test_the_charts_and_their_numbers(request, page, live_server, screenshot, desk, recent_weeks):
     login(page, live_server, desk.manager.user)
     page.goto("/agent/reports/?period=last_30")
     for name in (
