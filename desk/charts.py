@@ -198,6 +198,11 @@ class Chart:
         )
 
     @property
+    def dense(self) -> bool:
+        """Too many bars for their values to be written above them on a phone."""
+        return len(self.bars) > MAX_VALUE_LABELS // 2
+
+    @property
     def markers(self) -> list[Point]:
         """The points of short lines, drawn as dots (a long line's dots would be a smear)."""
         return [p for line in self.lines if len(line.points) <= 31 for p in line.points]

@@ -8,10 +8,12 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.models import User
 from tests.browser.test_agent_desk import login
 from tests.reports.scenario import build, ny
 from tests.support.axe import assert_accessible
 from tests.support.browser_harness import ARTIFACTS_DIR
+from tickets.demo import demo_email, demo_load
 
 
 def close_up(request, locator, name: str) -> None:
@@ -128,3 +130,51 @@ def test_the_charts_and_their_numbers(request, page, live_server, screenshot, de
     expect(page.get_by_role("heading", name="Tickets behind a report figure")).to_be_visible()
     expect(page.get_by_text("First response: SLA met or breached")).to_be_visible()
     expect(page.locator("#queue-results tbody tr")).to_have_count(count)
+
+
+@pytest.fixture
+def demo_with_history(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    demo_load(history=True)
+    return User.objects.get(email=demo_email("Kevin Benavides"))
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_kevin_opens_the_demo_reports(request, page, live_server, screenshot, demo_with_history):
+    """make run's "done when": Kevin Benavides opens Reports on the demo and sees its
+    weeks; a day's number opens those tickets in the queue."""
+    login(page, live_server, demo_with_history)
+    page.goto("/agent/")
+    page.get_by_role("link", name="Reports").click()
+    expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
+    created = page.locator(".report-card", has_text="Created").locator(".figure a")
+    assert int(created.inner_text()) > 30
+    for name in (
+        "Created and resolved per day",
+        "Backlog at the end of each day",
+        "SLA achievement per week",
+        "First response time, business hours",
+    ):
+        expect(page.get_by_role("img", name=name)).to_be_visible()
+    expect(page.locator(".chart-bar-created").first).to_be_visible()
+    screenshot("desktop")
+    close_up(request, page.locator(".report-charts"), "desktop-charts")
+    assert_accessible(page)
+
+    flow = page.locator("figure", has=page.get_by_role("img", name="Created and resolved per day"))
+    flow.get_by_text("Show the numbers").click()
+    busy = flow.locator("tbody tr").filter(has=page.locator('a[data-count]:not([data-count="0"])'))
+    day = busy.first.locator("a.figure-link").first
+    count = int(day.get_attribute("data-count"))
+    day.click()
+    expect(page.get_by_role("heading", name="Tickets behind a report figure")).to_be_visible()
+    expect(page.locator("#queue-results tbody tr")).to_have_count(count)
+    screenshot("queue-of-a-day")
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/agent/reports/")
+    expect(page.get_by_role("img", name="SLA achievement per week")).to_be_visible()
+    screenshot("mobile")
+    close_up(request, page.locator(".report-charts"), "mobile-charts")
+    assert_accessible(page)
