@@ -23,8 +23,10 @@ MARGIN_TOP = 18
 MARGIN_BOTTOM = 40
 # At most this many labels along the x axis; days in between go unlabelled.
 MAX_X_LABELS = 8
-# Bars get their value written above them only while they are this few.
+# Bars get their value written above them only while they are this few, and this wide
+# (in the chart's units: "100%" is about 26 wide).
 MAX_VALUE_LABELS = 24
+MIN_LABELLED_BAR_WIDTH = 24
 PERCENT_TICKS = [0, 25, 50, 75, 100]
 # Series drawn with a pattern rather than a flat colour (report_charts.html defines them).
 PATTERNED = frozenset({"resolved", "next_response", "resolution"})
@@ -243,8 +245,11 @@ def grouped_bars(
     """Bars side by side in each slot, one per series; a None value draws no bar. A value
     above zero is at least one unit tall, so a small number is not invisible."""
     bars = []
-    show_texts = texts is not None and sum(v is not None for g in groups for v in g) <= (
-        MAX_VALUE_LABELS
+    slot_width = PLOT.width / len(groups) if groups else 0
+    show_texts = (
+        texts is not None
+        and sum(v is not None for g in groups for v in g) <= MAX_VALUE_LABELS
+        and slot_width * (1 - padding) / max(len(series), 1) >= MIN_LABELLED_BAR_WIDTH
     )
     for index, ((left, width), values) in enumerate(zip(slots(len(groups)), groups, strict=True)):
         inner = width * (1 - padding)

@@ -102,6 +102,12 @@ def test_value_texts_only_while_there_is_room():
     assert [b.text for b in few] == ["1", "1", "1"]
     many = grouped_bars([[1]] * 30, ["responses"], LinearScale(1), texts=[["1"]] * 30)
     assert {b.text for b in many} == {""}
+    # Thirteen weeks of three targets: 39 narrow bars, no room for "100%" above each.
+    weeks = [[1, 1, 1]] * 13
+    narrow = grouped_bars(weeks, charts.SLA_SERIES, LinearScale(1), texts=[["1"] * 3] * 13)
+    assert {b.text for b in narrow} == {""}
+    five = grouped_bars([[1, 1, 1]] * 5, charts.SLA_SERIES, LinearScale(1), texts=[["1"] * 3] * 5)
+    assert {b.text for b in five} == {"1"}
 
 
 def _days(values, *, first=dt.date(2026, 11, 2)):
