@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 VIEW_WIDTH = 640
 VIEW_HEIGHT = 240
-MARGIN_LEFT = 48
+MARGIN_LEFT = 56
 MARGIN_RIGHT = 12
 MARGIN_TOP = 18
 MARGIN_BOTTOM = 40
