@@ -4,7 +4,7 @@ from django import template
 
 from desk.report_links import queue_url
 from reports.figures import PeriodSets, ReportFilters
-from tickets.selectors import Measure
+from tickets.selectors import Measure, TicketSet
 
 register = template.Library()
 
@@ -22,6 +22,13 @@ def report_url(
     else:
         ticket_set = sets.of(measure, clock or None)
     return queue_url(ticket_set, filters)
+
+
+@register.simple_tag
+def report_span_url(span, measure: str, filters: ReportFilters, clock: str = "") -> str:
+    """The queue of a set over a part of the period (a week of the SLA chart: anything with
+    `start` and `end`)."""
+    return queue_url(TicketSet(measure, span.start, span.end, clock or None), filters)
 
 
 @register.filter

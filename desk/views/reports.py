@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from desk.charts import dashboard_charts
 from desk.forms import ReportForm
 from desk.report_links import queue_query
 from desk.views.common import agent_required
@@ -54,6 +55,8 @@ def reports(request):
     context["export_label"] = "Export the tickets created in this period:"
     context["export_fields"] = created
     context["export_query"] = urlencode(created)
+    context["charts"] = dashboard_charts(dashboard)
+    context["scope_label"] = _scope_label(form)
     context["due_soon_until"] = now + datetime.timedelta(minutes=measures.DUE_SOON_MINUTES)
     # (title, figures, the set behind them, what is measured)
     context["times_cards"] = [
@@ -72,3 +75,18 @@ def reports(request):
         ),
     ]
     return render(request, "desk/reports.html", context)
+
+
+def _scope_label(form: ReportForm) -> str:
+    """The filters in words, for the charts' descriptions: "IT · High", or the default."""
+    chosen = []
+    for name in ReportForm.FILTERS:
+        value = form.cleaned_data.get(name)
+        if value in (None, ""):
+            continue
+        labels = {str(key): label for key, label in form.fields[name].choices}
+        chosen.append(
+            f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: "
+            f"{labels.get(str(value), value)}"
+        )
+    return " · ".join(chosen) or "All my departments"

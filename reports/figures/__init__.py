@@ -32,6 +32,14 @@ from reports.figures.scope import (
     report_options,
     ticket_scope_q,
 )
+from reports.figures.series import (
+    Band,
+    ResponseBands,
+    Week,
+    period_weeks,
+    report_first_response_bands,
+    report_sla_weeks,
+)
 from reports.figures.sla import Achievement, report_sla_achievement
 from reports.figures.times import (
     Durations,
@@ -50,6 +58,7 @@ __all__ = [
     "PRESETS",
     "TOTAL",
     "Achievement",
+    "Band",
     "Dashboard",
     "Day",
     "DayFlow",
@@ -62,17 +71,22 @@ __all__ = [
     "PeriodSets",
     "ReportFilters",
     "ReportOptions",
+    "ResponseBands",
     "Row",
     "Times",
+    "Week",
     "percentile_cont",
     "period_of",
+    "period_weeks",
     "report_dashboard",
     "report_first_resolution",
     "report_first_response",
+    "report_first_response_bands",
     "report_flow",
     "report_now",
     "report_options",
     "report_resolution",
     "report_sla_achievement",
+    "report_sla_weeks",
     "ticket_scope_q",
 ]

@@ -16,6 +16,12 @@ from reports.figures.grouping import DIMENSIONS, TOTAL
 from reports.figures.now import NowFigures, report_now
 from reports.figures.periods import Day, Period
 from reports.figures.scope import NONE, ReportFilters
+from reports.figures.series import (
+    ResponseBands,
+    Week,
+    report_first_response_bands,
+    report_sla_weeks,
+)
 from reports.figures.sla import Achievement, report_sla_achievement
 from reports.figures.times import (
     Times,
@@ -87,6 +93,9 @@ class Dashboard:
     total: Row
     breakdowns: dict[str, list[Row]]
     days: list[DayFlow]
+    # The charts' own figures (reports.figures.series).
+    weeks: list[Week] = field(default_factory=list)
+    response_bands: ResponseBands = field(default_factory=lambda: ResponseBands(bands=[]))
 
 
 def report_dashboard(
@@ -94,7 +103,8 @@ def report_dashboard(
 ) -> Dashboard:
     """The dashboard's figures for `user`'s departments: from the hourly rollups and the
     hours not filled yet (four queries, PostgreSQL; reports.rollups.read), or all live
-    (nine); plus at most three for the names of the breakdowns' rows."""
+    (nine); two for the charts' series; plus at most three for the names of the breakdowns'
+    rows."""
     current = report_now(user=user, filters=filters, now=now)
     if rollups_enabled():
         rolled = report_figures_from_rollups(
@@ -136,6 +146,8 @@ def report_dashboard(
         total=rows.get((TOTAL, None)) or Row("All tickets", filters),
         breakdowns=breakdowns,
         days=flow.days,
+        weeks=report_sla_weeks(user=user, period=period, filters=filters),
+        response_bands=report_first_response_bands(user=user, period=period, filters=filters),
     )
 
 

@@ -188,9 +188,9 @@ def _activity(desk, count):
 # Session, user, agent, memberships; the filters' departments, topics, agents; now; the
 # four flow queries, SLA, first response, both resolutions (live), or the filled hours,
 # JIT off, the counts and the minutes in a transaction (a savepoint here: two more;
-# rollups); the rows' department, topic and agent names; the user's and their groups'
+# rollups); the charts' SLA per week and first-response bands; the rows' department, topic and agent names; the user's and their groups'
 # permissions (the desk's "API keys" link).
-DASHBOARD_QUERIES = {"live": 21, "rollups": 19}
+DASHBOARD_QUERIES = {"live": 23, "rollups": 21}
 
 
 @pytest.mark.parametrize("figures", ["live", "rollups"])
@@ -223,4 +223,70 @@ def test_names_stay_text(desk, client_for):
             ticket_claim(ticket=ticket, by=desk.agent.user)
     with time_machine.travel(ny(14, 12), tick=False):
         html = client_for(desk.manager.user).get("/agent/reports/?period=last_7").content
-    assert_inert(html.decode())
+    # The charts' own four <details> (assert_inert refuses the tag: payloads use its
+    # ontoggle); any other would be a payload's.
+    page = html.decode()
+    ours = '<details class="chart-numbers">'
+    assert page.count(ours) == 4
+    assert_inert(page.replace(ours, ""))
+
+
+def _between(html: str, start: str, end: str) -> str:
+    return html[html.index(start) : html.index(end, html.index(start))]
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_charts_and_their_tables(office_weeks, paris_agent, client_for):  # noqa: F811
+    with time_machine.travel(NOW, tick=False):
+        html = client_for(paris_agent).get(TWO_WEEKS).content.decode()
+    assert html.count('<svg class="chart-svg') == 4
+    assert html.count('role="img"') == 4
+    assert html.count("<summary>Show the numbers</summary>") == 4
+    assert "<script" not in _between(html, 'id="charts"', 'id="breakdowns"')
+    assert " style=" not in _between(html, 'id="charts"', 'id="breakdowns"')
+
+    flow = _between(html, 'id="chart-flow-title"', "</svg>")
+    # The fortnight's days up to now: the weekend of 16 and 17 March is still to come.
+    assert flow.count('class="chart-bar chart-bar-created"') == 12
+    assert flow.count('fill="url(#chart-pattern-resolved)"') == 12
+    # The description says what the bars show, with the period's totals.
+    assert "All my departments. Tickets created and resolved on each of 12 days" in flow
+    assert "8 created and 5 resolved in all" in flow
+
+    weeks = _text(_between(html, "Met of the SLA clocks completed each week", "</table>"))
+    assert "4 Mar to 10 Mar — — 100% 1/1" in weeks
+    assert "11 Mar to 17 Mar 50% 3/6" in weeks and "75% 3/4" in weeks
+    sla = _between(html, 'id="chart-sla-title"', "</svg>")
+    assert '<text class="chart-value"' in sla and ">50%</text>" in sla and ">100%</text>" in sla
+    assert 'class="chart-reference"' in sla
+
+    bands = _text(_between(html, "First responses of the period, by business time", "</table>"))
+    assert "Under 15 min 0 15 to 60 min 3 1 to 4 h 2 4 to 8 h 0" in bands
+    assert "No SLA clock (calendar time only) 1" in bands
+    assert "All first responses 6" in bands
+
+    backlog = _between(html, 'id="chart-backlog-title"', "</svg>")
+    assert backlog.count('class="chart-marker"') == 12
+    assert 'class="chart-line chart-line-backlog"' in backlog
+
+
+def test_names_in_the_charts_stay_text(desk, client_for):
+    payload = '<script>alert(1)</script>"><svg onload=alert(2)>'
+    desk.it.name = f"IT {payload}"[:100]
+    desk.it.save(update_fields=["name"])
+    topic = HelpTopicFactory(name=f"Topic {payload}"[:100], department=desk.it)
+    with time_machine.travel(ny(12, 10), tick=False):
+        ticket = desk.ticket(subject="Printer", help_topic=topic)
+        ticket_claim(ticket=ticket, by=desk.agent.user)
+        ticket_reply(ticket=ticket, body="On it.", by=desk.agent.user)
+    query = f"period=last_7&department={desk.it.pk}&help_topic={topic.pk}"
+    with time_machine.travel(ny(14, 12), tick=False):
+        html = client_for(desk.manager.user).get(f"/agent/reports/?{query}").content.decode()
+    desc = _between(html, 'id="chart-flow-desc"', "</desc>")
+    assert "Department: IT &lt;script&gt;alert(1)&lt;/script&gt;&quot;&gt;&lt;svg onload" in desc
+    assert "Help topic: Topic &lt;script&gt;" in desc
+    ours = '<details class="chart-numbers">'
+    assert_inert(html.replace(ours, ""))

@@ -1,18 +1,33 @@
 """python manage.py load_demo: the seed story, loaded idempotently and only on request."""
 
+import datetime as dt
 import io
+import zoneinfo
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import Agent, Department, User
+from reports.figures import ReportFilters, period_of, report_dashboard
 from sla.models import BusinessCalendar, SLAPlan
 from tests.support.admin_helpers import admin_url
 from tests.support.factories import SLAPlanFactory, UserFactory
+from tickets.demo import HISTORY_REQUESTERS
 from tickets.events import event_values
-from tickets.models import CannedResponse, EntryKind, HelpTopic, Ticket
+from tickets.models import (
+    CannedResponse,
+    EntryKind,
+    EventKind,
+    HelpTopic,
+    SLAClock,
+    Ticket,
+    TicketEvent,
+)
+from tickets.services import ticket_add_note
 
 pytestmark = pytest.mark.django_db
 
@@ -294,3 +309,99 @@ class TestTheThreeTickets:
         }
         for ticket in Ticket.objects.all():
             assert client.get(admin_url(Ticket, "change", ticket.pk)).status_code == 200
+
+
+# --history: a few weeks of the past, for the reports ------------------------------------
+
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
+# A Wednesday afternoon: the five weeks before it are what the history writes.
+LOADED_AT = dt.datetime(2026, 3, 18, 15, 30, tzinfo=NEW_YORK)
+
+
+@pytest.fixture
+def history(debug):
+    with time_machine.travel(LOADED_AT, tick=False):
+        return load_demo("--history")
+
+
+def _history_tickets():
+    people = [email(person.name) for person in HISTORY_REQUESTERS]
+    return Ticket.objects.filter(requester__email__in=people)
+
+
+class TestHistory:
+    def test_the_plain_load_has_no_history(self, demo):
+        assert Ticket.objects.count() == 3
+        assert "history" not in demo
+
+    def test_weeks_of_tickets_through_the_services(self, history):
+        assert "history tickets: " in history
+        tickets = _history_tickets()
+        assert tickets.count() > 30
+        first = tickets.order_by("created_at").first().created_at
+        assert LOADED_AT - dt.timedelta(days=36) <= first < LOADED_AT - dt.timedelta(days=30)
+        statuses = set(tickets.values_list("status", flat=True))
+        assert {"open", "resolved", "closed"} <= statuses
+        # Each ticket's story is in time order and in the past, as the services wrote it.
+        for ticket in tickets:
+            events = list(ticket.events.order_by("id"))
+            times = [e.created_at for e in events]
+            assert times == sorted(times), ticket.number
+            assert all(ticket.created_at <= t <= LOADED_AT for t in times), ticket.number
+            assert events[0].kind == EventKind.CREATED
+        kinds = set(TicketEvent.objects.values_list("kind", flat=True))
+        assert {EventKind.REOPENED, EventKind.SLA_BREACHED} <= kinds
+
+    def test_sla_clocks_agree_with_the_thread(self, history):
+        clocks = SLAClock.objects.filter(ticket__in=_history_tickets())
+        met = clocks.filter(kind="first_response", met_at__isnull=False).select_related("ticket")
+        assert met.count() > 20
+        for clock in met:
+            first_reply = clock.ticket.entries.filter(kind=EntryKind.REPLY).earliest("created_at")
+            assert clock.met_at == first_reply.created_at
+            assert clock.started_at == clock.ticket.created_at
+        assert clocks.filter(breached_at__isnull=False).exists()
+
+    def test_second_run_changes_nothing(self, history):
+        before = row_counts()
+        with time_machine.travel(LOADED_AT + dt.timedelta(days=1), tick=False):
+            output = load_demo("--history")
+        assert output.strip() == "Demo data already loaded; nothing changed."
+        assert row_counts() == before
+
+    def test_history_after_a_plain_load(self, demo):
+        with time_machine.travel(LOADED_AT, tick=False):
+            output = load_demo("--history")
+        assert "history tickets: " in output and "tickets: 3" not in output
+        assert Ticket.objects.filter(subject="CRM is down").count() == 1
+
+    def test_the_clock_is_the_real_one_again(self, history):
+        with time_machine.travel(LOADED_AT + dt.timedelta(hours=2), tick=False):
+            assert timezone.now() == LOADED_AT + dt.timedelta(hours=2)
+            ticket = _history_tickets().filter(status="open").first()
+            entry = ticket_add_note(ticket=ticket, body="Later.", by=ticket.assignee.user)
+        assert entry.created_at == LOADED_AT + dt.timedelta(hours=2)
+
+    def test_kevin_sees_the_last_30_days_in_the_reports(self, history, client):
+        kevin = User.objects.get(email=email("Kevin Benavides"))
+        client.force_login(kevin)
+        with time_machine.travel(LOADED_AT, tick=False):
+            now = timezone.now()
+            period = period_of(preset="last_30", zone=NEW_YORK, today=now.date())
+            dashboard = report_dashboard(
+                user=kevin, period=period, filters=ReportFilters(), now=now
+            )
+            page = client.get("/agent/reports/?period=last_30").content.decode()
+        total = dashboard.total
+        assert total.flow.created > 30 and total.flow.resolved > 30
+        assert total.flow.reopened_after > 0
+        for kind in ("first_response", "next_response", "resolution"):
+            sla = total.sla[kind]
+            assert sla.achieved > 0 and sla.breached > 0, kind
+        assert total.first_response.business.median is not None
+        assert sum(day.created for day in dashboard.days) == total.flow.created
+        assert max(day.backlog for day in dashboard.days) > 0
+        assert sum(w.sla["first_response"].completed for w in dashboard.weeks) > 20
+        assert dashboard.response_bands.measured > 20
+        assert f'data-count="{total.flow.created}"' in page
+        assert page.count('role="img"') == 4

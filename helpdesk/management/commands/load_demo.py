@@ -13,7 +13,8 @@ from tickets.demo import DEMO_DOMAIN, DEMO_PASSWORD, demo_load
 
 class Command(BaseCommand):
     help = (
-        "Load the demo help desk (The Office's IT department) with its three tickets. "
+        "Load the demo help desk (The Office's IT department) with its three tickets "
+        "(and with --history, a few weeks of past ones). "
         "Safe to run again: only what is missing is created."
     )
 
@@ -23,14 +24,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Load even with DEBUG off. The demo logins share a published password.",
         )
+        parser.add_argument(
+            "--history",
+            action="store_true",
+            help=(
+                "Also a few weeks of past tickets, made through the services, so the "
+                "reports have figures to show (a few seconds more)."
+            ),
+        )
 
-    def handle(self, *args, force=False, **options):
+    def handle(self, *args, force=False, history=False, **options):
         if not settings.DEBUG and not force:
             raise CommandError(
                 "DEBUG is off: refusing to create demo accounts whose password is public "
                 "(a superuser among them). Pass --force if this really is a demo site."
             )
-        created = demo_load() + demo_mailboxes()
+        created = demo_load(history=history) + demo_mailboxes()
         if not created:
             self.stdout.write("Demo data already loaded; nothing changed.")
             return

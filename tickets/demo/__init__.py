@@ -10,6 +10,7 @@ exists is changed, so a second load creates nothing.
 """
 
 import datetime
+import zoneinfo
 from collections import Counter
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from django.utils import timezone
 from accounts.models import Agent, Department, DepartmentMembership, User
 from accounts.services import agent_create, agent_set_role, department_set_manager, user_create
 from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
+from tickets.demo.history import demo_history
 from tickets.models import CannedResponse, HelpTopic, Priority, Ticket
 from tickets.services import (
     ticket_add_note,
@@ -53,6 +55,20 @@ JIM_HALPERT = Person("Jim Halpert")
 KEVIN_MALONE = Person("Kevin Malone")
 ANGELA_MARTIN = Person("Angela Martin")
 PEOPLE = [KEVIN_BENAVIDES, RYAN_HOWARD, JIM_HALPERT, KEVIN_MALONE, ANGELA_MARTIN]
+# More of the office, who only write in: the requesters of the history (--history).
+HISTORY_REQUESTERS = [
+    Person(name)
+    for name in (
+        "Pam Beesly",
+        "Dwight Schrute",
+        "Oscar Martinez",
+        "Stanley Hudson",
+        "Phyllis Vance",
+        "Meredith Palmer",
+        "Creed Bratton",
+        "Toby Flenderson",
+    )
+]
 
 DEPARTMENTS = ["Sales", "Accounting", "IT"]
 
@@ -191,9 +207,9 @@ def _departments(created: Counter) -> dict[str, Department]:
     return departments
 
 
-def _users(created: Counter) -> dict[Person, User]:
+def _users(created: Counter, people: list[Person] = PEOPLE) -> dict[Person, User]:
     users = {}
-    for person in PEOPLE:
+    for person in people:
         user = User.objects.filter(email__iexact=demo_email(person.name)).first()
         if user is None:
             user = user_create(
@@ -357,8 +373,9 @@ STORY = [
 
 
 @transaction.atomic
-def demo_load() -> Counter:
-    """Load whatever of the demo is missing; returns how many rows of each kind it created."""
+def demo_load(*, history: bool = False) -> Counter:
+    """Load whatever of the demo is missing; returns how many rows of each kind it created.
+    `history`: also a few weeks of past tickets (tickets/demo/history.py), for the reports."""
     created: Counter = Counter()
     calendar = _calendar(created)
     plans = _plans(calendar, created)
@@ -378,4 +395,12 @@ def demo_load() -> Counter:
         if not Ticket.objects.filter(requester=users[requester], subject=subject).exists():
             tell(cast)
             created["tickets"] += 1
+    if history:
+        requesters = list(_users(created, HISTORY_REQUESTERS).values())
+        demo_history(
+            cast=cast,
+            requesters=requesters,
+            zone=zoneinfo.ZoneInfo(OFFICE_TIME_ZONE),
+            created=created,
+        )
     return +created
