@@ -22,6 +22,7 @@ from tickets.models import Ticket
 from tickets.services import (
     ticket_add_note,
     ticket_assign,
+    ticket_auto_assign,
     ticket_change_status,
     ticket_reply,
     ticket_set_plan,
@@ -65,6 +66,12 @@ def _transfer(action: Action, ticket: Ticket, rule: dict) -> Ticket:
 
 def _assign(action: Action, ticket: Ticket, rule: dict) -> Ticket:
     return ticket_assign(ticket=ticket, agent=action.agent, by=SYSTEM)
+
+
+def _assign_auto(action: Action, ticket: Ticket, rule: dict) -> Ticket:
+    # The department's own policy picks (round-robin or least open, among the available);
+    # a department with auto-assignment off, or nobody available, leaves the ticket as it is.
+    return ticket_auto_assign(ticket=ticket, by=SYSTEM)
 
 
 def _set_status(action: Action, ticket: Ticket, rule: dict) -> Ticket:
@@ -125,8 +132,7 @@ ACTION_KINDS: dict[str, ActionKind] = {
     "set_plan": ActionKind("Set the SLA plan", ("sla_plan",), _set_plan),
     "transfer": ActionKind("Transfer to a department", ("department",), _transfer),
     "assign": ActionKind("Assign to an agent", ("agent",), _assign),
-    # "assign_auto" (auto-assignment) joins here once tickets.services.ticket_auto_assign
-    # exists: ActionKind("Assign automatically", (), _assign_auto).
+    "assign_auto": ActionKind("Assign automatically (the department's policy)", (), _assign_auto),
     "set_status": ActionKind("Set the status", ("status",), _set_status),
     "add_note": ActionKind("Add an internal note", ("text",), _add_note),
     "send_reply": ActionKind(

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.core import mail
 
+from accounts.models import Department
 from automation.emails import rule_emails_send
 from automation.models import RuleEmail, RuleRun
 from tests.automation.conftest import make_rule, run_triggers
@@ -44,6 +45,27 @@ def test_assign_a_named_agent(desk):
     assert Notification.objects.filter(
         kind=Notification.Kind.ASSIGNED, recipient=desk.agent.user
     ).exists()
+
+
+def test_assign_automatically_by_the_departments_policy(desk):
+    def round_robin(ticket):
+        # After intake (which found the policy off), so the rule is what assigns.
+        Department.objects.filter(pk=ticket.department_id).update(
+            auto_assignment=Department.AutoAssignment.ROUND_ROBIN
+        )
+
+    _, ticket = act(desk, {"kind": "assign_auto"}, cause=round_robin)
+    # The first agent of the department in round-robin order (by id): someone who works there.
+    assert ticket.assignee in {desk.agent, desk.manager}
+    assert ticket.department.memberships.filter(agent=ticket.assignee).exists()
+    event = rule_events(ticket, EventKind.ASSIGNED).get()
+    assert event.data["auto"] is True
+
+
+def test_assign_automatically_with_the_policy_off_leaves_it_unassigned(desk):
+    _, ticket = act(desk, {"kind": "assign_auto"})
+    assert ticket.assignee is None
+    assert not rule_events(ticket, EventKind.ASSIGNED).exists()
 
 
 @pytest.mark.parametrize("status", [Status.PENDING, Status.RESOLVED, Status.CLOSED])
@@ -146,7 +168,7 @@ def test_assign_to_an_agent_outside_the_department_fails_clearly(desk):
 
 
 def test_an_unknown_action_kind_fails_the_run(desk):
-    rule, _ = act(desk, {"kind": "assign_auto"})
+    rule, _ = act(desk, {"kind": "summon_dragons"})
     assert "does not exist" in RuleRun.objects.get(rule=rule).error
 
 

@@ -188,8 +188,9 @@ def _activity(desk, count):
 # Session, user, agent, memberships; the filters' departments, topics, agents; now; the
 # four flow queries, SLA, first response, both resolutions (live), or the filled hours,
 # JIT off, the counts and the minutes in a transaction (a savepoint here: two more;
-# rollups); the charts' SLA per week and first-response bands; the rows' department, topic and agent names; the user's and their groups'
-# permissions (the desk's "API keys" link).
+# rollups); the charts' SLA per week and first-response bands; the rows' department,
+# topic and agent names; the user's and their groups' permissions (the desk's "API keys"
+# link).
 DASHBOARD_QUERIES = {"live": 23, "rollups": 21}
 
 
