@@ -150,6 +150,9 @@ class Department(models.Model):
         max_length=16,
         choices=AutoAssignment.choices,
         default=AutoAssignment.OFF,
+        # Also in the database, so rows written without the field (older code, bulk
+        # loads, migrations' historical models) are valid.
+        db_default=AutoAssignment.OFF,
         help_text="Give new and transferred tickets to an available agent of the department.",
     )
     # The round-robin's place: the next pick is the eligible agent after this one (by id),
@@ -193,6 +196,7 @@ class Agent(models.Model):
     is_available = models.BooleanField(
         "available for new tickets",
         default=True,
+        db_default=True,
         help_text="Auto-assignment gives new tickets only to available agents.",
     )
 

@@ -15,12 +15,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='agent',
             name='is_available',
-            field=models.BooleanField(default=True, help_text='Auto-assignment gives new tickets only to available agents.', verbose_name='available for new tickets'),
+            field=models.BooleanField(db_default=True, default=True, help_text='Auto-assignment gives new tickets only to available agents.', verbose_name='available for new tickets'),
         ),
         migrations.AddField(
             model_name='department',
             name='auto_assignment',
-            field=models.CharField(choices=[('off', 'Off'), ('round_robin', 'Round-robin'), ('least_open', 'Fewest open tickets (with a running SLA clock)')], default='off', help_text='Give new and transferred tickets to an available agent of the department.', max_length=16),
+            field=models.CharField(choices=[('off', 'Off'), ('round_robin', 'Round-robin'), ('least_open', 'Fewest open tickets (with a running SLA clock)')], db_default='off', default='off', help_text='Give new and transferred tickets to an available agent of the department.', max_length=16),
         ),
         migrations.AddField(
             model_name='department',
