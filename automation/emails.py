@@ -16,11 +16,14 @@ from django.utils import timezone
 from automation.models import RuleEmail
 from common.enqueue import enqueue_on_commit
 from tickets.models import Ticket
+from tickets.outbox.render import AUTOMATIC_HEADERS
+from tickets.outbox.send import stopped_addresses
 
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "automation.send_emails"
 MAX_ATTEMPTS = 5
+BOUNCED = "Not sent: mail to {address} bounced; nothing is sent to it until it is cleared."
 
 
 def rule_email_queue(*, ticket: Ticket, to: str, body: str, rule: dict) -> RuleEmail:
@@ -46,12 +49,20 @@ def rule_emails_send(*, limit: int = 100) -> int:
             )
             if email is None:
                 break
+            if stopped_addresses([email.to]):
+                # Held back, not lost: the row keeps the reason for the admin's list.
+                email.attempts = MAX_ATTEMPTS
+                email.last_error = BOUNCED.format(address=email.to.lower())
+                email.save(update_fields=["attempts", "last_error"])
+                continue
             try:
                 EmailMessage(
                     subject=email.subject,
                     body=email.body,
                     from_email=settings.DEFAULT_FROM_EMAIL,
                     to=[email.to],
+                    # Automatic mail: auto-responders must not answer it (RFC 3834).
+                    headers=AUTOMATIC_HEADERS,
                 ).send()
             except Exception as error:  # a mail server's failure: retried by beat
                 email.attempts += 1

@@ -21,7 +21,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -31,15 +30,20 @@ from reports.figures import CUSTOM, Period, ReportFilters, report_dashboard
 from reports.figures.dashboard import Dashboard
 from reports.models import WeeklyReportEmail
 from tickets import access
-from tickets.models import ClockKind, MailSuppression
+from tickets.models import ClockKind
 from tickets.outbox.render import AUTOMATIC_HEADERS, new_message_id
+from tickets.outbox.send import (
+    outbox_claim,
+    outbox_failed,
+    outbox_held_back,
+    outbox_sent,
+    stopped_addresses,
+)
 
 logger = logging.getLogger(__name__)
 
 WEEKLY_TASK = "reports.weekly_emails"
 SEND_HOUR = 7  # Monday, 07:00 in the manager's zone: the week before is complete then
-LEASE = datetime.timedelta(minutes=5)
-MAX_ATTEMPTS = 8
 OPTED_OUT = "Not sent: the manager switched the weekly email off."
 BOUNCED = "Not sent: mail to {address} bounced; nothing is sent to it until it is cleared."
 
@@ -192,21 +196,7 @@ def weekly_emails_queue(*, now: datetime.datetime | None = None) -> int:
     return written
 
 
-def _claim(limit: int) -> list[int]:
-    now = timezone.now()
-    with transaction.atomic():
-        ids = list(
-            WeeklyReportEmail.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .order_by("created_at", "id")
-            .values_list("id", flat=True)[:limit]
-        )
-        WeeklyReportEmail.objects.filter(id__in=ids).update(claimed_until=now + LEASE)
-    return ids
-
-
-def _held_back(email: WeeklyReportEmail, stopped: set[str]) -> str:
+def _held_back(email: WeeklyReportEmail, stopped) -> str:
     if not email.recipient.weekly_report_email:
         return OPTED_OUT
     address = email.recipient.email.lower()
@@ -215,25 +205,20 @@ def _held_back(email: WeeklyReportEmail, stopped: set[str]) -> str:
 
 def weekly_emails_send_pending(*, limit: int = 200) -> int:
     """Send up to `limit` unsent weekly emails; how many went out."""
-    ids = _claim(limit)
+    with transaction.atomic():
+        ids = outbox_claim(WeeklyReportEmail, limit=limit)
     emails = list(
         WeeklyReportEmail.objects.select_related("recipient").filter(
             pk__in=ids, sent_at__isnull=True
         )
     )
-    stopped = set(
-        MailSuppression.objects.filter(
-            address__in={e.recipient.email.lower() for e in emails}, cleared_at__isnull=True
-        ).values_list("address", flat=True)
-    )
+    stopped = stopped_addresses(e.recipient.email for e in emails)
     sent = 0
     with get_connection() as connection:
         for email in emails:
             reason = _held_back(email, stopped)
             if reason:
-                WeeklyReportEmail.objects.filter(pk=email.pk).update(
-                    attempts=MAX_ATTEMPTS, last_error=reason, claimed_until=None
-                )
+                outbox_held_back(email, reason)
                 continue
             message = EmailMultiAlternatives(
                 subject=email.subject,
@@ -247,15 +232,9 @@ def weekly_emails_send_pending(*, limit: int = 200) -> int:
                 message.send()
             except Exception as error:  # one bad address must not stop the others
                 logger.warning("Weekly report email %s failed: %s", email.pk, error)
-                WeeklyReportEmail.objects.filter(pk=email.pk).update(
-                    attempts=email.attempts + 1,
-                    last_error=str(error)[:1000],
-                    claimed_until=timezone.now() + LEASE * (email.attempts + 1),
-                )
+                outbox_failed(email, error)
                 continue
-            WeeklyReportEmail.objects.filter(pk=email.pk).update(
-                sent_at=timezone.now(), attempts=email.attempts + 1, last_error=""
-            )
+            outbox_sent(email)
             sent += 1
     return sent
 

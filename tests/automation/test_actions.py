@@ -10,7 +10,7 @@ from automation.emails import rule_emails_send
 from automation.models import RuleEmail, RuleRun
 from tests.automation.conftest import make_rule, run_triggers
 from tests.support.factories import CannedResponseFactory
-from tickets.models import EventKind, Notification, Status, TicketEvent
+from tickets.models import EventKind, MailSuppression, Notification, Status, TicketEvent
 from tickets.services import ticket_assign, ticket_resolve
 from webhooks.models import WebhookDelivery
 from webhooks.services import webhook_endpoint_create, webhook_endpoint_settings_check
@@ -133,6 +133,20 @@ def test_email_an_address(desk, settings):
     assert "rule 'Act'" in sent[0].body
     assert RuleEmail.objects.get().sent_at is not None
     assert rule_emails_send() == 0  # sent once
+    # Automatic mail, which auto-responders must not answer.
+    assert sent[0].extra_headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_email_to_a_bounced_address_is_held_back_with_its_reason(desk, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    MailSuppression.objects.create(address="it-lead@example.com", status="5.1.1")
+    act(desk, {"kind": "email_address", "email": "IT-Lead@example.com", "text": "See"})
+    assert rule_emails_send() == 0
+    assert not [m for m in mail.outbox if m.to == ["IT-Lead@example.com"]]
+    email = RuleEmail.objects.get()
+    assert email.sent_at is None
+    assert "bounced" in email.last_error
+    assert rule_emails_send() == 0  # not retried
 
 
 def test_notify_the_department_manager(desk):

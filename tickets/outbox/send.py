@@ -24,17 +24,63 @@ LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 
 
-def _claim(limit: int) -> list[int]:
+# Outbox rows ------------------------------------------------------------------------------
+# Any model with created_at, sent_at, attempts, claimed_until and last_error is sent the
+# same way: the notifications here, and other apps' own outboxes (reports' weekly email).
+
+
+def outbox_claim(model, *, limit: int, max_attempts: int = MAX_ATTEMPTS) -> list[int]:
+    """Up to `limit` unsent rows of `model`, oldest first, leased to this worker for LEASE:
+    SKIP LOCKED, so concurrent workers take different rows; a worker that dies only delays
+    its rows until the lease ends. Call inside a transaction."""
     now = timezone.now()
+    ids = list(
+        model.objects.select_for_update(skip_locked=True)
+        .filter(sent_at__isnull=True, attempts__lt=max_attempts)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )
+    model.objects.filter(id__in=ids).update(claimed_until=now + LEASE)
+    return ids
+
+
+def outbox_sent(row) -> None:
+    type(row).objects.filter(pk=row.pk).update(
+        sent_at=timezone.now(), attempts=row.attempts + 1, last_error=""
+    )
+
+
+def outbox_failed(row, error: Exception) -> None:
+    """One more attempt, retried after a lease that grows with the attempts."""
+    type(row).objects.filter(pk=row.pk).update(
+        attempts=row.attempts + 1,
+        last_error=str(error)[:1000],
+        claimed_until=timezone.now() + LEASE * (row.attempts + 1),
+    )
+
+
+def outbox_held_back(row, reason: str, *, max_attempts: int = MAX_ATTEMPTS) -> None:
+    """Not sent, not retried, not lost: the row keeps the reason for the admin's list."""
+    type(row).objects.filter(pk=row.pk).update(
+        attempts=max_attempts, last_error=reason, claimed_until=None
+    )
+
+
+def stopped_addresses(addresses) -> dict[str, MailSuppression]:
+    """Of `addresses`, those whose mail bounced for good (tickets.services.bounces), with
+    their stop, by lower-cased address."""
+    return {
+        stop.address: stop
+        for stop in MailSuppression.objects.filter(
+            address__in={address.lower() for address in addresses}, cleared_at__isnull=True
+        ).select_related("ticket")
+    }
+
+
+def _claim(limit: int) -> list[int]:
     with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-            .order_by("created_at", "id")
-            .values_list("id", flat=True)[:limit]
-        )
-        Notification.objects.filter(id__in=ids).update(claimed_until=now + LEASE)
+        ids = outbox_claim(Notification, limit=limit)
         # Each email's Message-ID is stored before it is sent, so a reply to it finds its
         # ticket even if the worker dies between the send and marking it sent.
         unnamed = Notification.objects.filter(id__in=ids, message_id__isnull=True)
@@ -67,7 +113,7 @@ def notifications_send_pending(*, limit: int = 200) -> int:
             "entry__author",
         ).filter(pk__in=ids, sent_at__isnull=True)
     )
-    stopped = _stopped_addresses(notifications)
+    stopped = stopped_addresses(n.recipient.email for n in notifications)
     sent = 0
     with get_connection() as email_connection:
         for notification in notifications:
@@ -84,15 +130,9 @@ def notifications_send_pending(*, limit: int = 200) -> int:
                 message.send()
             except Exception as error:  # one bad address must not stop the rest of the batch
                 logger.warning("Notification %s failed: %s", notification.pk, error)
-                Notification.objects.filter(pk=notification.pk).update(
-                    attempts=notification.attempts + 1,
-                    last_error=str(error)[:1000],
-                    claimed_until=timezone.now() + LEASE * (notification.attempts + 1),
-                )
+                outbox_failed(notification, error)
                 continue
-            Notification.objects.filter(pk=notification.pk).update(
-                sent_at=timezone.now(), attempts=notification.attempts + 1, last_error=""
-            )
+            outbox_sent(notification)
             sent += 1
     return sent
 
@@ -119,9 +159,7 @@ def _over_the_cap(notification: Notification) -> bool:
 def _hold_back(notification: Notification) -> None:
     cap = settings.AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR
     logger.warning("Notification %s held back: over the cap", notification.pk)
-    Notification.objects.filter(pk=notification.pk).update(
-        attempts=MAX_ATTEMPTS, last_error=CAPPED.format(cap=cap), claimed_until=None
-    )
+    outbox_held_back(notification, CAPPED.format(cap=cap))
 
 
 BOUNCED = (
@@ -130,26 +168,13 @@ BOUNCED = (
 )
 
 
-def _stopped_addresses(notifications) -> dict[str, MailSuppression]:
-    """The batch's recipient addresses whose mail bounced for good (tickets.services.bounces)."""
-    addresses = {n.recipient.email.lower() for n in notifications}
-    return {
-        stop.address: stop
-        for stop in MailSuppression.objects.filter(
-            address__in=addresses, cleared_at__isnull=True
-        ).select_related("ticket")
-    }
-
-
 def _hold_back_bounced(notification: Notification, stop: MailSuppression) -> None:
-    """Not sent, not retried, not lost: the row keeps the reason for the admin's list."""
     logger.info("Notification %s held back: %s bounced", notification.pk, stop.address)
-    Notification.objects.filter(pk=notification.pk).update(
-        attempts=MAX_ATTEMPTS,
-        last_error=BOUNCED.format(
+    outbox_held_back(
+        notification,
+        BOUNCED.format(
             address=stop.address,
             status=stop.status or "permanent failure",
             where=f" on ticket #{stop.ticket.number}" if stop.ticket else "",
         ),
-        claimed_until=None,
     )
