@@ -7,6 +7,7 @@ task by the name registered here (common.enqueue), so nothing imports this modul
 from celery import shared_task
 from django.conf import settings
 
+from accounts.roles import SYSTEM
 from common.enqueue import enqueue
 from tickets.clocks import (
     RECOMPUTE_TASK,
@@ -16,7 +17,7 @@ from tickets.clocks import (
     sla_sweep,
 )
 from tickets.outbox import SEND_TASK, notifications_send_pending, outbox_sender_awake
-from tickets.services import drafts_prune
+from tickets.services import drafts_prune, tickets_auto_assign
 
 SWEEP_TASK = "tickets.sla_sweep"
 
@@ -32,7 +33,10 @@ def run_sla_sweep(helper: bool = False) -> int:
     if not helper and settings.SLA_SWEEP_PARALLELISM > 1 and sla_backlog_exceeds(batch_size):
         for _ in range(settings.SLA_SWEEP_PARALLELISM - 1):
             enqueue(SWEEP_TASK, True)
-    return sla_sweep(batch_size=batch_size).transitions
+    result = sla_sweep(batch_size=batch_size)
+    # Escalations that moved tickets into an auto-assigning department: picked after commit.
+    tickets_auto_assign(ticket_ids=result.to_auto_assign, by=SYSTEM)
+    return result.transitions
 
 
 @shared_task(name=SEND_TASK, ignore_result=True)

@@ -34,6 +34,7 @@ from functools import lru_cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import Department
 from tickets.clocks.escalation import TicketRow, escalate, load_escalations, load_tickets
 from tickets.clocks.sweep_sql import allocate_event_ids, fetch, insert, member_of, pg_array
 from tickets.events import RecordedEvent, events_recorded, listeners_listening
@@ -70,6 +71,10 @@ class SweepResult:
     escalations: int = 0
     notifications: int = 0
     batches: int = 0
+    # Tickets an escalation transferred, unassigned, into a department that assigns by
+    # itself. The sweep cannot pick their agent (the policy is a service, above the clocks):
+    # its callers hand these to tickets.services.tickets_auto_assign after it commits.
+    to_auto_assign: list[int] = field(default_factory=list)
 
     @property
     def transitions(self) -> int:
@@ -164,7 +169,7 @@ def _sweep_batch(ticket_ids: list[int], now: datetime, result: SweepResult) -> N
     writes = _Writes()
     _warn(writes, warned, tickets)
     first_breaches = _breach(writes, breached)
-    result.escalations += _escalate_all(writes, first_breaches, tickets)
+    _escalate_all(writes, first_breaches, tickets, result)
     event_ids = _write(writes, now)
     _update_tickets([t for t in tickets.values() if t.changed], now)
     _announce(writes, event_ids, now)
@@ -201,10 +206,11 @@ def _breach(writes: _Writes, breached: list[tuple]) -> list[tuple]:
     return list(first.values())
 
 
-def _escalate_all(writes: _Writes, breaches: list[tuple], tickets: dict[int, TicketRow]) -> int:
-    """The plans' escalation actions for the breached tickets; returns how many were taken."""
+def _escalate_all(
+    writes: _Writes, breaches: list[tuple], tickets: dict[int, TicketRow], result: SweepResult
+) -> None:
+    """The plans' escalation actions for the breached tickets, counted in the result."""
     plans = load_escalations({t.plan_id for t in tickets.values() if t.plan_id})
-    taken = 0
     for clock_id, ticket_id, clock_kind, _due in breaches:
         ticket = tickets[ticket_id]
         plan = plans.get(ticket.plan_id)
@@ -216,10 +222,22 @@ def _escalate_all(writes: _Writes, breaches: list[tuple], tickets: dict[int, Tic
                 writes.event(ticket_id, kind, data)
             marked = f'{{"clock": {clock}, {step.marker[1:]}'
             index = writes.event(ticket_id, EventKind.ESCALATED, marked, clock_id)
-            taken += 1
+            result.escalations += 1
             if step.email_to is not None:
                 writes.email(Notification.Kind.SLA_BREACHED, ticket_id, step.email_to, index)
-    return taken
+        if _assigns_by_itself(ticket, plan):
+            result.to_auto_assign.append(ticket_id)
+
+
+def _assigns_by_itself(ticket: TicketRow, plan) -> bool:
+    """Whether the escalation moved the ticket, unassigned, into an auto-assigning
+    department (its policy is loaded with the plan: no query)."""
+    return (
+        "department_id" in ticket.changed
+        and ticket.assignee is None
+        and plan.department is not None
+        and plan.department.auto_assignment != Department.AutoAssignment.OFF
+    )
 
 
 @lru_cache(maxsize=8)

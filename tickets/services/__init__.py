@@ -13,7 +13,7 @@ Callers import from here: `from tickets.services import ticket_assign`.
 """
 
 from tickets.services.assignment import ticket_assign, ticket_claim, ticket_transfer
-from tickets.services.auto_assign import ticket_auto_assign
+from tickets.services.auto_assign import ticket_auto_assign, tickets_auto_assign
 from tickets.services.bounces import (
     DeliveryFailure,
     bounce_note_text,
@@ -113,4 +113,5 @@ __all__ = [
     "ticket_set_priority",
     "ticket_submit",
     "ticket_transfer",
+    "tickets_auto_assign",
 ]

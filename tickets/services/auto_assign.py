@@ -111,3 +111,19 @@ def ticket_auto_assign(*, ticket: Ticket, by) -> Ticket:
         event = record_event(ticket, EventKind.ASSIGNED, by, data)
         notify_assigned(ticket=ticket, agent=agent, event=event, by=by)
     return ticket
+
+
+def tickets_auto_assign(*, ticket_ids: list[int], by) -> int:
+    """Auto-assign each of the tickets, one transaction each; returns how many got an agent.
+
+    The SLA sweep's escalations transfer tickets in sets and in SQL, below the services: its
+    callers hand the unassigned ones to this once the sweep has committed. A ticket that got
+    an assignee, was resolved or moved on in between is left as it is (ticket_auto_assign
+    decides under its lock), so a retried pass assigns nothing twice.
+    """
+    assigned = 0
+    for ticket in Ticket.objects.filter(pk__in=ticket_ids).order_by("pk"):
+        before = ticket.assignee_id
+        ticket = ticket_auto_assign(ticket=ticket, by=by)
+        assigned += before is None and ticket.assignee_id is not None
+    return assigned

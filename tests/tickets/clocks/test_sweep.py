@@ -1,6 +1,7 @@
 """The sweep warns, breaches and escalates, each exactly once."""
 
 import datetime as dt
+import io
 from datetime import timedelta
 
 import pytest
@@ -8,6 +9,8 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
+from accounts.models import Department
+from accounts.services import department_set_auto_assignment
 from tests.support.factories import AgentFactory, DepartmentFactory
 from tickets.clocks import sla_sweep
 from tickets.events import escalation_text, event_values
@@ -22,6 +25,7 @@ from tickets.models import (
 )
 from tickets.outbox import notifications_send_pending
 from tickets.services import ticket_assign, ticket_reply, ticket_set_pending
+from tickets.tasks import run_sla_sweep
 
 START = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.UTC)
 
@@ -153,6 +157,61 @@ def test_reassign_and_transfer_on_breach(desk, ticket):
     ]
     [notification] = Notification.objects.filter(kind="sla_breached")
     assert notification.recipient == senior.user
+
+
+def test_a_transfer_into_an_auto_assigning_department_gets_an_agent(desk, ticket):
+    """The escalation lets Ryan go (he does not work in Escalations); the sweep's pass then
+    gives the ticket to an available agent there, by its policy, once."""
+    escalations = DepartmentFactory(name="Escalations")
+    department_set_auto_assignment(
+        department=escalations, policy=Department.AutoAssignment.ROUND_ROBIN
+    )
+    away = AgentFactory(user__display_name="Toby Flenderson", departments=[escalations])
+    away.is_available = False
+    away.save()
+    oscar = AgentFactory(user__display_name="Oscar Martinez", departments=[escalations])
+    desk.standard.escalate_to_department = escalations
+    desk.standard.save()
+
+    with time_machine.travel(at(61), tick=False):
+        run_sla_sweep()
+        run_sla_sweep()  # a second pass (a retried task) assigns nothing again
+
+    ticket.refresh_from_db()
+    assert (ticket.department, ticket.assignee) == (escalations, oscar)
+    [auto] = ticket.events.filter(kind=EventKind.ASSIGNED, data__auto=True)
+    assert (auto.actor, auto.data["to"]["name"]) == (None, "Oscar Martinez")
+
+
+def test_the_sweep_command_auto_assigns_escalated_tickets_too(desk, ticket):
+    escalations = DepartmentFactory(name="Escalations")
+    department_set_auto_assignment(
+        department=escalations, policy=Department.AutoAssignment.LEAST_OPEN
+    )
+    oscar = AgentFactory(user__display_name="Oscar Martinez", departments=[escalations])
+    desk.standard.escalate_to_department = escalations
+    desk.standard.save()
+    out = io.StringIO()
+
+    with time_machine.travel(at(61), tick=False):
+        call_command("sla_sweep", stdout=out)
+
+    ticket.refresh_from_db()
+    assert ticket.assignee == oscar
+    assert "1 escalated tickets auto-assigned" in out.getvalue()
+
+
+def test_a_transfer_into_a_department_without_auto_assignment_stays_unassigned(desk, ticket):
+    escalations = DepartmentFactory(name="Escalations")
+    AgentFactory(departments=[escalations])
+    desk.standard.escalate_to_department = escalations
+    desk.standard.save()
+
+    with time_machine.travel(at(61), tick=False):
+        run_sla_sweep()
+
+    ticket.refresh_from_db()
+    assert (ticket.department, ticket.assignee) == (escalations, None)
 
 
 def test_reassign_skips_an_agent_outside_the_department(desk, ticket):

@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from accounts.roles import SYSTEM
 from tickets.clocks import sla_sweep
+from tickets.services import tickets_auto_assign
 
 
 class Command(BaseCommand):
@@ -14,7 +16,9 @@ class Command(BaseCommand):
             self.stderr.write("--batch-size must be at least 1.")
             return
         result = sla_sweep(batch_size=batch_size)
+        assigned = tickets_auto_assign(ticket_ids=result.to_auto_assign, by=SYSTEM)
         self.stdout.write(
             f"{result.warnings} warnings, {result.breaches} breaches, "
-            f"{result.escalations} escalation actions, {result.notifications} emails queued."
+            f"{result.escalations} escalation actions, {result.notifications} emails queued, "
+            f"{assigned} escalated tickets auto-assigned."
         )
