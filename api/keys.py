@@ -4,6 +4,11 @@ A key is `hd_<prefix>_<secret>`: the prefix (8 hex digits) finds the row, the se
 (256 random bits) proves it. Only SHA-256 of prefix and secret is stored, so the database
 cannot give a key away; a slow hash is not needed, because the secret is random, not a
 password a person chose. Comparison is constant-time.
+
+A key brought over from osTicket (api_key_import) keeps its text, whatever it is (osTicket
+makes 32 hexadecimal digits): its prefix is `o` and 15 hex digits of the text's SHA-256,
+so the row is found from the text alone, and only the same digest of prefix and text is
+stored. Such a prefix is 16 characters, ours 8: the two never meet.
 """
 
 import hashlib
@@ -264,6 +269,76 @@ def api_key_revoke(*, key: ApiKey, by, request=None) -> ApiKey:
     return key
 
 
+IMPORTED_PREFIX = "o"
+IMPORTED_KEY_MAX_LENGTH = 255  # osTicket's api_key.apikey column
+
+
+def _imported_prefix(plaintext: str) -> str:
+    return IMPORTED_PREFIX + hashlib.sha256(plaintext.encode()).hexdigest()[:15]
+
+
+def _imported_key_text(plaintext: str) -> str | None:
+    text = (plaintext or "").strip()
+    if not text or len(text) > IMPORTED_KEY_MAX_LENGTH or not text.isprintable():
+        return None
+    if any(character.isspace() for character in text):
+        return None
+    return text
+
+
+def api_key_import(
+    *,
+    plaintext: str,
+    name: str,
+    user,
+    scopes,
+    allowed_networks=(),
+    revoked: bool = False,
+    by,
+) -> ApiKey:
+    """A key from another help desk (osTicket), keeping its text so that the scripts that
+    send it keep working: only a hash of it is stored. Importing the same text again
+    updates that key's settings. Only the system (the importer) does this."""
+    if not is_system(by):
+        raise NotPermitted(MAY_NOT_MANAGE.format(verb="import"))
+    text = _imported_key_text(plaintext)
+    if text is None:
+        raise InvalidKeySetting("The key is empty, too long or has spaces in it.", field="key")
+    prefix = _imported_prefix(text)
+    existing = ApiKey.objects.filter(prefix=prefix).first()
+    checked = api_key_settings_check(
+        name=name,
+        user=user,
+        scopes=scopes,
+        allowed_networks=allowed_networks,
+        exclude_pk=existing.pk if existing else None,
+    )
+    revoked_at = None
+    if revoked:  # inactive in osTicket: kept, for the history, but refused
+        revoked_at = (existing.revoked_at if existing else None) or timezone.now()
+    fields = {
+        "name": checked.name,
+        "user": user,
+        "scopes": checked.scopes,
+        "allowed_networks": checked.allowed_networks,
+        "revoked_at": revoked_at,
+    }
+    with transaction.atomic():
+        if existing is None:
+            key = ApiKey.objects.create(
+                prefix=prefix, secret_hash=_digest(prefix, text), created_by=None, **fields
+            )
+            kind = AuditKind.API_KEY_CREATED
+        else:
+            key = ApiKey.objects.select_for_update().get(pk=existing.pk)
+            for field, value in fields.items():
+                setattr(key, field, value)
+            key.save(update_fields=list(fields))
+            kind = AuditKind.API_KEY_CHANGED
+        _audit(kind, key, by, None, networks=key.allowed_networks, imported=True)
+    return key
+
+
 class KeyRefused(Exception):
     """Why a presented key does not authenticate; `reason` is one of REASONS."""
 
@@ -278,9 +353,14 @@ def api_key_check(plaintext: str, *, address: str, now=None) -> ApiKey:
     """The active key this plaintext is, usable from `address`; KeyRefused otherwise."""
     now = now or timezone.now()
     parts = (plaintext or "").strip().split("_", 2)
-    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
-        raise KeyRefused("malformed")
-    _, prefix, secret = parts
+    if len(parts) == 3 and parts[0] == KEY_PREFIX and parts[1] and parts[2]:
+        _, prefix, secret = parts
+    else:
+        # Not one of ours: perhaps a key brought over from osTicket, kept as it was.
+        secret = _imported_key_text(plaintext)
+        if secret is None:
+            raise KeyRefused("malformed")
+        prefix = _imported_prefix(secret)
     key = ApiKey.objects.select_related("user__agent").filter(prefix=prefix[:16]).first()
     if key is None or not hmac.compare_digest(key.secret_hash, _digest(prefix, secret)):
         raise KeyRefused("unknown")

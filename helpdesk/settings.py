@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "portal",
     "desk",
     "api",
+    # Moving in from other help desks (osTicket first): above the interfaces.
+    "importers",
     # The project's own commands (load_demo spans the apps).
     "helpdesk",
 ]
@@ -168,6 +170,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
+    # osTicket's bcrypt hashes (phpass, $2a$/$2y$), kept by the importer: verified once at
+    # the person's next sign-in, then upgraded to Argon2 (docs/decisions/0042).
+    "accounts.hashers.OsTicketBcryptPasswordHasher",
 ]
 
 # TWO-FACTOR (django-otp; docs/decisions/0024-two-factor.md)

@@ -21,3 +21,17 @@ def next_ticket_number() -> int:
                 "SELECT COALESCE(MAX(number) + 1, %s) FROM tickets_ticket", [FIRST_NUMBER]
             )
         return cursor.fetchone()[0]
+
+
+def ticket_numbers_reserve_through(number: int) -> None:
+    """Numbers up to `number` are taken (tickets imported with their old numbers): the
+    sequence moves above it, never back. On SQLite the next number already follows the
+    largest."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(%s, GREATEST(%s, (SELECT CASE WHEN is_called THEN last_value "
+            "ELSE last_value - 1 END FROM tickets_ticket_number_seq)))",
+            [SEQUENCE_NAME, number],
+        )

@@ -63,3 +63,22 @@ def search_words(text: str, *, limit: int = 8) -> list[str]:
 def prefix_tsquery(words: list[str]) -> str:
     """'flick mon' -> 'flick:* & mon:*': every word must match, each as a word prefix."""
     return " & ".join(f"{word}:*" for word in words)
+
+
+def search_documents_create_many(rows: list[tuple[int, str, str]]) -> None:
+    """Documents for many tickets at once (ticket id, subject, thread text): one statement,
+    for imports. A ticket's thread text is cut at MAX_DOCUMENT_BYTES."""
+    if not _enabled() or not rows:
+        return
+    ids = [row[0] for row in rows]
+    subjects = [row[1] for row in rows]
+    bodies = [row[2].encode()[:MAX_DOCUMENT_BYTES].decode(errors="ignore") for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tickets_ticketsearchdocument (ticket_id, document) "
+            "SELECT t.id, setweight(to_tsvector(%s, t.subject), 'A') "
+            "|| setweight(to_tsvector(%s, t.body), 'B') "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(id, subject, body) "
+            "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
+            [CONFIG, CONFIG, ids, subjects, bodies],
+        )

@@ -49,6 +49,16 @@ from tickets.services.drafts import (
     drafts_prune,
 )
 from tickets.services.guest_access import ticket_revoke_access_link
+from tickets.services.imports import (
+    EntryImport,
+    EventImport,
+    FileImport,
+    Imported,
+    TicketImport,
+    ticket_import_more,
+    ticket_import_update,
+    tickets_import,
+)
 from tickets.services.intake import (
     SUBJECT_MAX_LENGTH,
     Opened,
@@ -80,7 +90,12 @@ __all__ = [
     "SUBJECT_MAX_LENGTH",
     "BulkOutcome",
     "DeliveryFailure",
+    "EntryImport",
+    "EventImport",
+    "FileImport",
+    "Imported",
     "Opened",
+    "TicketImport",
     "bounce_note_text",
     "default_plan_for",
     "draft_discard",
@@ -99,6 +114,8 @@ __all__ = [
     "ticket_claim",
     "ticket_close",
     "ticket_create",
+    "ticket_import_more",
+    "ticket_import_update",
     "ticket_open",
     "ticket_record_bounce",
     "ticket_remove_collaborator",
@@ -114,4 +131,5 @@ __all__ = [
     "ticket_submit",
     "ticket_transfer",
     "tickets_auto_assign",
+    "tickets_import",
 ]

@@ -1,0 +1,207 @@
+"""The import's writes: the id map, and people and policy brought over from another desk.
+
+Tickets and their threads are written by tickets.services.tickets_import (in bulk); API
+keys by api.keys.api_key_import; this module writes the rest, each function creating the
+object or updating the one already mapped (or, the first time, one with the same name:
+a department "IT" made by hand before the import is adopted, not doubled).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import Agent, Department, DepartmentMembership, User
+from importers.models import ImportedObject
+from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
+from tickets.models import CannedResponse, HelpTopic
+
+Kind = ImportedObject.Kind
+SOURCE = ImportedObject.Source.OSTICKET
+
+
+def fingerprint(value) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Mapped:
+    target_id: int | None
+    fingerprint: str
+
+
+def mapped(kind: str, source_ids=None) -> dict[int, Mapped]:
+    """The map of one kind (or of the given ids of it): source id -> ours."""
+    rows = ImportedObject.objects.filter(source=SOURCE, kind=kind)
+    if source_ids is not None:
+        rows = rows.filter(source_id__in=list(source_ids))
+    return {
+        source_id: Mapped(target_id, fp)
+        for source_id, target_id, fp in rows.values_list("source_id", "target_id", "fingerprint")
+    }
+
+
+def map_record(kind: str, source_id: int, target_id: int | None, fp: str, note: str = "") -> None:
+    ImportedObject.objects.update_or_create(
+        source=SOURCE,
+        kind=kind,
+        source_id=source_id,
+        defaults={
+            "target_id": target_id,
+            "fingerprint": fp,
+            "note": note[:200],
+            "updated_at": timezone.now(),
+        },
+    )
+
+
+def map_records(kind: str, rows: list[tuple[int, int | None, str]]) -> None:
+    """Many new rows of the map at once (source id, our id, fingerprint)."""
+    now = timezone.now()
+    ImportedObject.objects.bulk_create(
+        [
+            ImportedObject(
+                source=SOURCE,
+                kind=kind,
+                source_id=source_id,
+                target_id=target_id,
+                fingerprint=fp,
+                imported_at=now,
+                updated_at=now,
+            )
+            for source_id, target_id, fp in rows
+        ],
+        batch_size=2000,
+    )
+
+
+def _adopt(model, existing_id, **lookup):
+    if existing_id is not None:
+        return model.objects.filter(pk=existing_id).first()
+    return model.objects.filter(**lookup).first()
+
+
+@transaction.atomic
+def calendar_import(
+    *, existing_id, name: str, time_zone: str, intervals, holidays
+) -> BusinessCalendar:
+    """intervals: (weekday, start, end); holidays: (date, name). Replaced as a whole."""
+    calendar = _adopt(BusinessCalendar, existing_id, name=name) or BusinessCalendar()
+    calendar.name, calendar.time_zone = name, time_zone
+    calendar.full_clean(validate_unique=False)
+    calendar.save()
+    WorkingInterval.objects.filter(calendar=calendar).delete()
+    Holiday.objects.filter(calendar=calendar).delete()
+    WorkingInterval.objects.bulk_create(
+        WorkingInterval(calendar=calendar, weekday=day, start=start, end=end)
+        for day, start, end in intervals
+    )
+    Holiday.objects.bulk_create(
+        [Holiday(calendar=calendar, date=day, name=label[:100]) for day, label in holidays],
+        ignore_conflicts=True,
+    )
+    return calendar
+
+
+def plan_import(*, existing_id, name: str, **fields) -> SLAPlan:
+    plan = _adopt(SLAPlan, existing_id, name=name) or SLAPlan()
+    plan.name = name
+    for key, value in fields.items():
+        setattr(plan, key, value)
+    plan.save()
+    return plan
+
+
+def department_import(*, existing_id, name: str, **fields) -> Department:
+    department = _adopt(Department, existing_id, name=name) or Department()
+    department.name = name
+    for key, value in fields.items():
+        setattr(department, key, value)
+    department.save()
+    return department
+
+
+def topic_import(*, existing_id, name: str, **fields) -> HelpTopic:
+    topic = _adopt(HelpTopic, existing_id, name=name) or HelpTopic()
+    topic.name = name
+    for key, value in fields.items():
+        setattr(topic, key, value)
+    topic.save()
+    return topic
+
+
+def canned_import(*, existing_id, **fields) -> CannedResponse:
+    canned = _adopt(CannedResponse, existing_id, title=fields["title"]) or CannedResponse()
+    for key, value in fields.items():
+        setattr(canned, key, value)
+    canned.save()
+    return canned
+
+
+def _user_by_email(email: str) -> User | None:
+    return User.objects.alias(e=Lower("email")).filter(e=email.lower()).first()
+
+
+def user_import(
+    *, existing_id, email: str, display_name: str, password: str | None, is_active: bool = True,
+    time_zone: str = "UTC", is_staff: bool | None = None,
+) -> User:
+    """A person: an osTicket password hash (already `osticket_bcrypt$...`) is kept as it is;
+    without one the password is unusable, and "Forgot your password?" sends the person the
+    link that sets one. An existing address is the same person: linked, not doubled."""
+    user = _adopt(User, existing_id, email__iexact=email) if existing_id else _user_by_email(email)
+    new = user is None
+    if new:
+        user = User(email=email.lower())
+    user.display_name = display_name[:150]
+    if time_zone:
+        user.time_zone = time_zone
+    user.is_active = is_active
+    if is_staff is not None:
+        user.is_staff = user.is_superuser = is_staff
+    if password:
+        user.password = password
+    elif new:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def users_import_new(rows: list[dict]) -> list[User]:
+    """Many new requesters at once (email, display_name, password, is_active, time_zone);
+    the caller has checked that no user has these addresses."""
+    users = []
+    for row in rows:
+        user = User(
+            email=row["email"].lower(),
+            display_name=row["display_name"][:150],
+            is_active=row["is_active"],
+            time_zone=row["time_zone"] or "UTC",
+        )
+        if row["password"]:
+            user.password = row["password"]
+        else:
+            user.set_unusable_password()
+        users.append(user)
+    return User.objects.bulk_create(users, batch_size=1000)
+
+
+@transaction.atomic
+def agent_import(*, user: User, memberships: dict[int, str], is_active: bool, signature: str) -> Agent:
+    """The person's agent profile with exactly these department roles (id -> role)."""
+    agent, _created = Agent.objects.get_or_create(user=user)
+    agent.is_active, agent.signature = is_active, signature
+    agent.save(update_fields=["is_active", "signature"])
+    DepartmentMembership.objects.filter(agent=agent).exclude(
+        department_id__in=list(memberships)
+    ).delete()
+    for department_id, role in memberships.items():
+        DepartmentMembership.objects.update_or_create(
+            agent=agent, department_id=department_id, defaults={"role": role}
+        )
+    return agent

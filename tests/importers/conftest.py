@@ -1,0 +1,1 @@
+from tests.support.mariadb import osticket_database  # noqa: F401
