@@ -33,7 +33,8 @@ class OsTicketBcryptPasswordHasher(BasePasswordHasher):
 
     def decode(self, encoded):
         algorithm, _sep, data = encoded.partition("$")
-        assert algorithm == self.algorithm
+        if algorithm != self.algorithm:
+            raise ValueError("Not an osTicket hash.")
         return {"algorithm": algorithm, "hash": data, "salt": data[7:29]}
 
     def verify(self, password, encoded):

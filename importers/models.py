@@ -31,7 +31,9 @@ class ImportedObject(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     source_id = models.PositiveBigIntegerField(help_text="The other desk's id.")
     target_id = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="Our object's id (empty: nothing here, e.g. an event we do not keep)."
+        null=True,
+        blank=True,
+        help_text="Our object's id (empty: nothing here, e.g. an event we do not keep).",
     )
     # A hash of what was read, so that a re-run knows whether anything changed.
     fingerprint = models.CharField(max_length=64, blank=True)

@@ -148,8 +148,14 @@ def _user_by_email(email: str) -> User | None:
 
 
 def user_import(
-    *, existing_id, email: str, display_name: str, password: str | None, is_active: bool = True,
-    time_zone: str = "UTC", is_staff: bool | None = None,
+    *,
+    existing_id,
+    email: str,
+    display_name: str,
+    password: str | None,
+    is_active: bool = True,
+    time_zone: str = "UTC",
+    is_staff: bool | None = None,
 ) -> User:
     """A person: an osTicket password hash (already `osticket_bcrypt$...`) is kept as it is;
     without one the password is unusable, and "Forgot your password?" sends the person the
@@ -192,7 +198,9 @@ def users_import_new(rows: list[dict]) -> list[User]:
 
 
 @transaction.atomic
-def agent_import(*, user: User, memberships: dict[int, str], is_active: bool, signature: str) -> Agent:
+def agent_import(
+    *, user: User, memberships: dict[int, str], is_active: bool, signature: str
+) -> Agent:
     """The person's agent profile with exactly these department roles (id -> role)."""
     agent, _created = Agent.objects.get_or_create(user=user)
     agent.is_active, agent.signature = is_active, signature

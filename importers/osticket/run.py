@@ -72,8 +72,15 @@ class Report:
 
 
 class OsTicketImport:
-    def __init__(self, source: OsTicketSource, *, batch: int = 500, dry_run: bool = False,
-                 api_agent: str | None = None, progress=None):
+    def __init__(
+        self,
+        source: OsTicketSource,
+        *,
+        batch: int = 500,
+        dry_run: bool = False,
+        api_agent: str | None = None,
+        progress=None,
+    ):
         self.source = source
         self.batch = max(1, batch)
         self.dry_run = dry_run
@@ -88,8 +95,16 @@ class OsTicketImport:
         try:
             with transaction.atomic() if self.dry_run else nullcontext():
                 for step in (
-                    self.schedules, self.plans, self.departments, self.topics, self.staff,
-                    self.managers, self.users, self.canned, self.api_keys, self.tickets,
+                    self.schedules,
+                    self.plans,
+                    self.departments,
+                    self.topics,
+                    self.staff,
+                    self.managers,
+                    self.users,
+                    self.canned,
+                    self.api_keys,
+                    self.tickets,
                     self.api_mappings,
                 ):
                     step()
@@ -174,13 +189,17 @@ class OsTicketImport:
         years = range(self.now.year - 5, self.now.year + 3)
 
         def read(row):
-            intervals = sorted({interval for e in entries[row["id"]] for interval in _intervals(e)})
-            days = sorted({
-                day
-                for holiday_schedule in holidays_of.get(row["id"], [])
-                for e in entries.get(int(holiday_schedule), [])
-                for day in _holiday_dates(e, years)
-            })
+            intervals = sorted(
+                {interval for e in entries[row["id"]] for interval in _intervals(e)}
+            )
+            days = sorted(
+                {
+                    day
+                    for holiday_schedule in holidays_of.get(row["id"], [])
+                    for e in entries.get(int(holiday_schedule), [])
+                    for day in _holiday_dates(e, years)
+                }
+            )
             return {
                 "name": str(row["name"])[:100] or f"osTicket schedule {row['id']}",
                 "time_zone": self._zone_name(row.get("timezone")),
@@ -204,9 +223,7 @@ class OsTicketImport:
                 "resolution_minutes": grace * 60 or None,
                 "calendar_id": self._target(Kind.SCHEDULE, row.get("schedule_id")),
                 "is_active": bool(active),
-                "escalate_raise_priority": bool(
-                    row.get("enable_priority_escalation", flags & 2)
-                ),
+                "escalate_raise_priority": bool(row.get("enable_priority_escalation", flags & 2)),
             }
 
         self._each(
@@ -237,9 +254,9 @@ class OsTicketImport:
             Kind.DEPARTMENT,
             rows,
             read,
-            lambda existing_id, fields: services.department_import(
-                existing_id=existing_id, **fields
-            ).pk,
+            lambda existing_id, fields: (
+                services.department_import(existing_id=existing_id, **fields).pk
+            ),
             note=lambda row: str(row["name"]),
         )
 
@@ -257,7 +274,9 @@ class OsTicketImport:
             name = names[row["topic_id"]]
             if row.get("topic_pid") and row["topic_pid"] in names:
                 name = f"{names[row['topic_pid']]} / {name}"
-            department_id = self._target(Kind.DEPARTMENT, row["dept_id"]) or self._default_department()
+            department_id = (
+                self._target(Kind.DEPARTMENT, row["dept_id"]) or self._default_department()
+            )
             if department_id is None:
                 raise RowError("no department to put it in")
             active = row["isactive"] if "isactive" in row else int(row.get("flags") or 0) & 2
@@ -273,7 +292,9 @@ class OsTicketImport:
             Kind.TOPIC,
             rows,
             read,
-            lambda existing_id, fields: services.topic_import(existing_id=existing_id, **fields).pk,
+            lambda existing_id, fields: (
+                services.topic_import(existing_id=existing_id, **fields).pk
+            ),
             note=lambda row: str(row["topic"]),
         )
 
@@ -339,8 +360,13 @@ class OsTicketImport:
                 signature=fields["signature"],
             ).pk
 
-        self._each(Kind.STAFF, self.source.rows("staff", order="staff_id"), read, write,
-                   note=lambda row: str(row["username"]))
+        self._each(
+            Kind.STAFF,
+            self.source.rows("staff", order="staff_id"),
+            read,
+            write,
+            note=lambda row: str(row["username"]),
+        )
 
     def managers(self) -> None:
         from accounts.models import Department
@@ -390,7 +416,9 @@ class OsTicketImport:
                 continue
             existing = old.target_id if old else None
             if existing is None:
-                existing = User.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
+                existing = (
+                    User.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
+                )
             if existing is None and email.lower() not in {r["email"].lower() for r in new_rows}:
                 new_rows.append(fields)
                 new_ids.append((source_id, fp))
@@ -401,7 +429,7 @@ class OsTicketImport:
             self._remember(Kind.USER, source_id, user.pk)
             self.report.add(Kind.USER, "updated" if old else "created")
         for start in range(0, len(new_rows), self.batch):
-            chunk, ids = new_rows[start:start + self.batch], new_ids[start:start + self.batch]
+            chunk, ids = new_rows[start : start + self.batch], new_ids[start : start + self.batch]
             with transaction.atomic():
                 users = services.users_import_new(chunk)
                 services.map_records(
@@ -426,7 +454,9 @@ class OsTicketImport:
             Kind.CANNED,
             self.source.rows("canned_response", order="canned_id"),
             read,
-            lambda existing_id, fields: services.canned_import(existing_id=existing_id, **fields).pk,
+            lambda existing_id, fields: (
+                services.canned_import(existing_id=existing_id, **fields).pk
+            ),
         )
 
     def _key_agent(self) -> User:
@@ -509,6 +539,51 @@ class OsTicketImport:
     def _ticket_batch(self, rows: list[dict]) -> None:
         ids = [row["ticket_id"] for row in rows]
         known = services.mapped(Kind.TICKET, ids)
+        threads, entries, events, collaborators, subjects = self._read_threads(ids)
+        entry_ids = [e["id"] for es in entries.values() for e in es]
+        event_ids = [e["id"] for es in events.values() for e in es]
+        known_entries = services.mapped(Kind.ENTRY, entry_ids or [0])
+        known_events = services.mapped(Kind.EVENT, event_ids or [0])
+        files = self._files(entry_ids)
+
+        new, renumber = [], []
+        for row in rows:
+            thread_id = threads.get(row["ticket_id"])
+            context = (entries.get(thread_id, []), events.get(thread_id, []), files)
+            old = known.get(row["ticket_id"])
+            try:
+                item = self._ticket(
+                    row, subjects.get(row["ticket_id"]), context, collaborators.get(thread_id, [])
+                )
+            except RowError as exc:
+                self.report.error(Kind.TICKET, row["ticket_id"], str(exc))
+                continue
+            if item is None:
+                self.report.add(Kind.TICKET, "skipped")
+                continue
+            fp = services.fingerprint(_ticket_fields(item))
+            if old is None:
+                new.append((row, item, fp))
+                continue
+            self._ticket_delta(row, old, item, fp, known_entries, known_events)
+        existing = set(
+            Ticket.objects.filter(number__in=[i.number for _r, i, _f in new]).values_list(
+                "number", flat=True
+            )
+        )
+        for row, item, _fp in new:
+            if item.number in existing or item.number is None:
+                item.number = self._fresh_number()
+                renumber.append((row["ticket_id"], row["number"], item.number))
+        for source_id, old_number, number in renumber:
+            self.report.warnings.append(
+                f"ticket {source_id}: number {old_number!r} is taken or not a number here; "
+                f"it is #{number}"
+            )
+        self._write_new(new)
+
+    def _read_threads(self, ids: list[int]):
+        """The batch's threads, entries, events, collaborators and subjects."""
         threads = {
             row["object_id"]: row["id"]
             for row in self.source.query(
@@ -543,53 +618,16 @@ class OsTicketImport:
                     "SELECT * FROM {ticket__cdata} WHERE ticket_id IN %s", [ids]
                 )
             }
-        entry_ids = [e["id"] for es in entries.values() for e in es]
-        event_ids = [e["id"] for es in events.values() for e in es]
-        known_entries = services.mapped(Kind.ENTRY, entry_ids or [0])
-        known_events = services.mapped(Kind.EVENT, event_ids or [0])
-        files = self._files(entry_ids)
-
-        new, renumber = [], []
-        for row in rows:
-            thread_id = threads.get(row["ticket_id"])
-            context = (entries.get(thread_id, []), events.get(thread_id, []), files)
-            old = known.get(row["ticket_id"])
-            try:
-                item = self._ticket(row, subjects.get(row["ticket_id"]), context,
-                                    collaborators.get(thread_id, []))
-            except RowError as exc:
-                self.report.error(Kind.TICKET, row["ticket_id"], str(exc))
-                continue
-            if item is None:
-                self.report.add(Kind.TICKET, "skipped")
-                continue
-            fp = services.fingerprint(_ticket_fields(item))
-            if old is None:
-                new.append((row, item, fp))
-                continue
-            self._ticket_delta(row, old, item, fp, known_entries, known_events)
-        existing = set(
-            Ticket.objects.filter(number__in=[i.number for _r, i, _f in new]).values_list(
-                "number", flat=True
-            )
-        )
-        for row, item, _fp in new:
-            if item.number in existing or item.number is None:
-                item.number = self._fresh_number()
-                renumber.append((row["ticket_id"], row["number"], item.number))
-        for source_id, old_number, number in renumber:
-            self.report.warnings.append(
-                f"ticket {source_id}: number {old_number!r} is taken or not a number here; "
-                f"it is #{number}"
-            )
-        self._write_new(new)
+        return threads, entries, events, collaborators, subjects
 
     def _fresh_number(self) -> int:
         if not self.dry_run:
             return next_ticket_number()
         # A dry run must not move the sequence (it is not rolled back).
         if self._next_number is None:
-            self._next_number = (Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 1000) + 1_000_000
+            self._next_number = (
+                Ticket.objects.order_by("-number").values_list("number", flat=True).first() or 1000
+            ) + 1_000_000
         self._next_number += 1
         return self._next_number
 
@@ -620,7 +658,10 @@ class OsTicketImport:
             )
             services.map_records(
                 Kind.TICKET,
-                [(row["ticket_id"], imported.tickets[row["ticket_id"]], fp) for row, _i, fp in new],
+                [
+                    (row["ticket_id"], imported.tickets[row["ticket_id"]], fp)
+                    for row, _i, fp in new
+                ],
             )
             services.map_records(Kind.ENTRY, [(k, v, "") for k, v in imported.entries.items()])
             services.map_records(Kind.EVENT, [(k, v, "") for k, v in imported.events.items()])
@@ -642,8 +683,12 @@ class OsTicketImport:
         try:
             with files_removed_on_error() as written, transaction.atomic():
                 imported = ticket_services.ticket_import_more(
-                    ticket=ticket, entries=entries, events=events, by=SYSTEM,
-                    written=written, store_files=not self.dry_run,
+                    ticket=ticket,
+                    entries=entries,
+                    events=events,
+                    by=SYSTEM,
+                    written=written,
+                    store_files=not self.dry_run,
                 )
                 changed = ticket_services.ticket_import_update(
                     ticket=ticket, by=SYSTEM, **_ticket_fields(item, our=True)
@@ -652,7 +697,9 @@ class OsTicketImport:
                 services.map_records(Kind.EVENT, [(k, v, "") for k, v in imported.events.items()])
                 services.map_record(Kind.TICKET, row["ticket_id"], ticket.pk, fp)
         except Exception as exc:
-            self.report.error(Kind.TICKET, row["ticket_id"], f"{exc.__class__.__name__}: {exc}"[:300])
+            self.report.error(
+                Kind.TICKET, row["ticket_id"], f"{exc.__class__.__name__}: {exc}"[:300]
+            )
             return
         self.report.add(Kind.TICKET, "updated" if changed or entries or events else "unchanged")
         self.report.add(Kind.ENTRY, "created", len(imported.entries))
@@ -689,9 +736,11 @@ class OsTicketImport:
         created = self.source.aware(row["created"]) or self.now
         closed = self.source.aware(row["closed"])
         number = str(row["number"] or "")
-        subject = str((cdata or {}).get("subject") or "").strip() or next(
-            (str(e["title"]) for e in entries if e.get("title")), ""
-        ) or "(no subject)"
+        subject = (
+            str((cdata or {}).get("subject") or "").strip()
+            or next((str(e["title"]) for e in entries if e.get("title")), "")
+            or "(no subject)"
+        )
         priority = None
         if cdata and str(cdata.get("priority") or "").isdigit():
             priority = self._priorities().get(int(cdata["priority"]))
@@ -742,11 +791,13 @@ class OsTicketImport:
                     f"entry {row['id']}: file {file_row['id']} could not be read"
                 )
                 continue
-            uploads.append(ticket_services.FileImport(
-                filename=str(file_row["name"]),
-                content=content,
-                content_id=str(file_row["key"]) if file_row.get("inline") else "",
-            ))
+            uploads.append(
+                ticket_services.FileImport(
+                    filename=str(file_row["name"]),
+                    content=content,
+                    content_id=str(file_row["key"]) if file_row.get("inline") else "",
+                )
+            )
         if missing:
             text = "\n".join([text, *missing]).strip()
         return ticket_services.EntryImport(
@@ -779,7 +830,11 @@ class OsTicketImport:
             data.update({"from": status_ref(Status.CLOSED), "to": status_ref(Status.OPEN)})
         elif name in ("assigned", "released"):
             kind = EventKind.ASSIGNED
-            to = Agent.objects.filter(pk=agent).select_related("user").first() if agent and name == "assigned" else None
+            to = (
+                Agent.objects.filter(pk=agent).select_related("user").first()
+                if agent and name == "assigned"
+                else None
+            )
             data.update({"from": None, "to": ref(to)})
         elif name == "transferred":
             from accounts.models import Department
@@ -793,8 +848,9 @@ class OsTicketImport:
             data.update({"from": None, "to": ref(department)})
         else:
             return None  # viewed, edited, overdue, login...: nothing we keep
-        return ticket_services.EventImport(key=row["id"], kind=kind, created_at=at, data=data,
-                                           actor_id=actor)
+        return ticket_services.EventImport(
+            key=row["id"], kind=kind, created_at=at, data=data, actor_id=actor
+        )
 
     # -- the osTicket API's ids --------------------------------------------------------
 
@@ -810,18 +866,24 @@ class OsTicketImport:
             for source_id, target in services.mapped(kind).items():
                 if target.target_id:
                     OsTicketMapping.objects.update_or_create(
-                        kind=api_kind, osticket_id=source_id,
+                        kind=api_kind,
+                        osticket_id=source_id,
                         defaults={"our_id": str(target.target_id)},
                     )
         for row in self.statuses.values() if hasattr(self, "statuses") else ():
             if row.get("state") in ("open", "closed", "archived"):
                 OsTicketMapping.objects.update_or_create(
-                    kind=OsTicketMapping.Kind.STATUS, osticket_id=row["id"],
-                    defaults={"our_id": _status(row["state"], row["name"]), "note": str(row["name"])[:200]},
+                    kind=OsTicketMapping.Kind.STATUS,
+                    osticket_id=row["id"],
+                    defaults={
+                        "our_id": _status(row["state"], row["name"]),
+                        "note": str(row["name"])[:200],
+                    },
                 )
         for priority_id, value in self._priorities().items():
             OsTicketMapping.objects.update_or_create(
-                kind=OsTicketMapping.Kind.PRIORITY, osticket_id=priority_id,
+                kind=OsTicketMapping.Kind.PRIORITY,
+                osticket_id=priority_id,
                 defaults={"our_id": str(value)},
             )
 
@@ -929,9 +991,12 @@ def _nth_day(year, month, day, week) -> datetime.date | None:
             return None
     weekday = (int(day) - 1) % 7  # the week's day: 1 Monday ... 7 Sunday
     first = datetime.date(year, month, 1)
-    days = [first + datetime.timedelta(d) for d in range(31)
-            if (first + datetime.timedelta(d)).month == month
-            and (first + datetime.timedelta(d)).weekday() == weekday]
+    days = [
+        first + datetime.timedelta(d)
+        for d in range(31)
+        if (first + datetime.timedelta(d)).month == month
+        and (first + datetime.timedelta(d)).weekday() == weekday
+    ]
     index = int(week) - 1 if int(week) > 0 else int(week)
     try:
         return days[index]

@@ -39,9 +39,14 @@ class OsTicketDatabase:
 
     def connect(self, database: str | None = None):
         return pymysql.connect(
-            host=self.host, port=self.port, user=self.user, password=self.password,
-            database=database if database is not None else self.name, charset="utf8mb4",
-            client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS, autocommit=True,
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            database=database if database is not None else self.name,
+            charset="utf8mb4",
+            client_flag=pymysql.constants.CLIENT.MULTI_STATEMENTS,
+            autocommit=True,
         )
 
     def execute(self, sql: str, params=None) -> None:
@@ -61,8 +66,11 @@ class OsTicketDatabase:
 def server() -> OsTicketDatabase:
     parts = urlsplit(os.environ.get("MARIADB_URL", DEFAULT_URL))
     return OsTicketDatabase(
-        host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-        user=parts.username or "root", password=parts.password or "", name="",
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "root",
+        password=parts.password or "",
+        name="",
     )
 
 

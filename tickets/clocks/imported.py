@@ -30,7 +30,9 @@ class History:
     ended_at: datetime | None  # when it was resolved or closed
 
 
-def _clock(policy: Policy, kind: str, started_at: datetime, now: datetime, *, met=None, stopped=None):
+def _clock(
+    policy: Policy, kind: str, started_at: datetime, now: datetime, *, met=None, stopped=None
+):
     target = policy.target(kind)
     if not target:
         return None
@@ -82,7 +84,9 @@ def clocks_for_imported_ticket(
 
 def next_deadlines(clocks: list[SLAClock]) -> tuple[datetime | None, datetime | None]:
     """The ticket's next warning and due times: its running clocks' earliest."""
-    running = [c for c in clocks if c.met_at is None and c.stopped_at is None and c.paused_at is None]
+    running = [
+        c for c in clocks if c.met_at is None and c.stopped_at is None and c.paused_at is None
+    ]
     return (
         min((c.warn_at for c in running), default=None),
         min((c.due_at for c in running), default=None),

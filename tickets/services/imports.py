@@ -263,7 +263,9 @@ def _write_thread(threads, imported: Imported, *, store_files: bool, written: li
     imported.files += len(attachments)
 
 
-def _attachment(entry: ThreadEntry, upload: FileImport, *, store: bool, written: list) -> Attachment:
+def _attachment(
+    entry: ThreadEntry, upload: FileImport, *, store: bool, written: list
+) -> Attachment:
     # Byte for byte: the other desk accepted the file, so it is kept whatever it is; its type
     # is what we detect (never its old label), and downloads are attachments with nosniff.
     kind = detect_kind(upload.content)

@@ -18,17 +18,25 @@ class Command(BaseCommand):
     help = "Import an osTicket database (departments, people, tickets with their threads...)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--database-url", required=True,
-                            help="mysql://USER:PASSWORD@HOST:PORT/DBNAME of osTicket's database")
+        parser.add_argument(
+            "--database-url",
+            required=True,
+            help="mysql://USER:PASSWORD@HOST:PORT/DBNAME of osTicket's database",
+        )
         parser.add_argument("--prefix", default="ost_", help="osTicket's table prefix (ost_)")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Say what would be created, updated and skipped; change nothing")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Say what would be created, updated and skipped; change nothing",
+        )
         parser.add_argument("--batch", type=int, default=500, help="Tickets per transaction")
         parser.add_argument("--files-root", help="The folder of osTicket's filesystem storage")
-        parser.add_argument("--time-zone",
-                            help="The zone of osTicket's times (default: the MySQL server's)")
-        parser.add_argument("--api-agent",
-                            help="The agent imported API keys act as (default: the first admin)")
+        parser.add_argument(
+            "--time-zone", help="The zone of osTicket's times (default: the MySQL server's)"
+        )
+        parser.add_argument(
+            "--api-agent", help="The agent imported API keys act as (default: the first admin)"
+        )
 
     def handle(self, *args, **options):
         if options["batch"] < 1:
@@ -75,7 +83,9 @@ class Command(BaseCommand):
         self.stdout.write(heading)
         self.stdout.write(f"  {'kind':<12}" + "".join(f"{o:>11}" for o in OUTCOMES))
         for kind, counts in report.counts.items():
-            self.stdout.write(f"  {kind:<12}" + "".join(f"{counts.get(o, 0):>11}" for o in OUTCOMES))
+            self.stdout.write(
+                f"  {kind:<12}" + "".join(f"{counts.get(o, 0):>11}" for o in OUTCOMES)
+            )
         for kind, source_id, message in report.errors:
             self.stdout.write(f"  skipped osTicket {kind} {source_id}: {message}")
         for warning in report.warnings:
