@@ -210,3 +210,57 @@ def test_last_used_is_written_at_most_once_a_minute(make_key, django_assert_num_
     assert first is not None
     with django_assert_num_queries(1):  # the lookup alone, no UPDATE
         api_key_check(plaintext, address="127.0.0.1")
+
+
+# -- keys imported from osTicket (api_key_import) ----------------------------------------
+
+
+def test_an_imported_key_keeps_its_text_and_only_its_hash_is_stored(db):
+    from accounts.roles import SYSTEM
+    from api.keys import KeyRefused, api_key_check, api_key_import
+    from tests.support.factories import AgentFactory
+
+    agent = AgentFactory()
+    text = "0123456789ABCDEF0123456789ABCDEF"
+    key = api_key_import(
+        plaintext=text,
+        name="osTicket key 7",
+        user=agent.user,
+        scopes=["osticket:tickets"],
+        allowed_networks=["192.0.2.1"],
+        by=SYSTEM,
+    )
+    assert text not in key.secret_hash and len(key.prefix) == 16
+    assert api_key_check(text, address="192.0.2.1") == key
+    with pytest.raises(KeyRefused) as refused:
+        api_key_check(text.lower(), address="192.0.2.1")
+    assert refused.value.reason == "unknown"
+    with pytest.raises(KeyRefused):
+        api_key_check(text, address="192.0.2.2")
+    again = api_key_import(
+        plaintext=text,
+        name="osTicket key 7",
+        user=agent.user,
+        scopes=["osticket:tickets"],
+        allowed_networks=["192.0.2.1"],
+        revoked=True,
+        by=SYSTEM,
+    )
+    assert again.pk == key.pk and again.revoked_at is not None
+
+
+def test_only_the_system_imports_keys(db):
+    from api.keys import api_key_import
+    from tests.support.factories import AgentFactory
+    from tickets.errors import NotPermitted
+
+    agent = AgentFactory(user__is_superuser=True)
+    with pytest.raises(NotPermitted):
+        api_key_import(
+            plaintext="ABC",
+            name="x",
+            user=agent.user,
+            scopes=["osticket:tickets"],
+            allowed_networks=["192.0.2.1"],
+            by=agent.user,
+        )
