@@ -77,7 +77,8 @@ def generate(url: str, tickets: int) -> int:
         f"(1,'Open','open','{{}}','{now}','{now}'),(3,'Closed','closed','{{}}','{now}','{now}')"
     )
     cursor.execute(
-        "INSERT INTO ost_ticket_priority VALUES (1,'low','Low','',4,1),(2,'normal','Normal','',3,1)"
+        "INSERT INTO ost_ticket_priority VALUES "
+        "(1,'low','Low','',4,1),(2,'normal','Normal','',3,1)"
     )
     cursor.execute("INSERT INTO ost_event (id, name) VALUES (1, 'created')")
     cursor.execute(
@@ -132,7 +133,8 @@ def generate(url: str, tickets: int) -> int:
             [(t, f"Ticket {t}: printer on floor {t % 7}") for t in ids],
         )
         cursor.executemany(
-            "INSERT INTO ost_thread (id, object_id, object_type, created) VALUES (%s, %s, 'T', %s)",
+            "INSERT INTO ost_thread (id, object_id, object_type, created) "
+            "VALUES (%s, %s, 'T', %s)",
             [(t, t, now) for t in ids],
         )
         rows = []
