@@ -12,19 +12,15 @@ from tickets.models import Ticket
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_an_imported_agent_answers_an_old_ticket(
-    page,
-    live_server,
-    osticket_database,
-    settings,
-    tmp_path,
-    screenshot,
+    page, live_server, request, settings, tmp_path, screenshot
 ):
+    osticket = request.getfixturevalue("osticket_database")
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "accounts.hashers.OsTicketBcryptPasswordHasher",
     ]
-    call_command("import_osticket", "--database-url", osticket_database.url, verbosity=0)
+    call_command("import_osticket", "--database-url", osticket.url, verbosity=0)
 
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill("ryan.howard@dundermifflin.example")
