@@ -53,8 +53,13 @@ def search_document_append(*, ticket_id: int, body: str) -> None:
 def search_document_add_fields(*, ticket_id: int, texts: list[str]) -> None:
     """Custom fields' text (an asset tag, a choice's label) joins the ticket's document,
     weighted C: below the subject and the thread. An edited value adds its new words; the
-    old ones stay findable, as an earlier message's words do (the event says it changed)."""
+    old ones stay findable, as an earlier message's words do (the event says it changed).
+
+    Codes are what people look fields up by, and PostgreSQL's parser reads "DM-0042" as
+    'dm' and '-0042', which the search's words ("dm", "0042") would miss: the text goes
+    in also as its plain words (search_words), so either spelling finds it."""
     text = " ".join(t for t in texts if t)
+    text = f"{text} {' '.join(search_words(text, limit=10_000))}"
     if not text or not _enabled():
         return
     with connection.cursor() as cursor:
