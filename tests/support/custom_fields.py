@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tickets.models import CustomField, FieldAudience, FieldChoice, FieldKind, HelpTopicField
 from tests.support.factories import HelpTopicFactory
+from tickets.models import CustomField, FieldAudience, FieldChoice, FieldKind, HelpTopicField
 
 
 @dataclass

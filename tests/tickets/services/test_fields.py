@@ -106,7 +106,11 @@ def test_every_kind_reads_what_the_form_and_the_api_send(kind, raw, expected):
         (FieldKind.TEXT, "x" * 256, FIELD_TOO_LONG.format(label="The field", limit=255)),
         (FieldKind.TEXT, 12, FIELD_NOT_TEXT.format(label="The field")),
         (FieldKind.TEXT, "a\x00b", "The field contains a character that cannot be stored."),
-        (FieldKind.LONG_TEXT, "x" * 10_001, FIELD_TOO_LONG.format(label="The field", limit=10_000)),
+        (
+            FieldKind.LONG_TEXT,
+            "x" * 10_001,
+            FIELD_TOO_LONG.format(label="The field", limit=10_000),
+        ),
         (FieldKind.NUMBER, "twelve", FIELD_NOT_A_NUMBER.format(label="The field")),
         (FieldKind.NUMBER, "NaN", FIELD_NOT_A_NUMBER.format(label="The field")),
         (FieldKind.NUMBER, True, FIELD_NOT_A_NUMBER.format(label="The field")),
@@ -136,7 +140,7 @@ def test_choices_by_id_and_never_a_switched_off_or_foreign_one():
 
 def test_multiple_choice_is_a_list_of_ids_in_the_admins_order():
     field = _field(FieldKind.MULTIPLE_CHOICE)
-    red, green, blue, old = field.choice_list
+    red, _green, blue, old = field.choice_list
     assert _clean(field, [blue.pk, str(red.pk), red.pk]) == [red, blue]
     assert _clean(field, []) is None
     assert _error(field, [red.pk, old.pk]) == FIELD_NOT_A_CHOICE.format(label="The field")
