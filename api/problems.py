@@ -10,6 +10,7 @@ from rest_framework.views import exception_handler
 
 from tickets.errors import (
     AlreadyClaimed,
+    FieldErrors,
     InvalidInput,
     NewMessageArrived,
     NotPermitted,
@@ -55,6 +56,12 @@ def problem(status_code: int, detail: str, **extra) -> Response:
 
 
 def problem_exception_handler(exc, context):
+    if isinstance(exc, FieldErrors):
+        # Custom fields the domain refused: named one by one, as a serializer's are.
+        errors = {"fields": {name: [message] for name, message in exc.errors.items()}}
+        return problem(
+            status.HTTP_400_BAD_REQUEST, "The request has invalid fields.", errors=errors
+        )
     if isinstance(exc, TicketError):
         code = next(
             (c for kind, c in DOMAIN_STATUS.items() if isinstance(exc, kind)),

@@ -88,6 +88,14 @@ class RequesterInput(StrictSerializer):
     name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
 
+FIELDS_HELP = (
+    'The help topic\'s custom fields, by name (`{"asset_tag": "DM-0042"}`): text as '
+    "strings, a number, a date as YYYY-MM-DD, a choice as its id, a multiple choice as a "
+    "list of ids, a checkbox as true/false, a user as an email address or an id. Checked "
+    "as the portal's form checks them; each field refused is named under `errors.fields`."
+)
+
+
 class TicketCreateInput(StrictSerializer):
     requester = RequesterInput(help_text="Who the ticket is for: found by email, or a new guest.")
     subject = serializers.CharField(max_length=10000)
@@ -95,6 +103,13 @@ class TicketCreateInput(StrictSerializer):
     help_topic = _id()
     department = _id()
     priority = serializers.ChoiceField(sorted(PRIORITIES), required=False)
+    fields = serializers.DictField(required=False, help_text=FIELDS_HELP)
+
+
+class TicketFieldsInput(StrictSerializer):
+    fields = serializers.DictField(
+        help_text=FIELDS_HELP + " Only the fields named change; null or an empty value clears one."
+    )
 
 
 class TextInput(StrictSerializer):

@@ -7,6 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from tickets.fieldvalues import field_value_json
 from tickets.models import Priority
 
 URL_PLACEHOLDER = 987654321987654321  # 18 digits: no ticket number of a real path
@@ -167,8 +168,20 @@ class TicketDetailSerializer(TicketSerializer):
     detail itself given as context["detail"]."""
 
     clocks = serializers.SerializerMethodField()
+    # Not get_fields: that is the serializer's own method.
+    fields = serializers.SerializerMethodField(
+        method_name="custom_fields_of",
+        help_text="The custom fields of its help topic, by name (null: empty).",
+    )
     thread = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def custom_fields_of(self, ticket) -> dict:
+        return {
+            value.field.name: field_value_json(value)
+            for value in self.context["detail"].custom_fields
+        }
 
     @extend_schema_field(ClockSerializer(many=True))
     def get_clocks(self, ticket):
@@ -190,6 +203,7 @@ class TicketDetailSerializer(TicketSerializer):
     def to_representation(self, ticket):
         data = super().to_representation(ticket)  # the list's fields, written out
         data["clocks"] = self.get_clocks(ticket)
+        data["fields"] = self.custom_fields_of(ticket)
         for name, value in (
             ("thread", self.get_thread(ticket)),
             ("events", self.get_events(ticket)),

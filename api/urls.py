@@ -11,7 +11,7 @@ urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="me"),
     path("v1/departments/", views.DepartmentList.as_view(), name="departments"),
     path("v1/tickets/", writes.TicketCollection.as_view(), name="tickets"),
-    path("v1/tickets/<ticket_number:number>/", views.TicketDetailView.as_view(), name="ticket"),
+    path("v1/tickets/<ticket_number:number>/", writes.TicketResource.as_view(), name="ticket"),
     path(
         "v1/tickets/<ticket_number:number>/attachments/<int:pk>/",
         views.AttachmentDownload.as_view(),

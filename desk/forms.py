@@ -31,6 +31,7 @@ from tickets.selectors import (
     TicketSet,
 )
 from tickets.services import BODY_MAX_LENGTH, BULK_ACTIONS, MAX_TICKETS
+from web.custom_fields import add_fields, bound_custom_fields, clean_custom_fields
 from web.uploads import MultipleFileField, attachments_help_text
 
 # What the queue says of a report link it cannot read (a hand-edited or truncated URL).
@@ -69,6 +70,8 @@ class QueueForm(forms.Form):
     sla_state = forms.ChoiceField(
         label="SLA", choices=[("", "Any SLA state"), *SLAState.choices], required=False
     )
+    # A custom choice field's value, as "<field id>:<choice id>" (docs/custom-fields.md).
+    field_choice = forms.ChoiceField(label="Custom field", required=False)
     after = forms.CharField(required=False, max_length=400)
     before = forms.CharField(required=False, max_length=400)
     # The set of tickets behind a report figure.
@@ -87,6 +90,15 @@ class QueueForm(forms.Form):
         ]
         self.fields["help_topic"].choices = [("", "Any help topic"), ("none", "No help topic")] + [
             (str(t.pk), t.name) for t in options.help_topics
+        ]
+        self.fields["field_choice"].choices = [("", "Any value")] + [
+            (f"{f.pk}:{c.pk}", f"{f.label}: {c.label}")
+            for f in options.choice_fields
+            for c in f.choice_list
+        ]
+        self.fields["sort"].choices = [
+            *self.fields["sort"].choices,
+            *((f"field:{f.pk}", f.label) for f in options.choice_fields),
         ]
         self.report_link_error = ""
 
@@ -109,6 +121,7 @@ class QueueForm(forms.Form):
             sla_state=data["sla_state"] or None,
             source=data["source"] or None,
             ticket_set=self._ticket_set(data),
+            field_choice=_field_choice(data["field_choice"]),
         )
         return data
 
@@ -123,6 +136,14 @@ class QueueForm(forms.Form):
         except ValueError as error:
             self.report_link_error = f"{BAD_REPORT_LINK}: {error}"
             return None
+
+
+def _field_choice(value: str | None) -> tuple[int, int] | None:
+    """ "3:12" -> (3, 12); the form offered only real pairs, so nothing else gets here."""
+    if not value:
+        return None
+    field_id, _, choice_id = value.partition(":")
+    return int(field_id), int(choice_id)
 
 
 class ReplyForm(forms.Form):
@@ -361,3 +382,22 @@ class ReportForm(forms.Form):
             agent=id_or_none(data["agent"]) or None,
             channel=data["channel"] or None,
         )
+
+
+class TicketFieldsForm(forms.Form):
+    """The ticket's custom fields on the agent page (tickets.selectors.
+    ticket_fields_for_agent); only what the agent changed is sent to the service."""
+
+    def __init__(self, data=None, *, values):
+        super().__init__(data)
+        add_fields(self, [value.field for value in values], values=values)
+        self.changed_values: dict = {}
+
+    def clean(self):
+        data = super().clean()
+        self.changed_values = clean_custom_fields(self, only_changed=True)
+        return data
+
+    @property
+    def custom(self) -> list:
+        return bound_custom_fields(self)

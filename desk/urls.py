@@ -36,6 +36,7 @@ urlpatterns = [
         views.entry_headers,
         name="entry_headers",
     ),
+    path("tickets/<int:number>/fields/", views.fields, name="fields"),
     path("tickets/<int:number>/<slug:name>/", views.action, name="action"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("attachments/<int:pk>/inline/", views.attachment_inline, name="attachment_inline"),

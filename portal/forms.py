@@ -3,12 +3,21 @@
 import secrets
 
 from django import forms
+from django.urls import reverse_lazy
 
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput
 from tickets.models import HelpTopic
 from tickets.services import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
+from web.custom_fields import add_fields, bound_custom_fields, clean_custom_fields
 from web.uploads import MultipleFileField, attachments_help_text
+
+# Said when the topic chosen asks questions the form did not show yet (no JavaScript, or
+# the topic changed before the fields came): nothing is lost, the form comes back.
+MORE_QUESTIONS = (
+    "The help topic you chose asks a few more questions. Answer them below, then submit "
+    "the ticket again."
+)
 
 
 class AttachmentsMixin:
@@ -37,6 +46,16 @@ class TicketForm(AttachmentsMixin, forms.Form):
         label="What do you need help with?",
         queryset=HelpTopic.objects.none(),
         empty_label="Choose a topic…",
+        # The topic's own questions follow it when it changes (portal/views.py,
+        # ticket_new_fields); without JavaScript, after a submit.
+        widget=forms.Select(
+            attrs={
+                "hx-get": reverse_lazy("portal:ticket_new_fields"),
+                "hx-target": "#topic-fields",
+                "hx-swap": "outerHTML",
+                "hx-trigger": "change",
+            }
+        ),
     )
     subject = forms.CharField(
         label="Subject",
@@ -56,8 +75,13 @@ class TicketForm(AttachmentsMixin, forms.Form):
     # A honeypot: hidden from people (and from screen readers), filled in by bots.
     website = forms.CharField(required=False, label="Leave this empty")
     intake_token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    # The topic whose questions the form showed when it was sent.
+    fields_topic = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, custom_fields=(), fields_topic=None, **kwargs):
+        """`custom_fields`: the chosen topic's questions (tickets.selectors.
+        intake_fields_for_portal), asked after the topic; `fields_topic` the topic they
+        are of. A submission whose form had not shown them yet comes back with them."""
         super().__init__(*args, **kwargs)
         # Whole rows with department and plan: the service reads them all on submit.
         self.fields["help_topic"].queryset = HelpTopic.objects.filter(
@@ -71,6 +95,26 @@ class TicketForm(AttachmentsMixin, forms.Form):
         if user is not None and user.is_authenticated:
             del self.fields["name"]
             del self.fields["email"]
+        self.fields_topic_id = fields_topic
+        self.fields_were_shown = not self.is_bound or (
+            self.data.get("fields_topic", "") == str(fields_topic or "")
+        )
+        # Questions the requester never saw are not "required" yet.
+        add_fields(self, custom_fields, enforce_required=self.fields_were_shown)
+        self.custom_values: dict = {}
+
+    def clean(self):
+        data = super().clean()
+        if not self.custom_fields:
+            return data
+        if not self.fields_were_shown:
+            raise forms.ValidationError(MORE_QUESTIONS)
+        self.custom_values = clean_custom_fields(self)
+        return data
+
+    @property
+    def topic_fields(self) -> list:
+        return bound_custom_fields(self)
 
     @property
     def is_spam(self) -> bool:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
+    path("tickets/new/fields/", views.ticket_new_fields, name="ticket_new_fields"),
     path("tickets/new/done/<str:token>/", views.ticket_submitted, name="ticket_submitted"),
     path("tickets/<ticket_number:number>/", views.ticket_detail, name="ticket"),
     path("tickets/<ticket_number:number>/reply/", views.ticket_reply, name="ticket_reply"),

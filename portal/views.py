@@ -26,15 +26,18 @@ from tickets.access import (
     ticket_get_for_requester,
     ticket_get_with_access_key,
 )
-from tickets.errors import TicketError
+from tickets.errors import FieldErrors, TicketError
 from tickets.models import Status
 from tickets.selectors import (
     help_topic_list_for_portal,
+    intake_fields_for_portal,
+    ticket_fields_for_requester,
     ticket_list_for_requester,
     ticket_timeline_for_requester,
 )
 from tickets.services import ticket_add_message, ticket_resolve, ticket_submit
 from tickets.transitions import can_transition
+from web.custom_fields import add_field_errors
 from web.files import attachment_response
 
 GUEST_GRANTS = "guest_tickets"
@@ -49,9 +52,37 @@ def home(request):
     return render(request, "portal/home.html", {"topics": help_topic_list_for_portal()})
 
 
+def _topic_id(value) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def _ticket_form(request) -> TicketForm:
+    """The new-ticket form with the chosen topic's questions (the posted topic, or one a
+    link chose: `?help_topic=3`)."""
+    source = request.POST if request.method == "POST" else request.GET
+    topic_id = _topic_id(source.get("help_topic"))
+    form = TicketForm(
+        request.POST or None,
+        request.FILES or None,
+        user=request.user,
+        custom_fields=intake_fields_for_portal(help_topic=topic_id),
+        fields_topic=topic_id,
+    )
+    if not form.is_bound and topic_id is not None:
+        form.initial["help_topic"] = topic_id
+    return form
+
+
+@require_GET
+def ticket_new_fields(request):
+    """htmx: the questions of the topic just chosen, swapped in under the topic."""
+    return render(request, "portal/_topic_fields.html", {"form": _ticket_form(request)})
+
+
 @require_http_methods(["GET", "POST"])
 def ticket_new(request):
-    form = TicketForm(request.POST or None, request.FILES or None, user=request.user)
+    form = _ticket_form(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         email = request.user.email if request.user.is_authenticated else data["email"]
@@ -70,7 +101,10 @@ def ticket_new(request):
                     body=data["body"],
                     attachments=data["attachments"],
                     intake_token=data["intake_token"],
+                    fields=form.custom_values,
                 )
+            except FieldErrors as errors:
+                add_field_errors(form, errors)
             except TicketError as error:
                 form.add_error(None, error.message)
             else:
@@ -123,6 +157,7 @@ def _render_ticket(request, ticket, reply_form, *, status=200):
     context = {
         "ticket": ticket,
         "timeline": ticket_timeline_for_requester(ticket=ticket),
+        "custom_fields": ticket_fields_for_requester(ticket=ticket),
         "reply_form": reply_form,
         "can_reply": ticket.status != Status.CLOSED,
         # The requester decides that their request is done, not the people they copied.

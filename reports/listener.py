@@ -20,6 +20,7 @@ IGNORED = frozenset(
         EventKind.COLLABORATOR_REMOVED,
         EventKind.MAIL_STOPPED,
         EventKind.MAIL_RESUMED,
+        EventKind.FIELDS_CHANGED,
     }
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new

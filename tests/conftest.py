@@ -2,6 +2,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from tests.support.custom_fields import hardware  # noqa: F401  (a topic with custom fields)
 from tests.support.desks import desk  # noqa: F401  (the small help desk, for every test)
 from tests.support.queue_spread import spread  # noqa: F401  (tickets in every queue view)
 

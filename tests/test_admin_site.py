@@ -32,7 +32,16 @@ from tests.support.factories import (
     UserFactory,
 )
 from tickets.clocks import sla_sweep
-from tickets.models import CannedResponse, HelpTopic, MailSuppression, Notification, Ticket
+from tickets.models import (
+    CannedResponse,
+    CustomField,
+    FieldChoice,
+    HelpTopic,
+    HelpTopicField,
+    MailSuppression,
+    Notification,
+    Ticket,
+)
 from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_endpoint_create, webhook_endpoint_settings_check
@@ -63,6 +72,9 @@ def make_instances() -> dict[type, object]:
     department.manager = agent
     department.save()
     topic = HelpTopicFactory(name="Printers", department=department, sla_plan=plan)
+    floor = CustomField.objects.create(name="office_floor", label="Office floor", kind="choice")
+    FieldChoice.objects.create(field=floor, label="Second", position=1)
+    HelpTopicField.objects.create(help_topic=topic, field=floor, position=1)
     jim = UserFactory(display_name="Jim Halpert")
     endpoint, _ = webhook_endpoint_create(
         settings_=webhook_endpoint_settings_check(
@@ -98,6 +110,7 @@ def make_instances() -> dict[type, object]:
         BusinessCalendar: calendar,
         SLAPlan: plan,
         HelpTopic: topic,
+        CustomField: floor,
         CannedResponse: CannedResponseFactory(department=department),
         Ticket: ticket,
         Notification: Notification.objects.get(kind=Notification.Kind.SLA_BREACHED),

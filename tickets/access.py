@@ -14,12 +14,20 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import Agent, Department, DepartmentMembership
 from accounts.roles import agent_of, is_agent, is_system  # asked for here too
-from tickets.models import PUBLIC_ENTRY_KINDS, Attachment, Collaborator, Ticket
+from tickets.models import (
+    PUBLIC_ENTRY_KINDS,
+    Attachment,
+    Collaborator,
+    CustomField,
+    FieldAudience,
+    FieldChoice,
+    Ticket,
+)
 from tickets.transitions import ACTIONS, Action, Who
 
 
@@ -296,3 +304,37 @@ def attachment_get_for_requester(*, ticket: Ticket, token: str) -> Attachment:
     if attachment is None:
         raise Http404("No such file.")
     return attachment
+
+
+# Custom fields ---------------------------------------------------------------------------
+
+
+def topic_fields(help_topic_id: int | None, *, for_requester: bool) -> list[CustomField]:
+    """The active fields a help topic asks, in its order, with their choices
+    (`field.choice_list`, in order, inactive ones too: a ticket may hold one).
+
+    `for_requester`: only those requesters see and fill (the form, their ticket page);
+    agents-only fields are never among them. Agents see and edit them all.
+    """
+    if help_topic_id is None:
+        return []
+    fields = (
+        CustomField.objects.filter(topic_links__help_topic_id=help_topic_id, is_active=True)
+        .prefetch_related(
+            Prefetch(
+                "choices",
+                queryset=FieldChoice.objects.order_by("position", "id"),
+                to_attr="choice_list",
+            )
+        )
+        .order_by("topic_links__position", "topic_links__id")
+    )
+    if for_requester:
+        fields = fields.filter(audience=FieldAudience.EVERYONE)
+    return list(fields)
+
+
+def ticket_fields(ticket: Ticket, *, for_requester: bool) -> list[CustomField]:
+    """The fields a person sees (and an agent edits) on a ticket: its topic's. A field a
+    topic no longer asks keeps its values in the database, off the pages."""
+    return topic_fields(ticket.help_topic_id, for_requester=for_requester)

@@ -27,8 +27,11 @@ from tickets.events import event_values
 from tickets.models import (
     Attachment,
     CannedResponse,
+    CustomField,
     DeadlineRecomputation,
+    FieldChoice,
     HelpTopic,
+    HelpTopicField,
     MailSuppression,
     Notification,
     SLAClock,
@@ -44,6 +47,16 @@ from tickets.services import mail_suppression_clear
 TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
 
 
+class HelpTopicFieldInline(admin.TabularInline):
+    """The custom fields the topic asks, in order (docs/custom-fields.md)."""
+
+    model = HelpTopicField
+    extra = 1
+    autocomplete_fields = ("field",)
+    verbose_name = "custom field"
+    verbose_name_plural = "custom fields, in the order the form asks them"
+
+
 @admin.register(HelpTopic)
 class HelpTopicAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ("name", "department", "sla_plan", "default_priority", "is_active")
@@ -51,6 +64,54 @@ class HelpTopicAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ("department", "sla_plan")
     search_fields = ("name", "department__name")
     autocomplete_fields = ("department", "sla_plan")
+    inlines = (HelpTopicFieldInline,)
+
+
+class FieldChoiceInline(admin.TabularInline):
+    """A choice field's options. Rename one and every ticket that has it shows the new
+    name; switch one off to stop offering it while tickets keep it."""
+
+    model = FieldChoice
+    extra = 3
+    fields = ("label", "position", "is_active")
+
+
+class FieldTopicInline(admin.TabularInline):
+    model = HelpTopicField
+    extra = 0
+    autocomplete_fields = ("help_topic",)
+    verbose_name = "help topic"
+    verbose_name_plural = "help topics that ask this field"
+
+
+@admin.register(CustomField)
+class CustomFieldAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "label",
+        "name",
+        "kind",
+        "audience",
+        "required_at_intake",
+        "required_to_resolve",
+        "is_active",
+    )
+    list_filter = ("kind", "audience", "required_at_intake", "required_to_resolve", "is_active")
+    search_fields = ("label", "name")
+    inlines = (FieldChoiceInline, FieldTopicInline)
+    fieldsets = (
+        (None, {"fields": ("label", "name", "kind", "help_text")}),
+        (
+            "Who and when",
+            {"fields": ("audience", "required_at_intake", "required_to_resolve", "is_active")},
+        ),
+    )
+
+    def get_inline_instances(self, request, obj=None):
+        # Choices only for the kinds that have them; a new field shows them until saved.
+        inlines = super().get_inline_instances(request, obj)
+        if obj is not None and not obj.has_choices:
+            inlines = [i for i in inlines if not isinstance(i, FieldChoiceInline)]
+        return inlines
 
 
 @admin.register(CannedResponse)

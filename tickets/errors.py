@@ -27,3 +27,11 @@ class AlreadyClaimed(TicketError):
 
 class NewMessageArrived(TicketError):
     """The requester wrote while the agent was typing a reply; it was not sent."""
+
+
+class FieldErrors(InvalidInput):
+    """Custom field values that cannot be accepted: a message per field, by its name."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors

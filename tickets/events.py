@@ -23,6 +23,9 @@ join on ids while the timeline still reads well after a rename or a deletion:
     collaborator_removed {"from": user}
     mail_stopped       {"to": suppression, "status": "5.1.1"}
     mail_resumed       {"from": suppression, "user": user | null}
+    fields_changed     {"changes": [{"field": field, "from": text | null, "to": text | null,
+                        "from_choices"?: [choice], "to_choices"?: [choice]}]}  (custom
+                        fields, tickets/services/fields.py; choices for choice kinds)
 
 Listeners: an app above tickets (webhooks) that must act in the transaction of each change
 registers a `TicketListener` (`register_event_listener`, from its AppConfig.ready). The one
@@ -186,11 +189,50 @@ def change(old: Ref | None, new: Ref | None) -> dict:
     return {"from": old, "to": new}
 
 
+def _choice_refs(value) -> list[Ref]:
+    chosen = value if isinstance(value, list) else [value]
+    return [{"id": choice.pk, "name": choice.label} for choice in chosen if choice is not None]
+
+
+def fields_change(pairs) -> dict:
+    """A fields_changed event's data from (old, new) values of tickets.services.fields:
+    each field by id and label, its values as text, and the choices by id for choice
+    kinds (so a report can join on them after a choice is renamed)."""
+    changes = []
+    for old, new in pairs:
+        field = new.field
+        item = {
+            "field": {"id": field.pk, "name": field.label, "key": field.name},
+            "from": old.text or None,
+            "to": new.text or None,
+        }
+        if field.has_choices:
+            item["from_choices"] = _choice_refs(old.value)
+            item["to_choices"] = _choice_refs(new.value)
+        changes.append(item)
+    return {"changes": changes}
+
+
 # Reading -------------------------------------------------------------------------------
 
 
 def ref_name(value: Ref | None) -> str:
     return "" if not value else str(value.get("name") or "")
+
+
+def fields_changed_text(data: dict) -> str:
+    """A fields_changed event as a sentence: 'changed Asset tag from DM-1 to DM-2'."""
+    parts = []
+    for item in data.get("changes") or []:
+        label = ref_name(item.get("field"))
+        old, new = item.get("from"), item.get("to")
+        if old and new:
+            parts.append(f"{label} from {old} to {new}")
+        elif new:
+            parts.append(f"{label} to {new}")
+        else:
+            parts.append(f"cleared {label} (was {old})")
+    return "changed " + "; ".join(parts) if parts else "changed the custom fields"
 
 
 def escalation_text(data: dict) -> str:

@@ -50,6 +50,28 @@ def search_document_append(*, ticket_id: int, body: str) -> None:
         )
 
 
+def search_document_add_fields(*, ticket_id: int, texts: list[str]) -> None:
+    """Custom fields' text (an asset tag, a choice's label) joins the ticket's document,
+    weighted C: below the subject and the thread. An edited value adds its new words; the
+    old ones stay findable, as an earlier message's words do (the event says it changed).
+
+    Codes are what people look fields up by, and PostgreSQL's parser reads "DM-0042" as
+    'dm' and '-0042', which the search's words ("dm", "0042") would miss: the text goes
+    in also as its plain words (search_words), so either spelling finds it."""
+    text = " ".join(t for t in texts if t)
+    text = f"{text} {' '.join(search_words(text, limit=10_000))}"
+    if not text or not _enabled():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tickets_ticketsearchdocument AS d (ticket_id, document) VALUES "
+            "(%s, setweight(to_tsvector(%s, %s), 'C')) "
+            "ON CONFLICT (ticket_id) DO UPDATE SET document = d.document || EXCLUDED.document "
+            "WHERE d.document IS NULL OR pg_column_size(d.document) < %s",
+            [ticket_id, CONFIG, text, MAX_DOCUMENT_BYTES],
+        )
+
+
 def search_words(text: str, *, limit: int = 8) -> list[str]:
     """The words of a search, lower-cased, at most `limit` of them.
 

@@ -148,6 +148,14 @@ ACTIONS: dict[str, Action] = {
             bulk_label="Transfer to…",
         ),
         Action(
+            "fields",
+            "Save fields",
+            "btn-outline-primary",
+            WORKABLE_STATUSES,
+            Who.AGENT,
+            "Fields saved.",
+        ),
+        Action(
             "add-collaborator",
             "Add",
             "btn-outline-primary",

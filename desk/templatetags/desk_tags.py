@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tickets import access
-from tickets.events import escalation_text, ref_name
+from tickets.events import escalation_text, fields_changed_text, ref_name
 from tickets.models import ClockKind, EventKind, Priority, Status
 from tickets.selectors import queue as queue_selectors
 from web.html import entry_html
@@ -131,6 +131,7 @@ _SENTENCES = {
         f"stopped mail to {new}: it bounced ({data.get('status') or 'permanent failure'})"
     ),
     EventKind.MAIL_RESUMED: lambda data, old, new: f"sent mail again to {old}",
+    EventKind.FIELDS_CHANGED: lambda data, old, new: fields_changed_text(data),
 }
 
 

@@ -22,6 +22,7 @@ QUEUE_FILTER_FIELDS = (
     "help_topic",
     "source",
     "sla_state",
+    "field_choice",
     "sort",
 )
 # The set of tickets behind a report figure, kept through filter changes and pages.
@@ -64,7 +65,11 @@ def queue(request):
     }
     context = {
         "form": form,
-        "filter_fields": [form[name] for name in QUEUE_FILTER_FIELDS],
+        "filter_fields": [
+            form[name]
+            for name in QUEUE_FILTER_FIELDS
+            if name != "field_choice" or options.choice_fields
+        ],
         "page": page,
         "partial": is_htmx(request),
         "options": options,

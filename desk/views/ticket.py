@@ -22,14 +22,16 @@ from desk.forms import (
     PlanForm,
     PriorityForm,
     ReplyForm,
+    TicketFieldsForm,
     TransferForm,
 )
 from desk.views.common import agent_required, form_errors, is_htmx
 from mail.selectors import inbound_for_entry, inbound_headers
 from tickets import access, selectors, services
-from tickets.errors import InvalidInput, NewMessageArrived, TicketError
+from tickets.errors import FieldErrors, InvalidInput, NewMessageArrived, TicketError
 from tickets.models import Draft, Priority, Status, ThreadEntry
 from tickets.transitions import ACTIONS as TICKET_ACTIONS
+from web.custom_fields import add_field_errors
 from web.files import attachment_response
 
 REPLY, NOTE = Draft.Box.REPLY, Draft.Box.NOTE
@@ -58,8 +60,9 @@ def _note_form(page) -> NoteForm:
     return NoteForm(initial={"body": draft.body} if draft is not None else None)
 
 
-def page_context(request, page, *, reply_form=None, note_form=None) -> dict:
+def page_context(request, page, *, reply_form=None, note_form=None, fields_form=None) -> dict:
     return {
+        "fields_form": fields_form or TicketFieldsForm(values=page.custom_fields),
         "tp": page,
         "ticket": page.ticket,
         "reply_form": reply_form or _reply_form(request, page),
@@ -72,7 +75,9 @@ def page_context(request, page, *, reply_form=None, note_form=None) -> dict:
     }
 
 
-def _render_ticket(request, number, *, reply_form=None, note_form=None, boxes=(), status=200):
+def _render_ticket(
+    request, number, *, reply_form=None, note_form=None, fields_form=None, boxes=(), status=200
+):
     """The page, or for htmx its changed regions plus the compose `boxes` the request sent.
 
     The reply box also goes when the ticket closes: nothing can be replied to any more
@@ -80,7 +85,9 @@ def _render_ticket(request, number, *, reply_form=None, note_form=None, boxes=()
     """
     page = selectors.ticket_page_for_agent(user=request.user, number=number)
     presence.presence_touch(ticket_id=page.ticket.pk, user=request.user)
-    context = page_context(request, page, reply_form=reply_form, note_form=note_form)
+    context = page_context(
+        request, page, reply_form=reply_form, note_form=note_form, fields_form=fields_form
+    )
     if not is_htmx(request):
         return render(request, "desk/ticket.html", context, status=status)
     context["with_reply"] = REPLY in boxes or page.ticket.status == Status.CLOSED
@@ -169,6 +176,27 @@ def note(request, number):
             return _done(request, ticket.number, boxes=(NOTE,))
     status = 200 if is_htmx(request) else 400
     return _render_ticket(request, number, note_form=form, boxes=(NOTE,), status=status)
+
+
+@require_POST
+@agent_required
+def fields(request, number):
+    """The ticket's custom fields: what the agent changed is saved, with its event. Errors
+    come back under each field with what was typed (htmx: in the page's side panel)."""
+    ticket = access.ticket_get_for_agent(user=request.user, number=number)
+    form = TicketFieldsForm(request.POST, values=selectors.ticket_fields_for_agent(ticket=ticket))
+    if form.is_valid():
+        try:
+            services.ticket_set_fields(ticket=ticket, values=form.changed_values, by=request.user)
+        except FieldErrors as errors:
+            add_field_errors(form, errors)
+        except TicketError as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, TICKET_ACTIONS["fields"].done)
+            return _done(request, ticket.number)
+    status = 200 if is_htmx(request) else 400
+    return _render_ticket(request, number, fields_form=form, status=status)
 
 
 # Actions: each is a row of the action table (its label, who may, from which statuses,

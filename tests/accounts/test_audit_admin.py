@@ -135,6 +135,9 @@ class TestAdminChangesAreRecorded:
                 "department": topic.department_id,
                 "default_priority": topic.default_priority,
                 "is_active": "on",
+                # The topic's custom fields inline (none).
+                "topic_fields-TOTAL_FORMS": "0",
+                "topic_fields-INITIAL_FORMS": "0",
             },
         )
         assert response.status_code == 302, form_errors(response)

@@ -27,6 +27,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.selectors import ticket_fields_for_agent
 from tickets.services import ticket_add_note
 
 pytestmark = pytest.mark.django_db
@@ -262,8 +263,12 @@ class TestTheThreeTickets:
             ("created", "Kevin Malone", "", "open"),
             ("assigned", "Kevin Benavides", "", "Ryan Howard"),
             ("plan_changed", "Kevin Benavides", "Standard", "High Priority"),
+            ("fields_changed", "Ryan Howard", "", ""),
             ("status_changed", "Ryan Howard", "open", "resolved"),
         ]
+        # The Hardware topic's questions: the floor from Kevin's form, the tag from Ryan.
+        values = {v.field.name: v.text for v in ticket_fields_for_agent(ticket=ticket)}
+        assert values == {"asset_tag": "DM-1138", "office_floor": "2nd floor (accounting)"}
         assert thread(ticket) == [
             (EntryKind.MESSAGE, "Kevin Malone"),
             (EntryKind.NOTE, "Ryan Howard"),

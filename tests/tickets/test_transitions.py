@@ -102,6 +102,7 @@ def test_the_ticket_page_offers_what_the_table_allows(desk):
         "priority",
         "plan",
         "transfer",
+        "fields",
         "add-collaborator",
         "remove-collaborator",
         "resume-mail",

@@ -21,7 +21,16 @@ from accounts.models import Agent, Department, DepartmentMembership, User
 from accounts.services import agent_create, agent_set_role, department_set_manager, user_create
 from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
 from tickets.demo.history import demo_history
-from tickets.models import CannedResponse, HelpTopic, Priority, Ticket
+from tickets.models import (
+    CannedResponse,
+    CustomField,
+    FieldChoice,
+    FieldKind,
+    HelpTopic,
+    HelpTopicField,
+    Priority,
+    Ticket,
+)
 from tickets.services import (
     ticket_add_note,
     ticket_assign,
@@ -29,6 +38,7 @@ from tickets.services import (
     ticket_create,
     ticket_reply,
     ticket_resolve,
+    ticket_set_fields,
     ticket_set_plan,
 )
 
@@ -112,6 +122,25 @@ TOPICS = {
     "Monitor and peripherals": Priority.NORMAL,
     "Account access": Priority.NORMAL,
 }
+
+# The Hardware topic's questions (osTicket's custom forms; docs/custom-fields.md).
+HARDWARE_TOPIC = "Computer or hardware problem"
+CUSTOM_FIELDS = [
+    {
+        "name": "asset_tag",
+        "label": "Asset tag",
+        "kind": FieldKind.TEXT,
+        "help_text": "The number on the silver sticker under the laptop, e.g. DM-0042.",
+        "choices": [],
+    },
+    {
+        "name": "office_floor",
+        "label": "Office floor",
+        "kind": FieldKind.CHOICE,
+        "help_text": "Where we find you.",
+        "choices": ["Ground floor (warehouse)", "1st floor (sales)", "2nd floor (accounting)"],
+    },
+]
 
 CANNED_RESPONSES = [
     (
@@ -247,6 +276,26 @@ def _topics(it: Department, created: Counter) -> dict[str, HelpTopic]:
     return topics
 
 
+def _custom_fields(topics: dict[str, HelpTopic], created: Counter) -> None:
+    topic = topics[HARDWARE_TOPIC]
+    for position, spec in enumerate(CUSTOM_FIELDS):
+        spec = dict(spec)
+        choices = spec.pop("choices")
+        field = CustomField.objects.filter(name=spec["name"]).first()
+        if field is None:
+            field = CustomField(**spec)
+            field.full_clean()
+            field.save()
+            created["custom fields"] += 1
+            for order, label in enumerate(choices):
+                FieldChoice.objects.create(field=field, label=label, position=order)
+                created["field choices"] += 1
+        _, new = HelpTopicField.objects.get_or_create(
+            help_topic=topic, field=field, defaults={"position": position}
+        )
+        created["help topic fields"] += new
+
+
 def _canned_responses(departments: dict[str, Department], created: Counter) -> None:
     for title, body, department_name in CANNED_RESPONSES:
         _, new = CannedResponse.objects.get_or_create(
@@ -309,7 +358,8 @@ def _computer_wont_boot(cast: Cast) -> Ticket:
         by=cast.users[KEVIN_MALONE],
         subject="My computer won't boot",
         body="My computer won't turn on. I can't work without it!",
-        help_topic=cast.topics["Computer or hardware problem"],
+        help_topic=cast.topics[HARDWARE_TOPIC],
+        fields={"office_floor": _choice_id("office_floor", "2nd floor (accounting)")},
     )
     ticket_assign(ticket=ticket, agent=cast.ryan, by=kevin)
     ticket_set_plan(ticket=ticket, plan=cast.plans["High Priority"], by=kevin)
@@ -331,8 +381,13 @@ def _computer_wont_boot(cast: Cast) -> Ticket:
         ),
         by=ryan,
     )
+    ticket_set_fields(ticket=ticket, values={"asset_tag": "DM-1138"}, by=ryan)
     ticket_resolve(ticket=ticket, by=ryan)
     return ticket
+
+
+def _choice_id(field_name: str, label: str) -> int:
+    return FieldChoice.objects.get(field__name=field_name, label=label).pk
 
 
 def _monitor_flickering(cast: Cast) -> Ticket:
@@ -388,6 +443,7 @@ def demo_load(*, history: bool = False) -> Counter:
         department_set_manager(department=it, manager=kevin)
         created["department managers"] += 1
     topics = _topics(it, created)
+    _custom_fields(topics, created)
     _canned_responses(departments, created)
 
     cast = Cast(users=users, kevin=kevin, ryan=ryan, plans=plans, topics=topics)

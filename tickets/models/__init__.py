@@ -28,6 +28,16 @@ from .clocks import (
     SLAClock,
 )
 from .conversation import CannedResponse, Draft, MailSuppression
+from .fields import (
+    CHOICE_KINDS,
+    TEXT_KINDS,
+    CustomField,
+    FieldAudience,
+    FieldChoice,
+    FieldKind,
+    HelpTopicField,
+    TicketFieldValue,
+)
 from .notifications import Notification
 from .ticket import (
     INLINE_IMAGE_TYPES,
@@ -45,6 +55,7 @@ from .ticket import (
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "CHOICE_KINDS",
     "DUE_KEY",
     "INLINE_IMAGE_TYPES",
     "LIVE_CLOCK",
@@ -54,15 +65,21 @@ __all__ = [
     "PUBLIC_ENTRY_KINDS",
     "RUNNING_CLOCK",
     "RUNNING_CLOCK_UNSET",
+    "TEXT_KINDS",
     "Attachment",
     "CannedResponse",
     "ClockKind",
     "Collaborator",
+    "CustomField",
     "DeadlineRecomputation",
     "Draft",
     "EntryKind",
     "EventKind",
+    "FieldAudience",
+    "FieldChoice",
+    "FieldKind",
     "HelpTopic",
+    "HelpTopicField",
     "MailSuppression",
     "Notification",
     "Priority",
@@ -73,6 +90,7 @@ __all__ = [
     "ThreadEntry",
     "Ticket",
     "TicketEvent",
+    "TicketFieldValue",
     "TicketSearchDocument",
     "at_risk_q",
     "attachment_path",

@@ -12,6 +12,12 @@ from tickets.selectors.api import (
     ticket_detail_for_agent,
     ticket_detail_of,
 )
+from tickets.selectors.fields import (
+    intake_fields_for_portal,
+    queue_choice_fields,
+    ticket_fields_for_agent,
+    ticket_fields_for_requester,
+)
 from tickets.selectors.measures import Measure, TicketSet, ticket_set_q
 from tickets.selectors.portal import (
     PUBLIC_EVENT_KINDS,
@@ -97,10 +103,12 @@ __all__ = [
     "event_feed_for_agent",
     "help_topic_list",
     "help_topic_list_for_portal",
+    "intake_fields_for_portal",
     "measures",
     "new_messages_since",
     "people_list",
     "person_get",
+    "queue_choice_fields",
     "queue_count",
     "queue_counts_forget",
     "queue_options_for_agent",
@@ -108,6 +116,8 @@ __all__ = [
     "sla_plan_list",
     "ticket_detail_for_agent",
     "ticket_detail_of",
+    "ticket_fields_for_agent",
+    "ticket_fields_for_requester",
     "ticket_list_for_agent",
     "ticket_list_for_participant",
     "ticket_list_for_requester",

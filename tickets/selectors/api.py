@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from tickets import access
+from tickets.fieldvalues import FieldValue
 from tickets.models import Attachment, SLAClock, ThreadEntry, Ticket, TicketEvent
+from tickets.selectors.fields import ticket_fields_for_agent
 
 TICKET_INCLUDES = frozenset({"thread", "events"})
 
@@ -19,6 +21,8 @@ class TicketDetail:
     entries: list[ThreadEntry] | None = None
     events: list[TicketEvent] | None = None
     includes: frozenset = field(default_factory=frozenset)
+    # Its custom fields, every one an agent sees, empty ones too.
+    custom_fields: list[FieldValue] = field(default_factory=list)
 
 
 def ticket_detail_for_agent(*, user, number, include=frozenset()) -> TicketDetail:
@@ -37,6 +41,7 @@ def ticket_detail_of(*, ticket: Ticket, include=frozenset()) -> TicketDetail:
         ticket=ticket,
         clocks=list(SLAClock.objects.filter(ticket=ticket).order_by("started_at", "id")),
         includes=include,
+        custom_fields=ticket_fields_for_agent(ticket=ticket),
     )
     if "thread" in include:
         detail.entries = list(

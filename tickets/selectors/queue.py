@@ -12,13 +12,13 @@ import base64
 import datetime
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Agent, Department
@@ -29,9 +29,11 @@ from tickets.models import (
     HelpTopic,
     Status,
     Ticket,
+    TicketFieldValue,
     at_risk_q,
     sla_state_q,
 )
+from tickets.selectors.fields import queue_choice_fields
 from tickets.selectors.measures import TicketSet, ticket_set_q
 from tickets.selectors.search import ticket_search_filter, ticket_search_finds_nothing
 
@@ -96,6 +98,33 @@ SORTS: dict[str, Sort] = {
     "updated": Sort("updated", "Last update", ("t.updated_at", "t.id"), True, ("dt", "int")),
     "created": Sort("created", "Created", ("t.created_at", "t.id"), True, ("dt", "int")),
 }
+# Sorting by a choice field (`field:<id>`): by the position of the ticket's choice (then
+# the choice's id, so that equal positions do not interleave), tickets without one last.
+# A subquery per ticket of the list, over the unique (ticket, field, choice) index: fine
+# for a filtered list, a scan of each branch for a whole queue (docs/decisions/0038).
+FIELD_SORT_PREFIX = "field:"
+_FIELD_SORT_SQL = (
+    "COALESCE((SELECT MIN(c.position::bigint * 2147483648 + c.id) "
+    "FROM tickets_ticketfieldvalue v JOIN tickets_fieldchoice c ON c.id = v.choice_id "
+    "WHERE v.ticket_id = t.id AND v.field_id = {field_id}), 9223372036854775807)"
+)
+
+
+def field_sort(field_id: int, label: str = "") -> Sort:
+    """The sort by a choice field's value (its id only ever an int in the SQL)."""
+    column = _FIELD_SORT_SQL.format(field_id=int(field_id))
+    return Sort(
+        f"{FIELD_SORT_PREFIX}{int(field_id)}", label, (column, "t.id"), False, ("int", "int")
+    )
+
+
+def sort_of(key: str | None, default: str) -> Sort:
+    """A sort by its key: one of SORTS, or `field:<id>` for a choice field."""
+    if key and key.startswith(FIELD_SORT_PREFIX) and key[len(FIELD_SORT_PREFIX) :].isdigit():
+        field_id = int(key[len(FIELD_SORT_PREFIX) :])
+        if 0 < field_id < 2**31:
+            return field_sort(field_id)
+    return SORTS.get(key or default, SORTS[default])
 
 
 @dataclass(frozen=True)
@@ -115,6 +144,9 @@ class QueueFilters:
     # A search (tickets.selectors.search.ticket_search_filter): narrows the list, keeps
     # its order.
     text: str | None = None
+    # A choice of a custom field, as (field id, choice id): tickets that have it (one
+    # seek into the field_value_choice index per ticket the list walks).
+    field_choice: tuple[int, int] | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -239,7 +271,20 @@ def _filters_q(filters: QueueFilters, now) -> Q:
     if filters.text is not None:
         # None (nothing to search for) never gets here: _matches_nothing answers first.
         q &= ticket_search_filter(filters.text) or Q()
+    if filters.field_choice is not None:
+        q &= field_choice_q(*filters.field_choice)
     return q
+
+
+def field_choice_q(field_id: int, choice_id: int) -> Q:
+    """Tickets whose custom field `field_id` holds the choice `choice_id`."""
+    return Q(
+        Exists(
+            TicketFieldValue.objects.filter(
+                ticket_id=OuterRef("pk"), field_id=field_id, choice_id=choice_id
+            )
+        )
+    )
 
 
 def _matches_nothing(filters: QueueFilters) -> bool:
@@ -300,7 +345,7 @@ def ticket_list_for_agent(
     """
     queue_view = view if isinstance(view, QueueView) else VIEWS.get(view, VIEWS[DEFAULT_VIEW])
     filters = filters or QueueFilters()
-    order = SORTS.get(sort or queue_view.default_sort, SORTS[queue_view.default_sort])
+    order = sort_of(sort, queue_view.default_sort)
     backwards = before is not None and after is None
     cursor_values = _decode_cursor(before if backwards else after, order)
 
@@ -498,6 +543,8 @@ class QueueOptions:
     help_topics: list[HelpTopic]
     transfer_departments: list[Department]
     can_assign: bool
+    # Custom choice fields of the agent's topics, with `choice_list`: filter and sort.
+    choice_fields: list = field(default_factory=list)
 
 
 def queue_options_for_agent(*, user) -> QueueOptions:
@@ -519,4 +566,5 @@ def queue_options_for_agent(*, user) -> QueueOptions:
         help_topics=topics,
         transfer_departments=[d for d in all_departments if d.is_active],
         can_assign=managed is None or bool(managed),
+        choice_fields=queue_choice_fields(department_ids=mine_ids),
     )

@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q
 from accounts.models import Agent, Department
 from sla.models import SLAPlan
 from tickets import access
+from tickets.fieldvalues import FieldValue
 from tickets.models import (
     Attachment,
     CannedResponse,
@@ -22,6 +23,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.selectors.fields import ticket_fields_for_agent
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
@@ -48,6 +50,8 @@ class TicketPage:
     collaborators: list[Collaborator] = field(default_factory=list)
     # People on the ticket whose address bounced for good, by user id: their stop.
     mail_stopped: dict[int, MailSuppression] = field(default_factory=dict)
+    # The custom fields of the ticket's help topic, with their values (empty ones too).
+    custom_fields: list[FieldValue] = field(default_factory=list)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -77,6 +81,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         is_assignee=agent is not None and ticket.assignee_id == agent.pk,
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
         collaborators=list(ticket.collaborators.select_related("user")),
+        custom_fields=ticket_fields_for_agent(ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     _add_choices(page)

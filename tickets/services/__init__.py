@@ -48,6 +48,11 @@ from tickets.services.drafts import (
     draft_save,
     drafts_prune,
 )
+from tickets.services.fields import (
+    fields_clean,
+    fields_missing_to_resolve,
+    ticket_set_fields,
+)
 from tickets.services.guest_access import ticket_revoke_access_link
 from tickets.services.imports import (
     EntryImport,
@@ -101,6 +106,8 @@ __all__ = [
     "draft_discard",
     "draft_save",
     "drafts_prune",
+    "fields_clean",
+    "fields_missing_to_resolve",
     "mail_suppression_clear",
     "new_access_key",
     "ticket_add_collaborator",
@@ -124,6 +131,7 @@ __all__ = [
     "ticket_resolve",
     "ticket_resume_mail",
     "ticket_revoke_access_link",
+    "ticket_set_fields",
     "ticket_set_open",
     "ticket_set_pending",
     "ticket_set_plan",

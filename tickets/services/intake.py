@@ -3,8 +3,8 @@ an agent at once when its department auto-assigns (tickets/services/auto_assign.
 
 import dataclasses
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from tickets.attachments import attachments_store, attachments_validate, files_r
 from tickets.clocks import clocks_for_new_ticket
 from tickets.errors import InvalidInput, NotPermitted
 from tickets.events import status_ref
+from tickets.fieldvalues import FieldValue
 from tickets.models import (
     EntryKind,
     EventKind,
@@ -33,6 +34,7 @@ from tickets.numbering import next_ticket_number
 from tickets.search_index import search_document_create
 from tickets.services.auto_assign import auto_assignment_on, ticket_auto_assign
 from tickets.services.common import BODY_MAX_LENGTH, clean_text, record_event
+from tickets.services.fields import fields_clean, fields_store_new
 from tickets.services.notifications import notify_new_ticket, notify_requester
 
 SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
@@ -69,6 +71,8 @@ class _Intake:
     quoted: str = ""
     automated: bool = False
     alert_agents: bool = True
+    # The custom fields' values, checked (tickets/services/fields.py), by field id.
+    fields: Mapping[int, FieldValue] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,7 @@ def ticket_open(
     quoted: str = "",
     automated: bool = False,
     alert_agents: bool = True,
+    fields: Mapping[str, object] | None = None,
 ) -> Opened:
     """Open a ticket with the requester's first message, and acknowledge it by email.
 
@@ -112,6 +117,12 @@ def ticket_open(
     history; `automated` (a machine wrote it) opens the ticket without acknowledging it.
     `alert_agents=False` (osTicket's API `alert: false`) tells the department's agents
     nothing: the ticket waits in their queue.
+
+    `fields` are the help topic's custom fields, by name, as the form or the API sends
+    them: checked by tickets.services.fields (FieldErrors names each that fails); a
+    requester may fill only those requesters see. None (the mail channel, osTicket's API)
+    stores none and requires none: mail is never refused for a missing field, and its
+    ticket opens with the fields empty for an agent to fill.
 
     Answers with the ticket and that first entry (the mail channel records the entry on
     its ledger row: no read of what was just written); ticket_create with the ticket.
@@ -128,7 +139,12 @@ def ticket_open(
         intake_token=intake_token,
     )
     intake = dataclasses.replace(
-        intake, html=html, quoted=quoted, automated=automated, alert_agents=alert_agents
+        intake,
+        html=html,
+        quoted=quoted,
+        automated=automated,
+        alert_agents=alert_agents,
+        fields=_checked_fields(fields, help_topic=intake.help_topic, by=by),
     )
     files = attachments_validate(attachments)
     try:
@@ -178,6 +194,17 @@ def _checked_intake(
         source=source,
         intake_token=_checked_token(intake_token),
     )
+
+
+def _checked_fields(values, *, help_topic: HelpTopic | None, by) -> dict[int, FieldValue]:
+    if values is None:
+        return {}
+    # Agents (and the system, for an API key's agent) fill every field; requesters
+    # only those they see.
+    for_requester = not (is_agent(by) or is_system(by))
+    topic_id = help_topic.pk if help_topic else None
+    fields = access.topic_fields(topic_id, for_requester=for_requester)
+    return fields_clean(fields=fields, values=values)
 
 
 def _department_for(help_topic: HelpTopic | None, department: Department | None) -> Department:
@@ -241,6 +268,8 @@ def _create(intake: _Intake, *, by, files) -> Opened:
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
         search_document_create(ticket_id=ticket.pk, subject=intake.subject, body=intake.body)
+        if intake.fields:
+            fields_store_new(ticket=ticket, values=intake.fields)
         event = record_event(ticket, EventKind.CREATED, by, {"to": status_ref(Status.OPEN)})
         new_clocks.save_for(ticket)
         if intake.alert_agents:
@@ -263,6 +292,7 @@ def ticket_submit(
     body: str,
     attachments: Sequence = (),
     intake_token: str | None = None,
+    fields: Mapping[str, object] | None = None,
 ) -> Ticket:
     """A ticket from the portal's form: a signed-in user's own, or a guest's, who is known
     by the email they typed (a user without a password until they sign up)."""
@@ -283,4 +313,5 @@ def ticket_submit(
         source=Source.WEB,
         attachments=attachments,
         intake_token=intake_token,
+        fields=fields if fields is not None else {},
     )

@@ -13,6 +13,7 @@ from tickets.errors import InvalidInput
 from tickets.events import change, status_ref
 from tickets.models import Notification, Status, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record_event, require_action, save_ticket
+from tickets.services.fields import fields_require_to_resolve
 from tickets.services.notifications import notify_requester
 from tickets.transitions import ACTIONS, Action
 
@@ -20,13 +21,17 @@ from tickets.transitions import ACTIONS, Action
 def ticket_change_status(*, ticket: Ticket, action: str, by) -> Ticket:
     """Move the ticket by a status action, if the table lets `by` take it from its status.
 
-    Resolving by an agent (not by the requester marking it solved) emails the requester.
+    Resolving by an agent (not by the requester marking it solved) emails the requester,
+    and is refused while a custom field required to resolve is empty; the requester who
+    marks their own request solved is never held back by a field they may not even see.
     """
     if action not in ACTIONS or ACTIONS[action].target is None:
         raise InvalidInput("Choose a status.")
     with transaction.atomic():
         ticket = lock_ticket(ticket)
         taken = require_action(action, by=by, ticket=ticket)
+        if taken.target == Status.RESOLVED and not access.is_requester(by, ticket):
+            fields_require_to_resolve(ticket)
         event = apply_status_action(ticket, taken, by)
         if taken.target == Status.RESOLVED and not access.is_requester(by, ticket):
             notify_requester(
