@@ -108,39 +108,30 @@ def calendar_import(
     return calendar
 
 
+def _upsert(model, existing_id, lookup: dict, fields: dict):
+    """The row the map names (or the one matching `lookup`, adopted), else a new one, with
+    `fields` set and saved."""
+    row = _adopt(model, existing_id, **lookup) or model()
+    for key, value in {**lookup, **fields}.items():
+        setattr(row, key, value)
+    row.save()
+    return row
+
+
 def plan_import(*, existing_id, name: str, **fields) -> SLAPlan:
-    plan = _adopt(SLAPlan, existing_id, name=name) or SLAPlan()
-    plan.name = name
-    for key, value in fields.items():
-        setattr(plan, key, value)
-    plan.save()
-    return plan
+    return _upsert(SLAPlan, existing_id, {"name": name}, fields)
 
 
 def department_import(*, existing_id, name: str, **fields) -> Department:
-    department = _adopt(Department, existing_id, name=name) or Department()
-    department.name = name
-    for key, value in fields.items():
-        setattr(department, key, value)
-    department.save()
-    return department
+    return _upsert(Department, existing_id, {"name": name}, fields)
 
 
 def topic_import(*, existing_id, name: str, **fields) -> HelpTopic:
-    topic = _adopt(HelpTopic, existing_id, name=name) or HelpTopic()
-    topic.name = name
-    for key, value in fields.items():
-        setattr(topic, key, value)
-    topic.save()
-    return topic
+    return _upsert(HelpTopic, existing_id, {"name": name}, fields)
 
 
-def canned_import(*, existing_id, **fields) -> CannedResponse:
-    canned = _adopt(CannedResponse, existing_id, title=fields["title"]) or CannedResponse()
-    for key, value in fields.items():
-        setattr(canned, key, value)
-    canned.save()
-    return canned
+def canned_import(*, existing_id, title: str, **fields) -> CannedResponse:
+    return _upsert(CannedResponse, existing_id, {"title": title}, fields)
 
 
 def _user_by_email(email: str) -> User | None:
