@@ -29,7 +29,7 @@ from desk.views.common import agent_required, form_errors, is_htmx
 from mail.selectors import inbound_for_entry, inbound_headers
 from tickets import access, selectors, services
 from tickets.errors import FieldErrors, InvalidInput, NewMessageArrived, TicketError
-from tickets.models import Draft, Priority, Status, ThreadEntry
+from tickets.models import Draft, Priority, Source, Status, ThreadEntry
 from tickets.transitions import ACTIONS as TICKET_ACTIONS
 from web.custom_fields import add_field_errors
 from web.files import attachment_response
@@ -322,9 +322,11 @@ def entry_headers(request, number, entry_id):
     from, what it answered, what the mail servers said about it)."""
     ticket = access.ticket_get_for_agent(user=request.user, number=number)
     entry = ThreadEntry.objects.filter(ticket=ticket, pk=entry_id).first()
-    inbound = inbound_for_entry(entry=entry) if entry is not None else None
-    if inbound is None:
+    if entry is None or entry.source != Source.EMAIL:
         raise Http404("No email behind this entry.")
+    # An entry marked "by email" may have no message in our ledger: history imported from
+    # osTicket arrived before the switch. The page says so rather than answering 404.
+    inbound = inbound_for_entry(entry=entry)
     return render(
         request,
         "desk/entry_headers.html",
@@ -332,7 +334,7 @@ def entry_headers(request, number, entry_id):
             "ticket": ticket,
             "entry": entry,
             "inbound": inbound,
-            "headers": inbound_headers(inbound),
+            "headers": inbound_headers(inbound) if inbound is not None else [],
         },
     )
 

@@ -264,6 +264,17 @@ def test_old_numbers_are_found_in_the_desk(imported, client_for):
     assert "CRM is down" in response.content.decode()
 
 
+def test_an_imported_email_has_no_original_headers_and_the_page_says_so(imported, client_for):
+    kevin = User.objects.get(email="kevin.benavides@dundermifflin.example")
+    entry = ThreadEntry.objects.filter(ticket__number=100123, source="email").first()
+    assert entry is not None, "the fixture has messages that came by email"
+    response = client_for(kevin).get(
+        reverse("agent:entry_headers", args=[entry.ticket.number, entry.pk])
+    )
+    assert response.status_code == 200
+    assert "its original email was not kept here" in response.content.decode()
+
+
 def test_an_imported_agent_signs_in_with_their_osticket_password(imported, client, settings):
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
