@@ -165,25 +165,29 @@ def rollup_changes_absorb() -> int:
 
 def _add_ended_hours(now: datetime.datetime) -> None:
     """A pending fill-state row for every hour from the first ticket's to the last one that
-    has ended (and settled)."""
+    has ended (and settled): the new hours at the end, and the hours before the first one
+    known when older tickets arrived since (history imported from osTicket, say)."""
     last = hour_floor(now - SETTLE) - HOUR
-    known = ReportFillState.objects.aggregate(latest=Max("hour"))["latest"]
-    if known is None:
-        first = Ticket.objects.aggregate(first=Min("created_at"))["first"]
-        if first is None:
-            return
-        start = hour_floor(first)
-    else:
-        start = known + HOUR
-    if start > last:
+    known = ReportFillState.objects.aggregate(earliest=Min("hour"), latest=Max("hour"))
+    first = Ticket.objects.aggregate(first=Min("created_at"))["first"]
+    if first is None:
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {ReportFillState._meta.db_table} (hour, state, version)"  # nosec B608
-            " SELECT h, %s, 0 FROM generate_series(%s::timestamptz, %s::timestamptz,"
-            " interval '1 hour') h ON CONFLICT (hour) DO NOTHING",
-            [Pending, start, last],
-        )
+    ranges = []
+    if known["latest"] is None:
+        ranges.append((hour_floor(first), last))
+    else:
+        ranges.append((hour_floor(first), known["earliest"] - HOUR))
+        ranges.append((known["latest"] + HOUR, last))
+    for start, end in ranges:
+        if start > min(end, last):
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {ReportFillState._meta.db_table} (hour, state, version)"  # nosec B608
+                " SELECT h, %s, 0 FROM generate_series(%s::timestamptz, %s::timestamptz,"
+                " interval '1 hour') h ON CONFLICT (hour) DO NOTHING",
+                [Pending, start, min(end, last)],
+            )
 
 
 def pending_hours(*, limit: int) -> list[datetime.datetime]:

@@ -94,6 +94,20 @@ def test_hours_are_filled_once_over_and_the_current_hour_stays_live(desk):
     )
 
 
+def test_older_tickets_arriving_later_get_their_hours_filled(desk):
+    """History imported after the rollups started (osTicket's, say) is older than the
+    first hour known: the beat adds and fills the hours before it too."""
+    _history(desk)
+    with time_machine.travel(at(-30), tick=False):
+        desk.ticket(subject="From the old system")
+    with time_machine.travel(at(6), tick=False):
+        rollups_refresh(now=at(6))
+    hours = set(ReportFillState.objects.values_list("hour", flat=True))
+    assert hours == {at(h) for h in range(-30, 5)}
+    assert _state(at(-30)) == "filled"
+    assert ReportHour.objects.get(hour=at(-30)).created == 1
+
+
 def test_a_transfer_refills_every_hour_the_ticket_counts_in(desk):
     ticket = _history(desk)
     with time_machine.travel(at(6), tick=False):
