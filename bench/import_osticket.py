@@ -107,20 +107,25 @@ def generate(url: str, tickets: int) -> int:
         "INSERT INTO ost_user_email (id, user_id, address) VALUES (%s, %s, %s)",
         [(i, i, f"requester{i}@bench.example") for i in range(1, 201)],
     )
+    # Only placeholders inside VALUES (...): PyMySQL's executemany then sends multi-row
+    # INSERTs (up to 1 MB each); a literal there makes it send one statement per row.
     entry_id = 0
     for start in range(1, tickets + 1, 2000):
         ids = range(start, min(start + 2000, tickets + 1))
         cursor.executemany(
             "INSERT INTO ost_ticket (ticket_id, number, user_id, status_id, dept_id, sla_id, "
-            "staff_id, source, closed, created, updated) VALUES (%s, %s, %s, %s, 1, 1, %s, "
-            "'Web', %s, %s, %s)",
+            "staff_id, source, closed, created, updated) VALUES (%s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, %s)",
             [
                 (
                     t,
                     str(100000 + t),
                     t % 200 + 1,
                     3 if t % 2 else 1,
+                    1,
+                    1,
                     t % 5 + 1,
+                    "Web",
                     "2024-03-06 10:00:00" if t % 2 else None,
                     now,
                     now,
@@ -129,13 +134,12 @@ def generate(url: str, tickets: int) -> int:
             ],
         )
         cursor.executemany(
-            "INSERT INTO ost_ticket__cdata VALUES (%s, %s, '2')",
-            [(t, f"Ticket {t}: printer on floor {t % 7}") for t in ids],
+            "INSERT INTO ost_ticket__cdata VALUES (%s, %s, %s)",
+            [(t, f"Ticket {t}: printer on floor {t % 7}", "2") for t in ids],
         )
         cursor.executemany(
-            "INSERT INTO ost_thread (id, object_id, object_type, created) "
-            "VALUES (%s, %s, 'T', %s)",
-            [(t, t, now) for t in ids],
+            "INSERT INTO ost_thread (id, object_id, object_type, created) VALUES (%s, %s, %s, %s)",
+            [(t, t, "T", now) for t in ids],
         )
         rows = []
         for t in ids:
@@ -149,19 +153,20 @@ def generate(url: str, tickets: int) -> int:
                         (t % 200 + 1) if kind == "M" else 0,
                         kind,
                         f"<p>Entry {n} of ticket {t}: the <b>toner</b> is out again.</p>",
+                        "html",
                         f"2024-03-04 1{n}:00:00",
                         now,
                     )
                 )
         cursor.executemany(
             "INSERT INTO ost_thread_entry (id, thread_id, staff_id, user_id, type, body, format, "
-            "created, updated) VALUES (%s, %s, %s, %s, %s, %s, 'html', %s, %s)",
+            "created, updated) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             rows,
         )
         cursor.executemany(
             "INSERT INTO ost_thread_event (thread_id, thread_type, event_id, staff_id, team_id, "
-            "dept_id, topic_id, timestamp) VALUES (%s, 'T', 1, 0, 0, 1, 0, %s)",
-            [(t, now) for t in ids],
+            "dept_id, topic_id, timestamp) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            [(t, "T", 1, 0, 0, 1, 0, now) for t in ids],
         )
     connection.close()
     return entry_id
