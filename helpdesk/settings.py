@@ -279,7 +279,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "common.cache.RedisCache",  # one client per pool (common/cache.py)
             "LOCATION": REDIS_URL,
         }
     }
