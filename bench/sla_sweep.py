@@ -4,6 +4,14 @@ Seeds N open tickets (a tenth past due and already warned) into a scratch databa
 COPY, then measures the sweep that breaches them all (events, ticket state, escalation
 actions and email rows included; sending excluded), then sweeps with nothing due.
 
+Beside the sweep, in the same run and on the same rows, it measures **the limit**: the one
+SQL statement that marks every due clock breached and inserts their events, nothing else
+(rolled back, then VACUUM), and prints the sweep's rate as a fraction of it (issue 17).
+With `--escalation both` (the default) the seeded database is copied (CREATE DATABASE ...
+TEMPLATE) and the sweep runs twice, once with a plan's default action (notify the
+assignee) on one copy and once with every action (assignee and manager emails, priority
+raise) on the other, each beside its own limit.
+
     python bench/sla_sweep.py --tickets 1000000
     python bench/sla_sweep.py --tickets 100000 --database-url postgres://postgres@localhost/bench
 
@@ -35,10 +43,11 @@ def main() -> None:
     parser.add_argument("--idle-runs", type=int, default=50)
     parser.add_argument(
         "--escalation",
-        choices=["default", "all"],
-        default="all",
+        choices=["default", "all", "both"],
+        default="both",
         help="default: a new plan's actions (notify the assignee); all: notify the assignee "
-        "and the manager and raise priority",
+        "and the manager and raise priority; both: one after the other on copies of the "
+        "same seeded database",
     )
     parser.add_argument(
         "--workers",
@@ -77,11 +86,10 @@ def main() -> None:
     from accounts.models import Agent, Department, DepartmentMembership, User
     from bench.seeding import seed_open_tickets
     from sla.models import SLAPlan
-    from tickets.clocks import sweep as sweep_module
-    from tickets.models import EventKind, Notification, TicketEvent
 
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    every_action = args.escalation == "all"
+    modes = ["default", "all"] if args.escalation == "both" else [args.escalation]
+    every_action = modes[0] == "all"
     plan = SLAPlan.objects.create(
         name="Bench",
         first_response_minutes=60,
@@ -120,17 +128,102 @@ def main() -> None:
         f"seeded {args.tickets:,} tickets ({due:,} due) in {time.perf_counter() - started:.1f} s"
     )
 
+    base_name = connection.settings_dict["NAME"]
+    copy_name = f"{base_name}_copy"
+    if len(modes) > 1:
+        connection.close()
+        copy_database(args.database_url, base_name, copy_name)
+    figures = {"tickets": args.tickets, "due": due, "workers": args.workers}
+    for mode in modes:
+        if mode != modes[0]:
+            connection.close()
+            connection.settings_dict["NAME"] = copy_name
+            SLAPlan.objects.filter(pk=plan.pk).update(
+                escalate_notify_manager=mode == "all", escalate_raise_priority=mode == "all"
+            )
+        figures[mode] = measure(args, now, due, mode)
+    connection.settings_dict["NAME"] = base_name
+    connection.close()
+    if len(modes) > 1:
+        drop_database(args.database_url, copy_name)
+    for mode in modes:
+        f = figures[mode]
+        print(
+            f"{mode} action(s): sweep {f['transitions_per_s']:,} breaches/s, limit "
+            f"{f['limit_per_s']:,}/s: {f['fraction_of_limit']} of the limit"
+        )
+    first = figures[modes[0]]
+    figures.update(
+        {
+            key: first[key]
+            for key in ("sweep_s", "transitions_per_s", "idle_sweep_ms", "idle_sweep_max_ms")
+        }
+    )
+    figures["batch_size"] = args.batch_size
+    figures["escalation"] = args.escalation
+    print(json.dumps(figures))
+
+
+# The single statement the sweep is measured against: mark the due clocks breached and
+# insert their events, as tickets.clocks.sweep writes them, and nothing else.
+LIMIT_SQL = """
+WITH due AS (
+    UPDATE tickets_slaclock c SET breached_at = %(now)s
+    WHERE c.due_at <= %(now)s AND c.breached_at IS NULL AND c.met_at IS NULL
+      AND c.stopped_at IS NULL AND c.paused_at IS NULL
+    RETURNING c.id, c.ticket_id, c.kind
+)
+INSERT INTO tickets_ticketevent (ticket_id, kind, actor_id, data, clock_id, created_at)
+SELECT ticket_id, 'sla_breached', NULL,
+       jsonb_build_object('clock', jsonb_build_object('id', id, 'kind', kind)), id, %(now)s
+FROM due
+"""
+
+
+def measure_limit(now) -> tuple[int, float]:
+    """The statement's rows and seconds, rolled back; then VACUUM, so the sweep after it
+    finds the table as it was (no dead rows)."""
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            started = time.perf_counter()
+            cursor.execute(LIMIT_SQL, {"now": now})
+            seconds = time.perf_counter() - started
+            rows = cursor.rowcount
+        transaction.set_rollback(True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE tickets_slaclock")
+        cursor.execute("VACUUM ANALYZE tickets_ticketevent")
+        cursor.execute("CHECKPOINT")
+    return rows, seconds
+
+
+def measure(args, now, due: int, mode: str) -> dict:
+    from django.db import connection
+
+    from tickets.clocks import sweep as sweep_module
+    from tickets.models import EventKind, Notification, TicketEvent
+
+    limit_rows, limit_s = measure_limit(now)
+    assert limit_rows == due, (limit_rows, due)
     connection.close()
     started = time.perf_counter()
     result = run_sweeps(args.workers, now, args.batch_size)
     sweep_s = time.perf_counter() - started
     breaches = TicketEvent.objects.filter(kind=EventKind.SLA_BREACHED).count()
     assert result.breaches == breaches == due, (result, breaches, due)
+    rate = result.breaches / sweep_s if sweep_s else 0
+    limit_rate = limit_rows / limit_s if limit_s else 0
     print(
-        f"sweep: {result.breaches:,} breaches, {result.escalations:,} escalation actions, "
-        f"{result.notifications:,} emails queued, {result.batches} batches, "
-        f"{args.workers} worker(s), in {sweep_s:.2f} s "
-        f"({result.breaches / sweep_s if sweep_s else 0:,.0f} breach transitions/s)"
+        f"[{mode}] limit: one statement marks {limit_rows:,} clocks breached and inserts "
+        f"their events in {limit_s:.2f} s ({limit_rate:,.0f}/s)"
+    )
+    print(
+        f"[{mode}] sweep: {result.breaches:,} breaches, {result.escalations:,} escalation "
+        f"actions, {result.notifications:,} emails queued, {result.batches} batches, "
+        f"{args.workers} worker(s), in {sweep_s:.2f} s ({rate:,.0f} breach transitions/s, "
+        f"{rate / limit_rate if limit_rate else 0:.2f} of the limit)"
     )
     assert Notification.objects.filter(sent_at__isnull=True).count() == result.notifications
 
@@ -142,26 +235,20 @@ def main() -> None:
         assert nothing.transitions == 0
     idle_ms = statistics.median(idle)
     print(
-        f"idle sweep at {args.tickets:,} tickets: median {idle_ms:.2f} ms, "
+        f"[{mode}] idle sweep at {args.tickets:,} tickets: median {idle_ms:.2f} ms, "
         f"max {max(idle):.2f} ms over {len(idle)} runs"
     )
-    print(
-        json.dumps(
-            {
-                "tickets": args.tickets,
-                "due": due,
-                "sweep_s": round(sweep_s, 3),
-                "transitions_per_s": round(result.breaches / sweep_s) if sweep_s else None,
-                "escalation_actions": result.escalations,
-                "emails_queued": result.notifications,
-                "idle_sweep_ms": round(idle_ms, 3),
-                "idle_sweep_max_ms": round(max(idle), 3),
-                "batch_size": args.batch_size,
-                "workers": args.workers,
-                "escalation": args.escalation,
-            }
-        )
-    )
+    return {
+        "sweep_s": round(sweep_s, 3),
+        "transitions_per_s": round(rate),
+        "limit_s": round(limit_s, 3),
+        "limit_per_s": round(limit_rate),
+        "fraction_of_limit": round(rate / limit_rate, 3) if limit_rate else None,
+        "escalation_actions": result.escalations,
+        "emails_queued": result.notifications,
+        "idle_sweep_ms": round(idle_ms, 3),
+        "idle_sweep_max_ms": round(max(idle), 3),
+    }
 
 
 def _sweep_in_child(now, batch_size, results):
@@ -198,6 +285,51 @@ def run_sweeps(workers: int, now, batch_size: int):
         for name in ("warnings", "breaches", "escalations", "notifications", "batches"):
             setattr(total, name, getattr(total, name) + getattr(part, name))
     return total
+
+
+def _admin(url: str):
+    import environ
+    import psycopg2
+
+    config = environ.Env.db_url_config(url)
+    admin = psycopg2.connect(
+        dbname="postgres",
+        user=config["USER"],
+        password=config["PASSWORD"] or None,
+        host=config["HOST"] or "localhost",
+        port=config["PORT"] or 5432,
+    )
+    admin.autocommit = True
+    return admin
+
+
+def copy_database(url: str, source: str, copy: str) -> None:
+    """A copy of the seeded database (file by file: seconds, not a second seeding)."""
+    from psycopg2 import sql
+
+    admin = _admin(url)
+    with admin.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(copy))
+        )
+        cursor.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(copy), sql.Identifier(source)
+            )
+        )
+    admin.close()
+
+
+def drop_database(url: str, name: str) -> None:
+    from psycopg2 import sql
+
+    assert "bench" in name, name
+    admin = _admin(url)
+    with admin.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+    admin.close()
 
 
 def recreate_database(url: str) -> None:
