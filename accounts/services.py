@@ -54,6 +54,10 @@ def user_create(
         user.set_unusable_password()
     user.full_clean(validate_unique=not known_new, validate_constraints=not known_new)
     user.save()
+    # A user this moment old has no agent profile: say so to the reverse one-to-one's
+    # cache, so that the intake asking "is this an agent?" costs no query (issue 17).
+    # Creating an Agent for the user later replaces the cached value (Django's descriptor).
+    User.agent.related.set_cached_value(user, None)
     return user
 
 
