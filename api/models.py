@@ -11,6 +11,8 @@ class Scope(models.TextChoices):
     TICKETS_WRITE = "tickets:write", "Create and change tickets"
     REPLIES_WRITE = "replies:write", "Reply to requesters"
     NOTES_WRITE = "notes:write", "Write internal notes"
+    TASKS_READ = "tasks:read", "Read tickets' tasks"
+    TASKS_WRITE = "tasks:write", "Add, change, complete and delete tickets' tasks"
     USERS_READ = "users:read", "Read requesters"
     USERS_WRITE = "users:write", "Create requesters"
     DEPARTMENTS_READ = "departments:read", "Read departments and help topics"

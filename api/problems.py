@@ -14,6 +14,7 @@ from tickets.errors import (
     InvalidInput,
     NewMessageArrived,
     NotPermitted,
+    OpenTasks,
     TicketError,
     TransitionNotAllowed,
 )
@@ -62,6 +63,10 @@ def problem_exception_handler(exc, context):
         return problem(
             status.HTTP_400_BAD_REQUEST, "The request has invalid fields.", errors=errors
         )
+    if isinstance(exc, OpenTasks):
+        # Resolving waits for confirmation (`confirm_open_tasks`): the tasks it waits on.
+        tasks = [{"id": t.pk, "title": t.title} for t in exc.tasks]
+        return problem(status.HTTP_409_CONFLICT, exc.message, open_tasks=tasks)
     if isinstance(exc, TicketError):
         code = next(
             (c for kind, c in DOMAIN_STATUS.items() if isinstance(exc, kind)),

@@ -138,6 +138,14 @@ class NoInput(StrictSerializer):
     pass
 
 
+class ResolveInput(StrictSerializer):
+    confirm_open_tasks = serializers.BooleanField(
+        default=False,
+        help_text="Resolve even though the ticket has open tasks (without it: a 409 listing "
+        "them in `open_tasks`).",
+    )
+
+
 class AfterQuery(StrictSerializer):
     after = serializers.IntegerField(min_value=0, max_value=BIGINT, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=100)

@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import web.converters  # noqa: F401  (registers <ticket_number:...>)
-from api import reference, views, webhooks, writes
+from api import reference, task_views, views, webhooks, writes
 from api.osticket import views as osticket
 
 app_name = "api"
@@ -23,6 +23,26 @@ urlpatterns = [
         "v1/tickets/<ticket_number:number>/actions/<slug:name>/",
         writes.TicketAction.as_view(),
         name="action",
+    ),
+    path(
+        "v1/tickets/<ticket_number:number>/tasks/",
+        task_views.TaskCollection.as_view(),
+        name="tasks",
+    ),
+    path(
+        "v1/tickets/<ticket_number:number>/tasks/<int:pk>/",
+        task_views.TaskResource.as_view(),
+        name="task",
+    ),
+    path(
+        "v1/tickets/<ticket_number:number>/tasks/<int:pk>/complete/",
+        task_views.TaskComplete.as_view(),
+        name="task_complete",
+    ),
+    path(
+        "v1/tickets/<ticket_number:number>/tasks/<int:pk>/reopen/",
+        task_views.TaskReopen.as_view(),
+        name="task_reopen",
     ),
     path("v1/me/tickets/", reference.MyTickets.as_view(), name="my_tickets"),
     path("v1/help-topics/", reference.HelpTopicList.as_view(), name="help_topics"),

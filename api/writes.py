@@ -19,6 +19,7 @@ from api.requests import (
     NoInput,
     PlanInput,
     PriorityInput,
+    ResolveInput,
     TextInput,
     TicketCreateInput,
     TicketFieldsInput,
@@ -228,13 +229,21 @@ ACTION_CALLS = {
         for action in TICKET_ACTIONS.values()
         if action.target is not None
     },
+    "resolve": (
+        ResolveInput,
+        lambda t, by, d: services.ticket_resolve(
+            ticket=t, by=by, confirm_open_tasks=d["confirm_open_tasks"]
+        ),
+    ),
 }
 
 
 class TicketAction(ApiMixin, APIView):
     """One action of the action table: claim, assign, transfer, priority, plan, and the
     status moves (pending, resolve, close, reopen...). A move the ticket's status does not
-    allow is a 409 with the message the ticket page shows."""
+    allow is a 409 with the message the ticket page shows. Resolving a ticket with open
+    tasks is a 409 listing them (`open_tasks`) unless the body says
+    `{"confirm_open_tasks": true}`."""
 
     scopes = {"write": Scope.TICKETS_WRITE}
 

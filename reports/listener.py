@@ -21,6 +21,13 @@ IGNORED = frozenset(
         EventKind.MAIL_STOPPED,
         EventKind.MAIL_RESUMED,
         EventKind.FIELDS_CHANGED,
+        # Tasks (docs/decisions/0040): no report counts them yet.
+        EventKind.TASK_CREATED,
+        EventKind.TASK_CHANGED,
+        EventKind.TASK_ASSIGNED,
+        EventKind.TASK_COMPLETED,
+        EventKind.TASK_REOPENED,
+        EventKind.TASK_DELETED,
     }
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new

@@ -26,6 +26,7 @@ from tickets.models import (
     CustomField,
     FieldAudience,
     FieldChoice,
+    Task,
     Ticket,
 )
 from tickets.transitions import ACTIONS, Action, Who
@@ -338,3 +339,63 @@ def ticket_fields(ticket: Ticket, *, for_requester: bool) -> list[CustomField]:
     """The fields a person sees (and an agent edits) on a ticket: its topic's. A field a
     topic no longer asks keeps its values in the database, off the pages."""
     return topic_fields(ticket.help_topic_id, for_requester=for_requester)
+
+
+# Tasks -----------------------------------------------------------------------------------
+#
+# Who manages a ticket's tasks (adds, edits, assigns, deletes, completes, reopens them):
+# whoever may act on the ticket, an agent of its department (and the system). A task's
+# assignee may also complete and reopen their own task when the ticket is in another
+# department: they see the task on "My tasks", not the ticket (docs/decisions/0040).
+
+
+def may_manage_tasks(user, ticket: Ticket) -> bool:
+    return is_system(user) or can_work_ticket(user, ticket)
+
+
+def is_task_assignee(user, task: Task) -> bool:
+    agent = agent_of(user)
+    return agent is not None and task.assignee_id == agent.pk
+
+
+def may_complete_task(user, task: Task) -> bool:
+    """Complete or reopen: a manager of the ticket's tasks, or the task's own assignee."""
+    return may_manage_tasks(user, task.ticket) or is_task_assignee(user, task)
+
+
+TASK_RELATED = ("ticket", "department", "assignee__user", "completed_by")
+
+
+def task_get_for_agent(*, user, pk) -> Task:
+    """A task of a ticket the user works, or one assigned to them; Http404 otherwise, as
+    for a missing one."""
+    if not is_agent(user):
+        raise Http404("No such task.")
+    agent = agent_of(user)
+    mine = Q(assignee_id=agent.pk) if agent is not None else Q(pk__in=[])
+    departments = agent_department_ids(user)
+    task = (
+        Task.objects.filter(Q(ticket__department_id__in=departments) | mine)
+        .select_related(*TASK_RELATED)
+        .filter(pk=_parse_number(pk))
+        .first()
+        if _parse_number(pk) is not None
+        else None
+    )
+    if task is None:
+        raise Http404("No such task.")
+    return task
+
+
+def task_get_for_ticket(*, ticket: Ticket, pk) -> Task:
+    """A task of this ticket (already fetched through ticket_get_for_agent); Http404 for a
+    task of another ticket, as for a missing one."""
+    number = _parse_number(pk)
+    task = (
+        Task.objects.filter(ticket=ticket, pk=number).select_related(*TASK_RELATED).first()
+        if number is not None
+        else None
+    )
+    if task is None:
+        raise Http404("No such task.")
+    return task

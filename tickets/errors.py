@@ -35,3 +35,11 @@ class FieldErrors(InvalidInput):
     def __init__(self, errors: dict[str, str]):
         super().__init__(" ".join(errors.values()))
         self.errors = errors
+
+
+class OpenTasks(TicketError):
+    """The ticket still has open tasks: resolving it needs the agent's confirmation."""
+
+    def __init__(self, message: str, tasks: list):
+        super().__init__(message)
+        self.tasks = tasks

@@ -26,6 +26,18 @@ join on ids while the timeline still reads well after a rename or a deletion:
     fields_changed     {"changes": [{"field": field, "from": text | null, "to": text | null,
                         "from_choices"?: [choice], "to_choices"?: [choice]}]}  (custom
                         fields, tickets/services/fields.py; choices for choice kinds)
+    task_created       {"task": task, "department": department, "assignee": agent | null,
+                        "due_at": iso time | null}
+    task_changed       {"task": task, "changes": [{"field": "title" | "description" |
+                        "department" | "due_at", "from": text | ref | null,
+                        "to": text | ref | null}]}  (a description's text is not copied:
+                        "from"/"to" are null for it, its change is named only)
+    task_assigned      {"task": task, "from": agent | null, "to": agent | null}
+    task_completed     {"task": task}
+    task_reopened      {"task": task}
+    task_deleted       {"task": task}
+                        (tasks, tickets/services/tasks.py; a task reference is its id and
+                        title: {"id": 7, "name": "Replace the monitor"})
 
 Listeners: an app above tickets (webhooks) that must act in the transaction of each change
 registers a `TicketListener` (`register_event_listener`, from its AppConfig.ready). The one
@@ -173,6 +185,10 @@ def ref(obj) -> Ref | None:
     return {"id": obj.pk, "name": str(obj)}
 
 
+def task_ref(task) -> Ref:
+    return {"id": task.pk, "name": task.title}
+
+
 def status_ref(value: str) -> Ref:
     return {"id": value, "name": Status(value).label}
 
@@ -233,6 +249,21 @@ def fields_changed_text(data: dict) -> str:
         else:
             parts.append(f"cleared {label} (was {old})")
     return "changed " + "; ".join(parts) if parts else "changed the custom fields"
+
+
+def task_changed_text(data: dict) -> str:
+    """A task_changed event as a sentence: 'changed task Move the desk: due time, title'."""
+    names = {
+        "title": "title",
+        "description": "description",
+        "department": "department",
+        "due_at": "due time",
+    }
+    changed = [
+        names.get(item.get("field"), str(item.get("field"))) for item in data.get("changes") or []
+    ]
+    task = ref_name(data.get("task"))
+    return f"changed task “{task}”" + (f": {', '.join(changed)}" if changed else "")
 
 
 def escalation_text(data: dict) -> str:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tickets import access
-from tickets.events import escalation_text, fields_changed_text, ref_name
+from tickets.events import escalation_text, fields_changed_text, ref_name, task_changed_text
 from tickets.models import ClockKind, EventKind, Priority, Status
 from tickets.selectors import queue as queue_selectors
 from web.html import entry_html
@@ -103,6 +103,10 @@ def _assigned(data: dict, old: str, new: str) -> str:
 
 
 # Each kind's sentence, from the event's data and its before and after names.
+def _task_sentence(verb: str, data: dict) -> str:
+    return f"{verb} task “{ref_name(data.get('task'))}”"
+
+
 _SENTENCES = {
     EventKind.CLAIMED: lambda data, old, new: "claimed the ticket",
     EventKind.ASSIGNED: lambda data, old, new: _assigned(data, old, new),
@@ -132,6 +136,20 @@ _SENTENCES = {
     ),
     EventKind.MAIL_RESUMED: lambda data, old, new: f"sent mail again to {old}",
     EventKind.FIELDS_CHANGED: lambda data, old, new: fields_changed_text(data),
+    EventKind.TASK_CREATED: lambda data, old, new: (
+        f"added task “{ref_name(data.get('task'))}”"
+        + (f" for {ref_name(data.get('assignee'))}" if data.get("assignee") else "")
+        + f" ({ref_name(data.get('department'))})"
+    ),
+    EventKind.TASK_CHANGED: lambda data, old, new: task_changed_text(data),
+    EventKind.TASK_ASSIGNED: lambda data, old, new: (
+        f"assigned task “{ref_name(data.get('task'))}” to {new}"
+        if new
+        else f"unassigned task “{ref_name(data.get('task'))}” (was {old})"
+    ),
+    EventKind.TASK_COMPLETED: lambda data, old, new: _task_sentence("completed", data),
+    EventKind.TASK_REOPENED: lambda data, old, new: _task_sentence("reopened", data),
+    EventKind.TASK_DELETED: lambda data, old, new: _task_sentence("deleted", data),
 }
 
 

@@ -17,6 +17,16 @@ from desk.views.exports import (
 )
 from desk.views.queue import bulk, queue, search
 from desk.views.reports import reports
+from desk.views.tasks import (
+    my_tasks,
+    resolve_confirm,
+    task_add,
+    task_complete,
+    task_delete,
+    task_edit,
+    task_new,
+    task_reopen,
+)
 from desk.views.ticket import (
     action,
     attachment,
@@ -40,6 +50,7 @@ __all__ = [
     "entry_headers",
     "fields",
     "heartbeat",
+    "my_tasks",
     "note",
     "queue",
     "reply",
@@ -47,7 +58,14 @@ __all__ = [
     "report_export_download",
     "report_exports",
     "reports",
+    "resolve_confirm",
     "search",
+    "task_add",
+    "task_complete",
+    "task_delete",
+    "task_edit",
+    "task_new",
+    "task_reopen",
     "ticket",
     "tickets_export",
     "tickets_export_xlsx",

@@ -7,7 +7,7 @@ the request did not submit, so nothing half-typed is ever lost (docs/decisions/0
 """
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -25,10 +25,11 @@ from desk.forms import (
     TicketFieldsForm,
     TransferForm,
 )
+from desk.task_forms import ResolveForm
 from desk.views.common import agent_required, form_errors, is_htmx
 from mail.selectors import inbound_for_entry, inbound_headers
 from tickets import access, selectors, services
-from tickets.errors import FieldErrors, InvalidInput, NewMessageArrived, TicketError
+from tickets.errors import FieldErrors, InvalidInput, NewMessageArrived, OpenTasks, TicketError
 from tickets.models import Draft, Priority, Source, Status, ThreadEntry
 from tickets.transitions import ACTIONS as TICKET_ACTIONS
 from web.custom_fields import add_field_errors
@@ -255,6 +256,13 @@ ACTION_CALLS = {
         for action in TICKET_ACTIONS.values()
         if action.target is not None
     },
+    # With open tasks, resolving asks first (desk/views/tasks.py's confirmation page).
+    "resolve": (
+        lambda r, t: ResolveForm(r.POST),
+        lambda t, by, d: services.ticket_resolve(
+            ticket=t, by=by, confirm_open_tasks=d["confirm_open_tasks"]
+        ),
+    ),
 }
 
 
@@ -274,12 +282,25 @@ def action(request, number, name):
         data = {**data, "person": form.person()}
     try:
         call(ticket, request.user, data)
+    except OpenTasks:
+        return _resolve_confirm_redirect(request, ticket.number)
     except TicketError as error:
         messages.error(request, error.message)
     else:
         selectors.queue_counts_forget(user=request.user)
         messages.success(request, TICKET_ACTIONS[name].done)
     return _done(request, ticket.number)
+
+
+def _resolve_confirm_redirect(request, number) -> HttpResponse:
+    """Where resolving leads while tasks are open: the page that lists them and asks to
+    confirm (htmx follows HX-Redirect; a plain post gets the redirect)."""
+    url = reverse("agent:resolve_confirm", args=[number])
+    if is_htmx(request):
+        response = HttpResponse(status=200)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 # Collisions ----------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def test_a_new_key_is_shown_once_and_works(desk, manager, manager_client):
 def test_the_form_offers_checkboxes_for_the_scopes_and_only_agents_to_act_as(desk, manager_client):
     admin = AgentFactory(user__superuser=True, user__display_name="The Boss").user
     html = manager_client.get(NEW).content.decode()
-    assert len(re.findall(r'<input type="checkbox"[^>]*name="scopes"', html)) == 11
+    assert len(re.findall(r'<input type="checkbox"[^>]*name="scopes"', html)) == 13  # + tasks
     assert "Read tickets (tickets:read)" in html
     assert "(webhooks:manage)" in html
     assert f"Ryan Howard &lt;{desk.agent.user.email}&gt;" in html

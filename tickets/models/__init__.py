@@ -39,6 +39,7 @@ from .fields import (
     TicketFieldValue,
 )
 from .notifications import Notification
+from .tasks import TASK_DESCRIPTION_MAX_LENGTH, TASK_TITLE_MAX_LENGTH, Task, TaskStatus
 from .ticket import (
     INLINE_IMAGE_TYPES,
     Attachment,
@@ -65,6 +66,8 @@ __all__ = [
     "PUBLIC_ENTRY_KINDS",
     "RUNNING_CLOCK",
     "RUNNING_CLOCK_UNSET",
+    "TASK_DESCRIPTION_MAX_LENGTH",
+    "TASK_TITLE_MAX_LENGTH",
     "TEXT_KINDS",
     "Attachment",
     "CannedResponse",
@@ -87,6 +90,8 @@ __all__ = [
     "SLAState",
     "Source",
     "Status",
+    "Task",
+    "TaskStatus",
     "ThreadEntry",
     "Ticket",
     "TicketEvent",

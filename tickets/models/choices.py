@@ -80,6 +80,12 @@ class EventKind(models.TextChoices):
     MAIL_STOPPED = "mail_stopped", "Mail to an address stopped"
     MAIL_RESUMED = "mail_resumed", "Mail to an address sent again"
     FIELDS_CHANGED = "fields_changed", "Custom fields changed"
+    TASK_CREATED = "task_created", "Task created"
+    TASK_CHANGED = "task_changed", "Task changed"
+    TASK_ASSIGNED = "task_assigned", "Task assigned"
+    TASK_COMPLETED = "task_completed", "Task completed"
+    TASK_REOPENED = "task_reopened", "Task reopened"
+    TASK_DELETED = "task_deleted", "Task deleted"
 
 
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must

@@ -21,6 +21,7 @@ class Notification(models.Model):
         SLA_BREACHED = "sla_breached", "SLA breached"
         NEW_TICKET = "new_ticket", "New ticket in your department"
         ASSIGNED = "assigned", "Ticket assigned to you"
+        TASK_ASSIGNED = "task_assigned", "Task assigned to you"
         REQUESTER_REPLIED = "requester_replied", "Requester replied"
         # To the requester (templates/emails/requester_*), with their link to the ticket.
         REQUESTER_ACKNOWLEDGEMENT = "requester_acknowledgement", "Ticket received (requester)"

@@ -7,7 +7,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tickets.models import Notification
+from tickets.models import Notification, Task
 
 # Above the text of every email about a ticket: what someone types above it, in a reply by
 # email, is their answer; the rest is quoted history (mail.parsing splits it there).
@@ -76,6 +76,8 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
         "ticket_url": f"{settings.SITE_URL}{reverse('agent:ticket', args=[ticket.number])}",
         "reply_above": REPLY_ABOVE_MARKER,
     }
+    if notification.kind == Notification.Kind.TASK_ASSIGNED:
+        _add_task(context, notification)
     headers = {"Message-ID": notification.message_id or new_message_id()}
     if ticket.department.email:
         # Answers go to the department's mailbox, and from there into this ticket.
@@ -111,6 +113,17 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
     )
     message.attach_alternative(render_to_string(f"{name}.html", context), "text/html")
     return message
+
+
+def _add_task(context: dict, notification: Notification) -> None:
+    """A task's email names the task (as it is now, if it still exists) and links to "My
+    tasks": the assignee may work in a department that cannot open the ticket."""
+    task_data = (notification.event.data.get("task") if notification.event else None) or {}
+    context["task"] = (
+        Task.objects.select_related("department").filter(pk=task_data.get("id")).first()
+    )
+    context["task_title"] = context["task"].title if context["task"] else task_data.get("name")
+    context["tasks_url"] = f"{settings.SITE_URL}{reverse('agent:tasks')}"
 
 
 def _domain() -> str:

@@ -19,11 +19,13 @@ from tickets.models import (
     EventKind,
     MailSuppression,
     SLAClock,
+    Task,
     ThreadEntry,
     Ticket,
     TicketEvent,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.tasks import task_list_for_ticket
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
@@ -52,6 +54,12 @@ class TicketPage:
     mail_stopped: dict[int, MailSuppression] = field(default_factory=dict)
     # The custom fields of the ticket's help topic, with their values (empty ones too).
     custom_fields: list[FieldValue] = field(default_factory=list)
+    # The ticket's tasks, open ones first (tickets/selectors/tasks.py).
+    tasks: list[Task] = field(default_factory=list)
+
+    @property
+    def open_tasks(self) -> list[Task]:
+        return [task for task in self.tasks if task.is_open]
 
     @property
     def status_actions(self) -> list[Action]:
@@ -82,6 +90,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
         collaborators=list(ticket.collaborators.select_related("user")),
         custom_fields=ticket_fields_for_agent(ticket=ticket),
+        tasks=task_list_for_ticket(ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     _add_choices(page)

@@ -81,6 +81,16 @@ from tickets.services.lifecycle import (
     ticket_set_open,
     ticket_set_pending,
 )
+from tickets.services.tasks import (
+    OPEN_TASKS,
+    UNSET,
+    task_assign,
+    task_complete,
+    task_create,
+    task_delete,
+    task_edit,
+    task_reopen,
+)
 from tickets.services.triage import ticket_set_plan, ticket_set_priority
 
 __all__ = [
@@ -91,8 +101,10 @@ __all__ = [
     "MAX_COLLABORATORS",
     "MAX_TICKETS",
     "NEW_MESSAGE_ARRIVED",
+    "OPEN_TASKS",
     "STATUS_CHANGE",
     "SUBJECT_MAX_LENGTH",
+    "UNSET",
     "BulkOutcome",
     "DeliveryFailure",
     "EntryImport",
@@ -110,6 +122,12 @@ __all__ = [
     "fields_missing_to_resolve",
     "mail_suppression_clear",
     "new_access_key",
+    "task_assign",
+    "task_complete",
+    "task_create",
+    "task_delete",
+    "task_edit",
+    "task_reopen",
     "ticket_add_collaborator",
     "ticket_add_external_message",
     "ticket_add_message",

@@ -15,15 +15,20 @@ from tickets.models import Notification, Status, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record_event, require_action, save_ticket
 from tickets.services.fields import fields_require_to_resolve
 from tickets.services.notifications import notify_requester
+from tickets.services.tasks import tasks_block_resolve
 from tickets.transitions import ACTIONS, Action
 
 
-def ticket_change_status(*, ticket: Ticket, action: str, by) -> Ticket:
+def ticket_change_status(
+    *, ticket: Ticket, action: str, by, confirm_open_tasks: bool = False
+) -> Ticket:
     """Move the ticket by a status action, if the table lets `by` take it from its status.
 
     Resolving by an agent (not by the requester marking it solved) emails the requester,
-    and is refused while a custom field required to resolve is empty; the requester who
-    marks their own request solved is never held back by a field they may not even see.
+    and is refused while a custom field required to resolve is empty, and while the
+    ticket has open tasks unless `confirm_open_tasks` (OpenTasks lists them); the
+    requester who marks their own request solved is never held back by a field or a task
+    they may not even see.
     """
     if action not in ACTIONS or ACTIONS[action].target is None:
         raise InvalidInput("Choose a status.")
@@ -32,6 +37,8 @@ def ticket_change_status(*, ticket: Ticket, action: str, by) -> Ticket:
         taken = require_action(action, by=by, ticket=ticket)
         if taken.target == Status.RESOLVED and not access.is_requester(by, ticket):
             fields_require_to_resolve(ticket)
+            if not confirm_open_tasks:
+                tasks_block_resolve(ticket)
         event = apply_status_action(ticket, taken, by)
         if taken.target == Status.RESOLVED and not access.is_requester(by, ticket):
             notify_requester(
@@ -80,9 +87,13 @@ def ticket_reopen(*, ticket: Ticket, by) -> Ticket:
     return ticket_change_status(ticket=ticket, action="reopen", by=by)
 
 
-def ticket_resolve(*, ticket: Ticket, by) -> Ticket:
-    """Solved: by an agent (the requester is told by email), or by the requester marking it so."""
-    return ticket_change_status(ticket=ticket, action="resolve", by=by)
+def ticket_resolve(*, ticket: Ticket, by, confirm_open_tasks: bool = False) -> Ticket:
+    """Solved: by an agent (the requester is told by email), or by the requester marking it so.
+
+    An agent resolving a ticket with open tasks must confirm (`confirm_open_tasks`)."""
+    return ticket_change_status(
+        ticket=ticket, action="resolve", by=by, confirm_open_tasks=confirm_open_tasks
+    )
 
 
 def ticket_close(*, ticket: Ticket, by) -> Ticket:

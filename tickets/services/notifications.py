@@ -37,6 +37,16 @@ def notify_assigned(*, ticket: Ticket, agent: Agent, event: TicketEvent, by) -> 
     )
 
 
+def notify_task_assigned(*, task, agent: Agent, event: TicketEvent, by) -> None:
+    """A task was given to an agent by someone else (docs/decisions/0040)."""
+    notifications_queue(
+        kind=Notification.Kind.TASK_ASSIGNED,
+        ticket=task.ticket,
+        recipient_ids=_not_by([agent.user_id], by),
+        event=event,
+    )
+
+
 def notify_requester_replied(*, ticket: Ticket, by) -> None:
     """The requester wrote again: the assignee should know."""
     if ticket.assignee_id is None:
