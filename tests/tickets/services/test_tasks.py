@@ -2,10 +2,12 @@ import datetime
 
 import pytest
 import time_machine
+from django.core import mail
 
 from accounts.roles import SYSTEM
 from tickets.errors import InvalidInput, NotPermitted, OpenTasks, TransitionNotAllowed
 from tickets.models import EventKind, Notification, Status, Task, TaskStatus
+from tickets.outbox import notifications_send_pending
 from tickets.services import (
     OPEN_TASKS,
     task_assign,
@@ -396,3 +398,20 @@ def test_tasks_of_a_closed_ticket_may_still_be_completed(desk):
 
     with pytest.raises(TransitionNotAllowed):
         task_reopen(task=task, by=desk.agent.user)
+
+
+def test_the_email_names_a_task_deleted_before_it_was_sent(desk):
+    ticket = desk.ticket()
+    task = task_create(
+        ticket=ticket, title="Replace the monitor", assignee=desk.agent, by=desk.manager.user
+    )
+    task_delete(task=task, by=desk.manager.user)
+
+    notifications_send_pending()
+
+    (email,) = [m for m in mail.outbox if "Task for you" in m.subject]
+    assert (email.to, email.subject) == (
+        [desk.agent.user.email],
+        f"[#{ticket.number}] Task for you: Replace the monitor",
+    )
+    assert "/agent/tasks/" in email.body
