@@ -8,12 +8,14 @@ package is split by subject; everything is importable from ``tickets.models``.
 from .choices import (
     ACTIVE_STATUSES,
     DUE_KEY,
+    LINK_REVERSE_LABELS,
     NO_DEADLINE,
     PRIORITY_KEY,
     PUBLIC_ENTRY_KINDS,
     ClockKind,
     EntryKind,
     EventKind,
+    LinkKind,
     Priority,
     SLAState,
     Source,
@@ -38,6 +40,7 @@ from .fields import (
     HelpTopicField,
     TicketFieldValue,
 )
+from .merges import TicketLink, TicketMerge
 from .notifications import Notification
 from .ticket import (
     INLINE_IMAGE_TYPES,
@@ -58,6 +61,7 @@ __all__ = [
     "CHOICE_KINDS",
     "DUE_KEY",
     "INLINE_IMAGE_TYPES",
+    "LINK_REVERSE_LABELS",
     "LIVE_CLOCK",
     "LIVE_CLOCK_UNSET",
     "NO_DEADLINE",
@@ -80,6 +84,7 @@ __all__ = [
     "FieldKind",
     "HelpTopic",
     "HelpTopicField",
+    "LinkKind",
     "MailSuppression",
     "Notification",
     "Priority",
@@ -91,6 +96,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketFieldValue",
+    "TicketLink",
+    "TicketMerge",
     "TicketSearchDocument",
     "at_risk_q",
     "attachment_path",
