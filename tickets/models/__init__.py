@@ -40,7 +40,7 @@ from .fields import (
     HelpTopicField,
     TicketFieldValue,
 )
-from .merges import TicketLink, TicketMerge
+from .merges import MERGE_UNDO_DAYS, MERGE_UNDO_WINDOW, TicketLink, TicketMerge
 from .notifications import Notification
 from .ticket import (
     INLINE_IMAGE_TYPES,
@@ -64,6 +64,8 @@ __all__ = [
     "LINK_REVERSE_LABELS",
     "LIVE_CLOCK",
     "LIVE_CLOCK_UNSET",
+    "MERGE_UNDO_DAYS",
+    "MERGE_UNDO_WINDOW",
     "NO_DEADLINE",
     "PRIORITY_KEY",
     "PUBLIC_ENTRY_KINDS",

@@ -1,12 +1,19 @@
 """Merges of tickets into others (undoable for a while) and links between tickets."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .choices import LinkKind, Status
+from .choices import LINK_REVERSE_LABELS, LinkKind, Status
 from .ticket import Ticket
+
+# A merge can be undone for this long: a constant, not a setting (the promise the pages
+# and the docs make; decision 0037).
+MERGE_UNDO_DAYS = 7
+MERGE_UNDO_WINDOW = timedelta(days=MERGE_UNDO_DAYS)
 
 
 class TicketMerge(models.Model):
@@ -79,3 +86,9 @@ class TicketLink(models.Model):
 
     def __str__(self):
         return f"{self.from_ticket_id} {self.get_kind_display()} {self.to_ticket_id}"
+
+    def label_from(self, ticket_id: int) -> str:
+        """How the link reads on the page of `ticket_id` (one of its two tickets)."""
+        if self.from_ticket_id == ticket_id:
+            return LinkKind(self.kind).label
+        return LINK_REVERSE_LABELS[self.kind]

@@ -14,7 +14,6 @@ the same tickets at the same moment queue up, and the second finds the first don
 """
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -25,8 +24,9 @@ from tickets.errors import InvalidInput, TicketError
 from tickets.events import ref, status_ref
 from tickets.models import (
     ACTIVE_STATUSES,
-    LINK_REVERSE_LABELS,
     LIVE_CLOCK,
+    MERGE_UNDO_DAYS,
+    MERGE_UNDO_WINDOW,
     Attachment,
     Collaborator,
     EventKind,
@@ -43,10 +43,8 @@ from tickets.services.collaborators import MAX_COLLABORATORS
 from tickets.services.common import record_event, require_action, save_ticket
 from tickets.services.lifecycle import ticket_change_status
 
-# A merge can be undone for this long (a constant, not a setting: the promise the page
-# and the docs make).
-UNDO_DAYS = 7
-UNDO_WINDOW = timedelta(days=UNDO_DAYS)
+UNDO_DAYS = MERGE_UNDO_DAYS
+UNDO_WINDOW = MERGE_UNDO_WINDOW
 MAX_SOURCES = 50
 
 NO_SOURCES = "Choose at least one ticket to merge."
@@ -300,9 +298,7 @@ def _between(a: Ticket, b: Ticket):
 
 def link_label(link: TicketLink, ticket_id: int) -> str:
     """How the link reads on the page of `ticket_id` (one of its two tickets)."""
-    if link.from_ticket_id == ticket_id:
-        return LinkKind(link.kind).label
-    return LINK_REVERSE_LABELS[link.kind]
+    return link.label_from(ticket_id)
 
 
 def ticket_link(*, ticket: Ticket, other: Ticket, kind: str, by) -> TicketLink:
