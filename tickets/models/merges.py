@@ -87,6 +87,16 @@ class TicketLink(models.Model):
     def __str__(self):
         return f"{self.from_ticket_id} {self.get_kind_display()} {self.to_ticket_id}"
 
+    def key_from(self, ticket_id: int) -> str:
+        """The link's kind as `ticket_id` reads it, as the services and the API name it
+        ("related", "duplicate_of", "duplicated_by", "parent_of", "child_of")."""
+        first = self.from_ticket_id == ticket_id
+        return {
+            LinkKind.RELATED: "related",
+            LinkKind.DUPLICATE: "duplicate_of" if first else "duplicated_by",
+            LinkKind.PARENT: "parent_of" if first else "child_of",
+        }[self.kind]
+
     def label_from(self, ticket_id: int) -> str:
         """How the link reads on the page of `ticket_id` (one of its two tickets)."""
         if self.from_ticket_id == ticket_id:
