@@ -3,6 +3,7 @@ ticket, undo, links, resolving children, the bulk bar, and who may."""
 
 import pytest
 
+from tests.support.hostile import PAYLOADS
 from tickets.models import EventKind, Status, TicketLink, TicketMerge
 from tickets.services import (
     ticket_link,
@@ -195,3 +196,24 @@ def test_a_resolved_parent_offers_to_resolve_its_open_children(desk, client_for)
         child.refresh_from_db()
         assert child.status == Status.RESOLVED
         assert child.events.filter(kind=EventKind.STATUS_CHANGED).exists()
+
+
+def test_hostile_subjects_stay_inert_on_the_merge_pages_and_links(desk, client_for):
+    by = desk.agent.user
+    target = desk.ticket(subject=PAYLOADS[0][:255])
+    sources = [desk.ticket(subject=p[:255], body=p) for p in PAYLOADS[1:8]]
+    client = client_for(by)
+    pages = [
+        client.get(
+            "/agent/merge/", {"sources": [s.number for s in sources], "into": target.number}
+        ).content.decode()
+    ]
+    ticket_link(ticket=target, other=sources[0], kind="related", by=by)
+    ticket_merge(sources=sources[1:], target=target, by=by)
+    pages.append(client.get(f"/agent/tickets/{target.number}/").content.decode())
+    pages.append(client.get(f"/agent/tickets/{sources[0].number}/").content.decode())
+    for html in pages:
+        assert "<script>alert" not in html
+        for tag in ("<img", "<svg", "<iframe", "<details", "<object", "<embed", "<meta http"):
+            assert tag not in html
+        assert 'href="javascript:' not in html.lower()
