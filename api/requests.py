@@ -146,6 +146,31 @@ class ResolveInput(StrictSerializer):
     )
 
 
+class MergeInput(StrictSerializer):
+    sources = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT),
+        min_length=1,
+        max_length=50,
+        help_text="The numbers of the tickets merged into this one.",
+    )
+
+
+class LinkInput(StrictSerializer):
+    ticket = serializers.IntegerField(
+        min_value=1, max_value=BIGINT, help_text="The other ticket's number."
+    )
+    kind = serializers.ChoiceField(
+        ["related", "duplicate_of", "duplicated_by", "parent_of", "child_of"],
+        help_text="As this ticket reads it: this ticket is `kind` `ticket`.",
+    )
+
+
+class UnlinkInput(StrictSerializer):
+    ticket = serializers.IntegerField(
+        min_value=1, max_value=BIGINT, help_text="The other ticket's number."
+    )
+
+
 class AfterQuery(StrictSerializer):
     after = serializers.IntegerField(min_value=0, max_value=BIGINT, default=0)
     limit = serializers.IntegerField(min_value=1, max_value=MAX_PAGE_SIZE, default=100)

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tickets.fieldvalues import field_value_json
-from tickets.models import Priority
+from tickets.models import MERGE_UNDO_WINDOW, Priority
 
 URL_PLACEHOLDER = 987654321987654321  # 18 digits: no ticket number of a real path
 
@@ -162,6 +162,20 @@ class EventSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class LinkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        ["related", "duplicate_of", "duplicated_by", "parent_of", "child_of"],
+        help_text="As this ticket reads it: this ticket is `kind` `ticket`.",
+    )
+    ticket = serializers.IntegerField()
+
+
+class MergedTicketSerializer(serializers.Serializer):
+    ticket = serializers.IntegerField()
+    merged_at = serializers.DateTimeField()
+    undo_until = serializers.DateTimeField()
+
+
 class TicketDetailSerializer(TicketSerializer):
     """One ticket: its fields, its SLA clocks, and its thread and events when asked for
     (`?include=thread,events`). Serialises a tickets.selectors.TicketDetail's ticket, the
@@ -175,6 +189,34 @@ class TicketDetailSerializer(TicketSerializer):
     )
     thread = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    merged_into = serializers.SerializerMethodField(
+        help_text="While merged away: the number of the ticket it continues in."
+    )
+    links = serializers.SerializerMethodField()
+    merged_tickets = serializers.SerializerMethodField(
+        help_text="Tickets merged into this one (and not undone), with until when the "
+        "merge may be undone (the `undo-merge` action on the merged ticket)."
+    )
+
+    def get_merged_into(self, ticket) -> int | None:
+        return self.context["detail"].merged_into
+
+    @extend_schema_field(LinkSerializer(many=True))
+    def get_links(self, ticket):
+        return [{"kind": kind, "ticket": number} for kind, number in self.context["detail"].links]
+
+    @extend_schema_field(MergedTicketSerializer(many=True))
+    def get_merged_tickets(self, ticket):
+        return [
+            {
+                "ticket": merge.source.number,
+                "merged_at": serializers.DateTimeField().to_representation(merge.merged_at),
+                "undo_until": serializers.DateTimeField().to_representation(
+                    merge.merged_at + MERGE_UNDO_WINDOW
+                ),
+            }
+            for merge in self.context["detail"].merges_in
+        ]
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def custom_fields_of(self, ticket) -> dict:
@@ -204,6 +246,9 @@ class TicketDetailSerializer(TicketSerializer):
         data = super().to_representation(ticket)  # the list's fields, written out
         data["clocks"] = self.get_clocks(ticket)
         data["fields"] = self.custom_fields_of(ticket)
+        data["merged_into"] = self.get_merged_into(ticket)
+        data["links"] = self.get_links(ticket)
+        data["merged_tickets"] = self.get_merged_tickets(ticket)
         for name, value in (
             ("thread", self.get_thread(ticket)),
             ("events", self.get_events(ticket)),

@@ -16,6 +16,8 @@ from api.models import ApiKey, Scope
 from api.requests import (
     PRIORITIES,
     AssignInput,
+    LinkInput,
+    MergeInput,
     NoInput,
     PlanInput,
     PriorityInput,
@@ -24,6 +26,7 @@ from api.requests import (
     TicketCreateInput,
     TicketFieldsInput,
     TransferInput,
+    UnlinkInput,
     multipart_form,
 )
 from api.serializers import EntrySerializer, TicketDetailSerializer
@@ -197,9 +200,41 @@ def _assign(ticket, by, data):
     return services.ticket_assign(ticket=ticket, agent=agent, by=by)
 
 
+def _other(by, number: int, field: str):
+    """Another ticket of the action, by number, if the agent works it: a 400 naming the
+    field otherwise (the ticket in the path is the 404)."""
+    try:
+        return access.ticket_get_for_agent(user=by, number=number)
+    except Http404:
+        raise ValidationError({field: [f"No ticket #{number} in your departments."]}) from None
+
+
+def _merge(ticket, by, data):
+    sources = [_other(by, number, "sources") for number in dict.fromkeys(data["sources"])]
+    return services.ticket_merge(sources=sources, target=ticket, by=by)
+
+
 # name -> (input, call): the action table's rows, as the desk's ticket page offers them.
 ACTION_CALLS = {
     "claim": (NoInput, lambda t, by, d: services.ticket_claim(ticket=t, by=by)),
+    "merge": (MergeInput, _merge),
+    "undo-merge": (NoInput, lambda t, by, d: services.ticket_merge_undo(ticket=t, by=by)),
+    "link": (
+        LinkInput,
+        lambda t, by, d: services.ticket_link(
+            ticket=t, other=_other(by, d["ticket"], "ticket"), kind=d["kind"], by=by
+        ),
+    ),
+    "unlink": (
+        UnlinkInput,
+        lambda t, by, d: services.ticket_unlink(
+            ticket=t, other=_other(by, d["ticket"], "ticket"), by=by
+        ),
+    ),
+    "resolve-children": (
+        NoInput,
+        lambda t, by, d: services.ticket_resolve_children(ticket=t, by=by),
+    ),
     "assign": (AssignInput, _assign),
     "transfer": (
         TransferInput,
@@ -239,11 +274,14 @@ ACTION_CALLS = {
 
 
 class TicketAction(ApiMixin, APIView):
-    """One action of the action table: claim, assign, transfer, priority, plan, and the
-    status moves (pending, resolve, close, reopen...). A move the ticket's status does not
-    allow is a 409 with the message the ticket page shows. Resolving a ticket with open
-    tasks is a 409 listing them (`open_tasks`) unless the body says
-    `{"confirm_open_tasks": true}`."""
+    """One action of the action table: claim, assign, transfer, priority, plan, the
+    status moves (pending, resolve, close, reopen...), and merging and links: `merge`
+    (`{"sources": [numbers]}` merged into this ticket), `undo-merge` (on a merged ticket,
+    within 7 days), `link` (`{"ticket": number, "kind": "child_of"}`), `unlink`
+    (`{"ticket": number}`) and `resolve-children` (of a resolved parent). A move the
+    ticket's status does not allow is a 409 with the message the ticket page shows.
+    Resolving a ticket with open tasks is a 409 listing them (`open_tasks`) unless the
+    body says `{"confirm_open_tasks": true}`."""
 
     scopes = {"write": Scope.TICKETS_WRITE}
 

@@ -30,7 +30,13 @@ from tickets.selectors import (
     QueueOptions,
     TicketSet,
 )
-from tickets.services import BODY_MAX_LENGTH, BULK_ACTIONS, MAX_TICKETS
+from tickets.services import (
+    BODY_MAX_LENGTH,
+    BULK_ACTIONS,
+    LINK_CHOICES,
+    LINK_LABELS,
+    MAX_TICKETS,
+)
 from web.custom_fields import add_fields, bound_custom_fields, clean_custom_fields
 from web.uploads import MultipleFileField, attachments_help_text
 
@@ -229,6 +235,33 @@ class CollaboratorForm(forms.Form):
         return data["user"] or guest_user_get_or_create(email=data["email"])
 
 
+TICKET_NUMBER = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+class TicketNumberForm(forms.Form):
+    """Another ticket, by the number people quote (the service checks the agent works it)."""
+
+    ticket = forms.IntegerField(label="Ticket number", **TICKET_NUMBER)
+
+
+class LinkForm(TicketNumberForm):
+    kind = forms.ChoiceField(
+        label="Link as", choices=[(key, LINK_LABELS[key]) for key in LINK_CHOICES]
+    )
+
+
+class MergeForm(forms.Form):
+    """The merge to confirm: the tickets merged away, and the one they continue in."""
+
+    sources = forms.TypedMultipleChoiceField(coerce=int)
+    into = forms.IntegerField(label="Merge into ticket", **TICKET_NUMBER)
+
+    def __init__(self, data):
+        super().__init__(data)
+        numbers = data.getlist("sources") if hasattr(data, "getlist") else []
+        self.fields["sources"].choices = [(n, n) for n in numbers[: MAX_TICKETS + 1]]
+
+
 class PersonForm(forms.Form):
     """Someone on the ticket, by id (the service checks they are on it)."""
 
@@ -290,6 +323,7 @@ class BulkForm(forms.Form):
     department = forms.ModelChoiceField(
         queryset=Department.objects.filter(is_active=True), required=False, empty_label="—"
     )
+    target = forms.IntegerField(label="Into ticket #", required=False, **TICKET_NUMBER)
 
     def __init__(self, data, *, options: QueueOptions | None = None):
         super().__init__(data, auto_id="bulk-%s")
@@ -298,6 +332,7 @@ class BulkForm(forms.Form):
         self.fields["tickets"].choices = [(n, n) for n in numbers[: MAX_TICKETS + 1]]
         for name in ("action", "agent", "status", "priority", "department"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["target"].widget.attrs["class"] = "form-control form-control-sm"
         if options is not None:
             self._offer(options)
 

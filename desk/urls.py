@@ -9,6 +9,7 @@ app_name = "agent"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("bulk/", views.bulk, name="bulk"),
+    path("merge/", views.merge, name="merge"),
     path("search/", views.search, name="search"),
     path("reports/", views.reports, name="reports"),
     path("reports/export.csv", views.report_export, name="report_export"),

@@ -9,7 +9,7 @@ reason (the admin can process it again) and never blocks the others.
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -186,6 +186,9 @@ def _process(row: InboundMessage) -> Result:
     if earlier is not None:
         return Result(Outcome.DUPLICATE, earlier.ticket, earlier.entry, f"same as {earlier}")
     thread = thread_for(message)
+    if thread is not None and thread.ticket.merged_into_id is not None:
+        # A reply to a merged-away ticket joins the ticket its story continues in.
+        thread = replace(thread, ticket=access.merge_destination(thread.ticket))
     if thread is not None and thread.ticket.status != Status.CLOSED:
         return _into_ticket(row.mailbox, thread.ticket, message, automation)
     if automation.auto_reply:

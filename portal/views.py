@@ -22,7 +22,9 @@ from tickets.access import (
     access_key_fingerprint,
     attachment_get_for_requester,
     is_collaborator,
+    is_participant,
     is_requester,
+    merge_destination,
     ticket_get_for_requester,
     ticket_get_with_access_key,
 )
@@ -154,7 +156,12 @@ def _writer(request, ticket):
 
 def _render_ticket(request, ticket, reply_form, *, status=200):
     collaborating = is_collaborator(request.user, ticket)
+    continues_in = merge_destination(ticket) if ticket.merged_into_id is not None else None
     context = {
+        # A merged-away request: where it continues, a link only for its participants.
+        "continues_in": continues_in,
+        "may_open_continuation": continues_in is not None
+        and is_participant(request.user, continues_in),
         "ticket": ticket,
         "timeline": ticket_timeline_for_requester(ticket=ticket),
         "custom_fields": ticket_fields_for_requester(ticket=ticket),

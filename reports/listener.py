@@ -28,6 +28,11 @@ IGNORED = frozenset(
         EventKind.TASK_COMPLETED,
         EventKind.TASK_REOPENED,
         EventKind.TASK_DELETED,
+        # The target of a merge and linked tickets keep their figures; the merged-away
+        # ticket's own events (merged_into, merge_undone) do change them (its clocks).
+        EventKind.TICKET_MERGED,
+        EventKind.LINK_ADDED,
+        EventKind.LINK_REMOVED,
     }
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new

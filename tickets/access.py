@@ -399,3 +399,23 @@ def task_get_for_ticket(*, ticket: Ticket, pk) -> Task:
     if task is None:
         raise Http404("No such task.")
     return task
+# Merges ----------------------------------------------------------------------------------
+
+# How many merges a chain of merged-away tickets may take before we stop following it:
+# a guard against a loop the services never make.
+MERGE_CHAIN_LIMIT = 50
+
+
+def merge_destination(ticket: Ticket) -> Ticket:
+    """Where a merged-away ticket's story continues: its target, or that target's if the
+    target was merged away in turn (the chain resolved). The ticket itself if not merged."""
+    seen = 0
+    while ticket.merged_into_id is not None and seen < MERGE_CHAIN_LIMIT:
+        ticket = Ticket.objects.select_related(*TICKET_RELATED).get(pk=ticket.merged_into_id)
+        seen += 1
+    return ticket
+
+
+def is_participant(user, ticket: Ticket) -> bool:
+    """The requester of the ticket, or one of its collaborators."""
+    return is_requester(user, ticket) or is_collaborator(user, ticket)

@@ -147,6 +147,7 @@ class ReadOnlyInlineMixin(ReadOnlyMixin):
 
 class ThreadEntryInline(ReadOnlyInlineMixin, admin.StackedInline):
     model = ThreadEntry
+    fk_name = "ticket"
     fields = ("kind", "author", "created_at", "body")
     readonly_fields = fields
 

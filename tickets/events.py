@@ -19,8 +19,8 @@ join on ids while the timeline still reads well after a rename or a deletion:
     escalated          {"clock": clock, "action": "transferred" | "assigned" |
                         "priority_raised" | "notified", "from"?, "to", "role"?}
     access_link_revoked {}
-    collaborator_added {"to": user}
-    collaborator_removed {"from": user}
+    collaborator_added {"to": user, "merge"?: true}  (merge: added by a merge)
+    collaborator_removed {"from": user, "merge"?: true}  (merge: taken off by its undo)
     mail_stopped       {"to": suppression, "status": "5.1.1"}
     mail_resumed       {"from": suppression, "user": user | null}
     fields_changed     {"changes": [{"field": field, "from": text | null, "to": text | null,
@@ -38,6 +38,13 @@ join on ids while the timeline still reads well after a rename or a deletion:
     task_deleted       {"task": task}
                         (tasks, tickets/services/tasks.py; a task reference is its id and
                         title: {"id": 7, "name": "Replace the monitor"})
+    merged_into        {"to": ticket, "merge": id, "status": {"from": status, "to": status}}
+                       (on the source; a ticket reference adds "number")
+    ticket_merged      {"from": ticket, "merge": id, "entries": n}  (on the target)
+    merge_undone       {"source": ticket, "target": ticket, "merge": id}  (on both)
+    link_added         {"link": {"id", "kind", "name"}, "to": ticket}  (on both; "name"
+                       as that ticket reads it: "child of", "duplicated by")
+    link_removed       the same as link_added
 
 Listeners: an app above tickets (webhooks) that must act in the transaction of each change
 registers a `TicketListener` (`register_event_listener`, from its AppConfig.ready). The one

@@ -23,6 +23,8 @@ class EventType(models.TextChoices):
     SLA_WARNING = "ticket.sla.warning", "SLA warning"
     SLA_BREACHED = "ticket.sla.breached", "SLA breached"
     ESCALATED = "ticket.escalated", "Escalated"
+    TICKET_MERGED = "ticket.merged", "Merged into another, another merged in, or a merge undone"
+    TICKET_LINKED = "ticket.linked", "Linked to another ticket, or a link removed"
 
 
 # Sent only by the admin's "send a test event", whatever the endpoint subscribes to.

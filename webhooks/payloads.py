@@ -33,6 +33,19 @@ EVENT_TYPES = {
     EventKind.SLA_WARNING: EventType.SLA_WARNING,
     EventKind.SLA_BREACHED: EventType.SLA_BREACHED,
     EventKind.ESCALATED: EventType.ESCALATED,
+    EventKind.TICKET_MERGED: EventType.TICKET_MERGED,
+    EventKind.MERGED_INTO: EventType.TICKET_MERGED,
+    EventKind.MERGE_UNDONE: EventType.TICKET_MERGED,
+    EventKind.LINK_ADDED: EventType.TICKET_LINKED,
+    EventKind.LINK_REMOVED: EventType.TICKET_LINKED,
+}
+# Events whose structured data the body carries whole, under this key (tickets/events.py).
+DETAIL_KEY = {
+    EventKind.TICKET_MERGED: "merge",
+    EventKind.MERGED_INTO: "merge",
+    EventKind.MERGE_UNDONE: "merge",
+    EventKind.LINK_ADDED: "link",
+    EventKind.LINK_REMOVED: "link",
 }
 ENTRY_TYPES = {
     EntryKind.MESSAGE: EventType.MESSAGE_CREATED,
@@ -154,6 +167,10 @@ def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str
         data["clock"] = values["clock"]
     if event.kind == EventKind.ESCALATED:
         data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via", "rule")}
+    if event.kind in DETAIL_KEY:
+        data[DETAIL_KEY[event.kind]] = {
+            k: v for k, v in values.items() if k not in ("via", "rule")
+        }
     return _body(event_type, event.created_at, data)
 
 

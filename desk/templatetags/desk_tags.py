@@ -150,7 +150,26 @@ _SENTENCES = {
     EventKind.TASK_COMPLETED: lambda data, old, new: _task_sentence("completed", data),
     EventKind.TASK_REOPENED: lambda data, old, new: _task_sentence("reopened", data),
     EventKind.TASK_DELETED: lambda data, old, new: _task_sentence("deleted", data),
+    EventKind.TICKET_MERGED: lambda data, old, new: (
+        f"merged #{_number(data.get('from'))} into this ticket"
+    ),
+    EventKind.MERGED_INTO: lambda data, old, new: (
+        f"merged this ticket into #{_number(data.get('to'))}"
+    ),
+    EventKind.MERGE_UNDONE: lambda data, old, new: (
+        f"undid the merge of #{_number(data.get('source'))} into #{_number(data.get('target'))}"
+    ),
+    EventKind.LINK_ADDED: lambda data, old, new: (
+        f"linked this ticket: {ref_name(data.get('link'))} #{_number(data.get('to'))}"
+    ),
+    EventKind.LINK_REMOVED: lambda data, old, new: (
+        f"removed the link: {ref_name(data.get('link'))} #{_number(data.get('to'))}"
+    ),
 }
+
+
+def _number(value) -> str:
+    return str((value or {}).get("number", ""))
 
 
 @register.filter

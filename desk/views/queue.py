@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -104,6 +105,8 @@ def bulk(request):
         messages.error(request, "Select tickets and a complete action: " + form_errors(form))
         return redirect(back, permanent=False)
     data = form.cleaned_data
+    if data["action"] == "merge":
+        return _merge_confirm(request, data, back)
     try:
         outcome = services.ticket_bulk_apply(
             numbers=data["tickets"],
@@ -128,6 +131,20 @@ def bulk(request):
     for number, reason in outcome.failed:
         messages.warning(request, f"#{number} not changed: {reason}")
     return redirect(back)
+
+
+def _merge_confirm(request, data, back):
+    """A merge is confirmed on its own page first (what moves, what closes)."""
+    if not data.get("target"):
+        messages.error(request, "Choose the ticket to merge them into, by number.")
+        return redirect(back)
+    query = urlencode({"sources": data["tickets"], "into": data["target"]}, doseq=True)
+    url = f"{reverse('agent:merge')}?{query}"
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
 
 
 @require_GET

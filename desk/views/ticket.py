@@ -10,19 +10,22 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.sessions import session_background
 from desk import presence
 from desk.forms import (
     AssignForm,
     CollaboratorForm,
+    LinkForm,
+    MergeForm,
     NoteForm,
     PersonForm,
     PlanForm,
     PriorityForm,
     ReplyForm,
     TicketFieldsForm,
+    TicketNumberForm,
     TransferForm,
 )
 from desk.task_forms import ResolveForm
@@ -73,6 +76,7 @@ def page_context(request, page, *, reply_form=None, note_form=None, fields_form=
         "others": presence.presence_others(ticket_id=page.ticket.pk, user=request.user),
         "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
         "priorities": Priority.choices,
+        "link_kinds": [(key, services.LINK_LABELS[key]) for key in services.LINK_CHOICES],
     }
 
 
@@ -85,6 +89,8 @@ def _render_ticket(
     (the draft stays on the server).
     """
     page = selectors.ticket_page_for_agent(user=request.user, number=number)
+    if page.ticket.merged_into_id is not None:
+        return _to_merge_target(request, page.ticket)
     presence.presence_touch(ticket_id=page.ticket.pk, user=request.user)
     context = page_context(
         request, page, reply_form=reply_form, note_form=note_form, fields_form=fields_form
@@ -94,6 +100,22 @@ def _render_ticket(
     context["with_reply"] = REPLY in boxes or page.ticket.status == Status.CLOSED
     context["with_note"] = NOTE in boxes
     return render(request, "desk/partials/ticket_updates.html", context, status=status)
+
+
+MERGED_AWAY = "Ticket #{number} was merged into #{into}: its thread continues here."
+
+
+def _to_merge_target(request, ticket):
+    """A merged-away ticket's page leads to where its story continues (the chain resolved);
+    its merge is undone from there."""
+    into = access.merge_destination(ticket)
+    messages.info(request, MERGED_AWAY.format(number=ticket.number, into=into.number))
+    url = ticket_url(into.number)
+    if is_htmx(request):
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url, permanent=False)
 
 
 def _done(request, number, *, boxes=()):
@@ -212,7 +234,34 @@ def _assign_form(request, ticket):
     return AssignForm(request.POST, agents=access.assignable_agents(ticket.department))
 
 
+def _other(by, data) -> object:
+    """The other ticket of a link, by number, if the agent works it."""
+    try:
+        return access.ticket_get_for_agent(user=by, number=data["ticket"])
+    except Http404:
+        raise InvalidInput(f"No ticket #{data['ticket']} in your departments.") from None
+
+
+def _resolve_children(ticket, by, data):
+    outcome = services.ticket_resolve_children(ticket=ticket, by=by)
+    if not outcome.done and not outcome.failed:
+        raise InvalidInput("No open child tickets to resolve.")
+    return outcome
+
+
 ACTION_CALLS = {
+    "undo-merge": (_no_form, lambda t, by, d: services.ticket_merge_undo(ticket=t, by=by)),
+    "link": (
+        lambda r, t: LinkForm(r.POST),
+        lambda t, by, d: services.ticket_link(
+            ticket=t, other=_other(by, d), kind=d["kind"], by=by
+        ),
+    ),
+    "unlink": (
+        lambda r, t: TicketNumberForm(r.POST),
+        lambda t, by, d: services.ticket_unlink(ticket=t, other=_other(by, d), by=by),
+    ),
+    "resolve-children": (_no_form, _resolve_children),
     "claim": (_no_form, lambda t, by, d: services.ticket_claim(ticket=t, by=by)),
     "assign": (
         _assign_form,
@@ -281,7 +330,7 @@ def action(request, number, name):
     if isinstance(form, CollaboratorForm):
         data = {**data, "person": form.person()}
     try:
-        call(ticket, request.user, data)
+        result = call(ticket, request.user, data)
     except OpenTasks:
         return _resolve_confirm_redirect(request, ticket.number)
     except TicketError as error:
@@ -289,6 +338,8 @@ def action(request, number, name):
     else:
         selectors.queue_counts_forget(user=request.user)
         messages.success(request, TICKET_ACTIONS[name].done)
+        for failed, reason in getattr(result, "failed", ()):
+            messages.warning(request, f"#{failed} not changed: {reason}")
     return _done(request, ticket.number)
 
 
@@ -301,6 +352,48 @@ def _resolve_confirm_redirect(request, number) -> HttpResponse:
         response["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+# Merging ----------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@agent_required
+def merge(request):
+    """Merge tickets into another: GET shows what will happen (from the ticket page's
+    "Merge into" and the queue's bulk bar), POST does it and leads to the target."""
+    form = MergeForm(request.POST if request.method == "POST" else request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose the tickets to merge and the ticket to merge them into.")
+        back = form.data.get("sources") if hasattr(form.data, "get") else None
+        return redirect(ticket_url(back) if str(back).isdigit() else reverse("agent:queue"))
+    sources, into = form.cleaned_data["sources"], form.cleaned_data["into"]
+    try:
+        preview = selectors.merge_preview_for_agent(user=request.user, sources=sources, into=into)
+    except LookupError as error:
+        messages.error(request, str(error))
+        return redirect(ticket_url(sources[0]) if len(sources) == 1 else reverse("agent:queue"))
+    if request.method == "POST" and not preview.problems:
+        try:
+            services.ticket_merge(sources=preview.sources, target=preview.target, by=request.user)
+        except TicketError as error:
+            preview.problems.append(error.message)
+        else:
+            selectors.queue_counts_forget(user=request.user)
+            numbers = ", ".join(f"#{t.number}" for t in preview.sources)
+            messages.success(
+                request,
+                f"Merged {numbers} into #{preview.target.number}. "
+                f"You can undo this for {services.UNDO_DAYS} days, from this page.",
+            )
+            return redirect(ticket_url(preview.target.number))
+    status = 400 if preview.problems and request.method == "POST" else 200
+    return render(
+        request,
+        "desk/merge_confirm.html",
+        {"preview": preview, "undo_days": services.UNDO_DAYS},
+        status=status,
+    )
 
 
 # Collisions ----------------------------------------------------------------------------

@@ -236,7 +236,7 @@ def _counted_clocks() -> str:
         f" CASE WHEN {BREACHED} THEN 'breached' WHEN {ACHIEVED} THEN 'achieved' END AS outcome"
         " FROM tickets_slaclock c WHERE NOT EXISTS (SELECT 1 FROM tickets_slaclock rc"
         " WHERE rc.ticket_id = c.ticket_id AND rc.kind = c.kind AND rc.started_at = c.started_at"
-        f" AND rc.id > c.id) AND ({BREACHED} OR {ACHIEVED})"
+        f" AND rc.id > c.id) AND c.merged_at IS NULL AND ({BREACHED} OR {ACHIEVED})"
     )
 
 

@@ -14,7 +14,7 @@ from tests.support.factories import UserFactory
 from tests.support.hostile import PAYLOADS
 from tickets.models import EntryKind, Notification, Source, Status, Ticket
 from tickets.outbox import notifications_send_pending
-from tickets.services import ticket_close, ticket_resolve
+from tickets.services import ticket_close, ticket_merge, ticket_resolve
 
 Outcome = InboundMessage.Outcome
 
@@ -219,6 +219,19 @@ def test_a_reply_reopens_a_resolved_ticket_and_a_closed_one_gets_a_follow_up(mai
     )
     assert row.outcome == Outcome.NEW_TICKET and row.ticket != ticket
     assert row.entry.body.startswith(f"(Follow-up to closed ticket #{ticket.number}.)")
+
+
+def test_a_reply_to_a_merged_ticket_joins_the_ticket_it_continues_in(mailbox, desk):
+    source = deliver(mailbox, message(sender="jim@example.com")).ticket
+    root = acknowledgement_id(source)
+    target = desk.ticket()
+    ticket_merge(sources=[source], target=target, by=desk.agent.user)
+    row = deliver(
+        mailbox,
+        message(sender="jim@example.com", message_id="<m1@x>", headers=[("In-Reply-To", root)]),
+    )
+    assert row.ticket == target
+    assert row.entry.ticket_id == target.pk
 
 
 def test_auto_replies_never_open_reopen_or_acknowledge(mailbox, desk):

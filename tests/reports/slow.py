@@ -116,6 +116,8 @@ class World:
         return status
 
     def counted(self, clock: SLAClock) -> bool:
+        if clock.merged_at is not None:  # its ticket is merged into another
+            return False
         return not any(
             other.ticket_id == clock.ticket_id
             and other.kind == clock.kind

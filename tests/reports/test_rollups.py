@@ -30,9 +30,16 @@ from reports.rollups.fill import (
 )
 from reports.tasks import REFRESH_TASK
 from sla.models import SLAPlan
-from tests.reports.compare import assert_matches
+from tests.reports.compare import assert_matches, dashboard_figures
 from tickets.clocks.recompute import deadlines_recompute_request, deadlines_recompute_run
-from tickets.services import ticket_reply, ticket_resolve, ticket_set_plan, ticket_transfer
+from tickets.services import (
+    ticket_merge,
+    ticket_merge_undo,
+    ticket_reply,
+    ticket_resolve,
+    ticket_set_plan,
+    ticket_transfer,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -276,3 +283,24 @@ def test_with_rollups_off_nothing_is_recorded_or_filled(desk, settings):
     assert not ReportChange.objects.exists()
     assert rollups_refresh(now=at(3)) == 0
     assert not ReportFillState.objects.exists()
+
+
+def test_a_merged_tickets_clocks_leave_the_figures_and_come_back_with_an_undo(desk, admin_user):
+    ticket = _history(desk)  # answered and resolved: two achieved clocks
+    with time_machine.travel(at(6), tick=False):
+        target = desk.ticket(subject="Printers everywhere")
+        ticket_merge(sources=[ticket], target=target, by=desk.agent.user)
+        rollups_refresh(now=at(6))
+        period = Period(START.date(), START.date(), UTC)
+        merged = report_dashboard(
+            user=admin_user, period=period, filters=ReportFilters(), now=at(6)
+        )
+    assert_matches(merged, user=admin_user)
+    with time_machine.travel(at(7), tick=False):
+        ticket_merge_undo(ticket=ticket, by=desk.agent.user)
+        rollups_refresh(now=at(7))
+        undone = report_dashboard(
+            user=admin_user, period=period, filters=ReportFilters(), now=at(7)
+        )
+    assert_matches(undone, user=admin_user)
+    assert dashboard_figures(merged) != dashboard_figures(undone)

@@ -7,9 +7,9 @@ import pytest
 from django.db import connection, connections
 
 from tests.support.factories import AgentFactory
-from tickets.errors import AlreadyClaimed
-from tickets.models import EventKind, Ticket, TicketEvent
-from tickets.services import ticket_claim
+from tickets.errors import AlreadyClaimed, InvalidInput
+from tickets.models import EventKind, Ticket, TicketEvent, TicketMerge
+from tickets.services import ticket_claim, ticket_merge
 
 pytestmark = [
     pytest.mark.postgres,
@@ -81,3 +81,26 @@ def test_ticket_numbers_stay_unique_under_concurrent_creation(desk):
     assert len(numbers) == threads * per_thread
     assert Counter(numbers).most_common(1)[0][1] == 1
     assert Ticket.objects.count() == threads * per_thread
+
+
+def test_of_two_merges_of_the_same_tickets_at_the_same_moment_one_wins(desk):
+    by = desk.agent.user
+    for _ in range(5):
+        a, b = desk.ticket(), desk.ticket()
+        # One merges a into b, the other b into a: the stable lock order makes the second
+        # wait for the first and then find its target merged away.
+        results = _run_together(
+            [
+                lambda a=a, b=b: ticket_merge(sources=[a], target=b, by=by),
+                lambda a=a, b=b: ticket_merge(sources=[b], target=a, by=by),
+            ]
+        )
+        errors = [r for r in results if isinstance(r, Exception)]
+        assert len(errors) == 1, results
+        assert isinstance(errors[0], InvalidInput)
+        assert TicketMerge.objects.filter(source__in=[a, b], undone_at__isnull=True).count() == 1
+
+        c, d = desk.ticket(), desk.ticket()
+        results = _run_together([lambda c=c, d=d: ticket_merge(sources=[c], target=d, by=by)] * 2)
+        assert sum(isinstance(r, InvalidInput) for r in results) == 1, results
+        assert TicketMerge.objects.filter(source=c).count() == 1

@@ -106,6 +106,10 @@ def test_the_ticket_page_offers_what_the_table_allows(desk):
         "add-collaborator",
         "remove-collaborator",
         "resume-mail",
+        "merge",
+        "undo-merge",
+        "link",
+        "unlink",
         "revoke-link",
     ]
     assert "assign" in access.actions_for_agent(ticket, can_manage=True)
@@ -116,6 +120,10 @@ def test_the_ticket_page_offers_what_the_table_allows(desk):
     assert list(access.actions_for_agent(ticket, can_manage=True)) == [
         "remove-collaborator",
         "resume-mail",
+        "undo-merge",
+        "link",
+        "unlink",
+        "resolve-children",
         "revoke-link",
     ]
 
@@ -127,6 +135,7 @@ def test_the_bulk_bar_offers_the_table_actions_marked_for_it():
         "status": "Set status…",
         "priority": "Set priority…",
         "transfer": "Transfer to…",
+        "merge": "Merge into…",
     }
 
 

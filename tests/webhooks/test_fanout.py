@@ -18,6 +18,9 @@ from tickets.services import (
     ticket_add_note,
     ticket_assign,
     ticket_claim,
+    ticket_link,
+    ticket_merge,
+    ticket_merge_undo,
     ticket_reply,
     ticket_resolve,
     ticket_set_priority,
@@ -310,3 +313,21 @@ def test_the_sweep_skips_tickets_of_other_departments(desk, sla_ticket, make_end
     sales_only, _ = make_endpoint(departments=[desk.sales], events=[EventType.SLA_BREACHED])
     sla_sweep(now=START + timedelta(minutes=61))
     assert types(sales_only) == []
+
+
+def test_merges_and_links_are_their_own_event_types(desk, make_endpoint):
+    endpoint, _ = make_endpoint(events=[EventType.TICKET_MERGED, EventType.TICKET_LINKED])
+    target, source, other = desk.ticket(), desk.ticket(), desk.ticket()
+
+    ticket_merge(sources=[source], target=target, by=desk.agent.user)
+    ticket_merge_undo(ticket=source, by=desk.agent.user)
+    ticket_link(ticket=other, other=target, kind="duplicate_of", by=desk.agent.user)
+
+    rows = list(deliveries(endpoint))
+    assert [d.event_type for d in rows] == ["ticket.merged"] * 4 + ["ticket.linked"] * 2
+    merged_into = body(rows[0])["data"]
+    assert merged_into["ticket"]["number"] == source.number
+    assert merged_into["event"]["kind"] == "merged_into"
+    assert merged_into["merge"]["to"]["number"] == target.number
+    linked = body(rows[4])["data"]
+    assert linked["link"]["link"]["name"] in ("duplicate of", "duplicated by")

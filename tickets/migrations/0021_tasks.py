@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0008_user_weekly_report_email'),
-        ('tickets', '0019_custom_fields'),
+        ('tickets', '0020_merges_and_links'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -8,12 +8,14 @@ package is split by subject; everything is importable from ``tickets.models``.
 from .choices import (
     ACTIVE_STATUSES,
     DUE_KEY,
+    LINK_REVERSE_LABELS,
     NO_DEADLINE,
     PRIORITY_KEY,
     PUBLIC_ENTRY_KINDS,
     ClockKind,
     EntryKind,
     EventKind,
+    LinkKind,
     Priority,
     SLAState,
     Source,
@@ -38,6 +40,7 @@ from .fields import (
     HelpTopicField,
     TicketFieldValue,
 )
+from .merges import MERGE_UNDO_DAYS, MERGE_UNDO_WINDOW, TicketLink, TicketMerge
 from .notifications import Notification
 from .tasks import TASK_DESCRIPTION_MAX_LENGTH, TASK_TITLE_MAX_LENGTH, Task, TaskStatus
 from .ticket import (
@@ -59,8 +62,11 @@ __all__ = [
     "CHOICE_KINDS",
     "DUE_KEY",
     "INLINE_IMAGE_TYPES",
+    "LINK_REVERSE_LABELS",
     "LIVE_CLOCK",
     "LIVE_CLOCK_UNSET",
+    "MERGE_UNDO_DAYS",
+    "MERGE_UNDO_WINDOW",
     "NO_DEADLINE",
     "PRIORITY_KEY",
     "PUBLIC_ENTRY_KINDS",
@@ -83,6 +89,7 @@ __all__ = [
     "FieldKind",
     "HelpTopic",
     "HelpTopicField",
+    "LinkKind",
     "MailSuppression",
     "Notification",
     "Priority",
@@ -96,6 +103,8 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketFieldValue",
+    "TicketLink",
+    "TicketMerge",
     "TicketSearchDocument",
     "at_risk_q",
     "attachment_path",

@@ -86,6 +86,27 @@ class EventKind(models.TextChoices):
     TASK_COMPLETED = "task_completed", "Task completed"
     TASK_REOPENED = "task_reopened", "Task reopened"
     TASK_DELETED = "task_deleted", "Task deleted"
+    TICKET_MERGED = "ticket_merged", "Ticket merged into this one"
+    MERGED_INTO = "merged_into", "Merged into another ticket"
+    MERGE_UNDONE = "merge_undone", "Merge undone"
+    LINK_ADDED = "link_added", "Link added"
+    LINK_REMOVED = "link_removed", "Link removed"
+
+
+class LinkKind(models.TextChoices):
+    """How two tickets are linked, read from the first to the second (stored once)."""
+
+    RELATED = "related", "related to"
+    DUPLICATE = "duplicate", "duplicate of"
+    PARENT = "parent", "parent of"
+
+
+# How a link reads from the second ticket's page.
+LINK_REVERSE_LABELS = {
+    LinkKind.RELATED: "related to",
+    LinkKind.DUPLICATE: "duplicated by",
+    LinkKind.PARENT: "child of",
+}
 
 
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must

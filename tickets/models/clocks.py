@@ -43,6 +43,10 @@ class SLAClock(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     breached_at = models.DateTimeField(null=True, blank=True)
+    # Set on every clock of a ticket while it is merged away: such a clock counts neither
+    # as met nor as breached in the reports (tickets/selectors/measures.py). Cleared, and
+    # the clocks stopped by the merge restarted, when the merge is undone.
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["started_at", "id"]

@@ -115,6 +115,16 @@ class Ticket(models.Model):
     intake_token = models.CharField(
         max_length=64, null=True, blank=True, unique=True, editable=False
     )
+    # Set while the ticket is merged away (closed into another; tickets/services/merges.py):
+    # its pages lead to this one. Cleared when the merge is undone.
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_sources",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -235,6 +245,16 @@ class ThreadEntry(models.Model):
         max_length=16, choices=Source.choices, default=Source.WEB, db_default=Source.WEB
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # The ticket it was written on, while a merge has moved it to another one (the
+    # timeline's "from #N"); empty on its own ticket.
+    origin = models.ForeignKey(
+        Ticket,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["created_at", "id"]

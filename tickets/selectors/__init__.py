@@ -19,6 +19,7 @@ from tickets.selectors.fields import (
     ticket_fields_for_requester,
 )
 from tickets.selectors.measures import Measure, TicketSet, ticket_set_q
+from tickets.selectors.merges import MergePreview, merge_preview_for_agent
 from tickets.selectors.portal import (
     PUBLIC_EVENT_KINDS,
     help_topic_list_for_portal,
@@ -99,6 +100,7 @@ __all__ = [
     "VIEWS",
     "Measure",
     "MyTask",
+    "MergePreview",
     "QueueFilters",
     "QueueOptions",
     "QueuePage",
@@ -117,6 +119,7 @@ __all__ = [
     "help_topic_list_for_portal",
     "intake_fields_for_portal",
     "measures",
+    "merge_preview_for_agent",
     "new_messages_since",
     "people_list",
     "person_get",

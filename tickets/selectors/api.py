@@ -4,11 +4,19 @@ queries, for an agent of its department only."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from tickets import access
 from tickets.fieldvalues import FieldValue
-from tickets.models import Attachment, SLAClock, ThreadEntry, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    SLAClock,
+    ThreadEntry,
+    Ticket,
+    TicketEvent,
+    TicketLink,
+    TicketMerge,
+)
 from tickets.selectors.fields import ticket_fields_for_agent
 
 TICKET_INCLUDES = frozenset({"thread", "events"})
@@ -23,6 +31,11 @@ class TicketDetail:
     includes: frozenset = field(default_factory=frozenset)
     # Its custom fields, every one an agent sees, empty ones too.
     custom_fields: list[FieldValue] = field(default_factory=list)
+    # Links as this ticket reads them: (kind, other ticket's number); the merges into it
+    # not undone; the number of the ticket it was merged into.
+    links: list[tuple[str, int]] = field(default_factory=list)
+    merges_in: list[TicketMerge] = field(default_factory=list)
+    merged_into: int | None = None
 
 
 def ticket_detail_for_agent(*, user, number, include=frozenset()) -> TicketDetail:
@@ -43,6 +56,31 @@ def ticket_detail_of(*, ticket: Ticket, include=frozenset()) -> TicketDetail:
         includes=include,
         custom_fields=ticket_fields_for_agent(ticket=ticket),
     )
+    links = (
+        TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket))
+        .select_related("from_ticket", "to_ticket")
+        .only("kind", "from_ticket__number", "to_ticket__number")
+        .order_by("created_at", "id")
+    )
+    detail.links = [
+        (
+            link.key_from(ticket.pk),
+            (link.to_ticket if link.from_ticket_id == ticket.pk else link.from_ticket).number,
+        )
+        for link in links
+    ]
+    detail.merges_in = list(
+        TicketMerge.objects.filter(target=ticket, undone_at__isnull=True)
+        .select_related("source")
+        .only("merged_at", "target_id", "source__number")
+        .order_by("merged_at", "id")
+    )
+    if ticket.merged_into_id is not None:
+        detail.merged_into = (
+            Ticket.objects.filter(pk=ticket.merged_into_id)
+            .values_list("number", flat=True)
+            .first()
+        )
     if "thread" in include:
         detail.entries = list(
             ThreadEntry.objects.filter(ticket=ticket)

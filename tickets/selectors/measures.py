@@ -21,7 +21,8 @@ Definitions (the glossary of the dashboard says the same in words):
   changed, reopened) before that instant, in (time, id) order.
 
 Tickets are deleted with their clocks and events (CASCADE), so a deleted ticket counts
-nowhere. There is no merge yet; when there is, merged-away tickets leave these sets here.
+nowhere. The clocks of a merged-away ticket (SLAClock.merged_at, decision 0037) are not
+counted: they count neither as achieved nor as breached until the merge is undone.
 """
 
 from __future__ import annotations
@@ -196,7 +197,7 @@ def counted_clocks() -> QuerySet[SLAClock]:
         pk__gt=OuterRef("pk"),
     )
     return (
-        SLAClock.objects.filter(~Exists(replaced))
+        SLAClock.objects.filter(~Exists(replaced), merged_at__isnull=True)
         .annotate(
             outcome=Case(
                 When(BREACHED, then=Value("breached")),

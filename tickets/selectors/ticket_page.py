@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.utils import timezone
 
 from accounts.models import Agent, Department
 from sla.models import SLAPlan
 from tickets import access
 from tickets.fieldvalues import FieldValue
 from tickets.models import (
+    MERGE_UNDO_WINDOW,
     Attachment,
     CannedResponse,
     Collaborator,
@@ -23,6 +25,8 @@ from tickets.models import (
     ThreadEntry,
     Ticket,
     TicketEvent,
+    TicketLink,
+    TicketMerge,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
 from tickets.selectors.tasks import task_list_for_ticket
@@ -30,6 +34,15 @@ from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
 OTHER_TICKETS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class LinkShown:
+    label: str  # as read from this ticket: "child of", "duplicated by"
+    kind: str
+    other: Ticket
+    is_first: bool  # this ticket is the link's first ("parent of", "duplicate of")
+    workable: bool  # the agent works the other ticket's department
 
 
 @dataclass
@@ -60,6 +73,20 @@ class TicketPage:
     @property
     def open_tasks(self) -> list[Task]:
         return [task for task in self.tasks if task.is_open]
+    # Links to other tickets, read from this one, and the merges into it not undone.
+    links: list[LinkShown] = field(default_factory=list)
+    merges_in: list[TicketMerge] = field(default_factory=list)
+    # Whether the merges into it may still be undone, by merge id.
+    undoable: dict[int, bool] = field(default_factory=dict)
+
+    @property
+    def open_children(self) -> list[Ticket]:
+        """Children still open that the agent may work: the parent's "resolve them" offer."""
+        return [
+            link.other
+            for link in self.links
+            if link.kind == "parent" and link.is_first and link.other.is_open and link.workable
+        ]
 
     @property
     def status_actions(self) -> list[Action]:
@@ -93,6 +120,14 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         tasks=task_list_for_ticket(ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
+    page.links = _links(user, ticket)
+    page.merges_in = list(
+        TicketMerge.objects.filter(target=ticket, undone_at__isnull=True)
+        .select_related("source", "merged_by")
+        .order_by("merged_at", "id")
+    )
+    now = timezone.now()
+    page.undoable = {m.pk: now - m.merged_at <= MERGE_UNDO_WINDOW for m in page.merges_in}
     _add_choices(page)
     return page
 
@@ -108,10 +143,33 @@ def _mail_stopped(ticket: Ticket, collaborators: list[Collaborator]) -> dict[int
     return {p.pk: stops[p.email.lower()] for p in people if p.email.lower() in stops}
 
 
+def _links(user, ticket: Ticket) -> list[LinkShown]:
+    departments = access.agent_department_ids(user)
+    links = (
+        TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket))
+        .select_related("from_ticket", "to_ticket")
+        .order_by("created_at", "id")
+    )
+    shown = []
+    for link in links:
+        is_first = link.from_ticket_id == ticket.pk
+        other = link.to_ticket if is_first else link.from_ticket
+        shown.append(
+            LinkShown(
+                label=link.label_from(ticket.pk),
+                kind=link.kind,
+                other=other,
+                is_first=is_first,
+                workable=other.department_id in departments,
+            )
+        )
+    return shown
+
+
 def _entries(ticket: Ticket) -> list[ThreadEntry]:
     return list(
         ThreadEntry.objects.filter(ticket=ticket)
-        .select_related("author")
+        .select_related("author", "origin")
         .prefetch_related(
             Prefetch("attachments", queryset=Attachment.objects.order_by("created_at", "id"))
         )

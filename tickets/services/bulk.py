@@ -15,6 +15,7 @@ from tickets.errors import InvalidInput, TicketError, TransitionNotAllowed
 from tickets.models import Priority, Status, Ticket
 from tickets.services.assignment import ticket_assign, ticket_claim, ticket_transfer
 from tickets.services.lifecycle import ticket_change_status
+from tickets.services.merges import ticket_merge
 from tickets.services.triage import ticket_set_priority
 from tickets.transitions import ACTIONS, not_allowed_message, status_action_for
 
@@ -46,6 +47,7 @@ class BulkChange:
     status: str | None = None
     priority: int | None = None
     department: Department | None = None
+    target: Ticket | None = None
 
     def check(self) -> None:
         if self.action not in BULK_ACTIONS:
@@ -58,6 +60,7 @@ class BulkChange:
                 self.department is None,
                 "Choose a department to transfer the tickets to.",
             ),
+            "merge": (self.target is None, "Choose the ticket to merge them into, by number."),
         }
         is_missing, message = missing.get(self.action, (False, ""))
         if is_missing:
@@ -99,14 +102,20 @@ def ticket_bulk_apply(
     status: str | None = None,
     priority: int | None = None,
     department: Department | None = None,
+    target: Ticket | None = None,
 ) -> BulkOutcome:
     """Apply one action to many tickets the acting agent may work.
 
     Tickets outside the agent's departments are reported as not found, as the single-ticket
-    pages would answer.
+    pages would answer. A merge is one change of them all into `target`: all or none.
     """
     bulk = BulkChange(
-        action=action, agent=agent, status=status, priority=priority, department=department
+        action=action,
+        agent=agent,
+        status=status,
+        priority=priority,
+        department=department,
+        target=target,
     )
     bulk.check()
     if not numbers:
@@ -119,6 +128,8 @@ def ticket_bulk_apply(
         t.number: t
         for t in Ticket.objects.filter(number__in=numbers, department_id__in=departments)
     }
+    if action == "merge":
+        return _merge(numbers, tickets, target, by)
     apply = bulk.service()
     outcome = BulkOutcome()
     for number in dict.fromkeys(numbers):  # once each, in the order given
@@ -132,4 +143,20 @@ def ticket_bulk_apply(
             outcome.failed.append((number, error.message))
         else:
             outcome.done.append(number)
+    return outcome
+
+
+def _merge(numbers: list[int], tickets: dict[int, Ticket], target: Ticket, by) -> BulkOutcome:
+    outcome = BulkOutcome()
+    wanted = list(dict.fromkeys(n for n in numbers if n != target.number))
+    missing = [n for n in wanted if n not in tickets]
+    if missing:
+        outcome.failed = [(n, "No such ticket.") for n in missing]
+        return outcome
+    try:
+        ticket_merge(sources=[tickets[n] for n in wanted], target=target, by=by)
+    except TicketError as error:
+        outcome.failed = [(n, error.message) for n in wanted]
+    else:
+        outcome.done = wanted
     return outcome
