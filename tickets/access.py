@@ -188,7 +188,14 @@ def ticket_get_for_user(*, user, number) -> Ticket:
     return _get_or_404(visible_tickets(user), number)
 
 
-TICKET_RELATED = ("department", "requester", "assignee__user", "help_topic", "sla_plan")
+TICKET_RELATED = (
+    "department",
+    "requester__organization",
+    "requester__unit",
+    "assignee__user",
+    "help_topic",
+    "sla_plan",
+)
 
 
 def _parse_number(number) -> int | None:

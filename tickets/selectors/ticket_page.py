@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Window
 
-from accounts.models import Agent, Department
+from accounts.models import Agent, Department, Organization, Unit
 from sla.models import SLAPlan
 from tickets import access
 from tickets.fieldvalues import FieldValue
@@ -19,6 +19,7 @@ from tickets.models import (
     EventKind,
     MailSuppression,
     SLAClock,
+    Status,
     ThreadEntry,
     Ticket,
     TicketEvent,
@@ -28,6 +29,20 @@ from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
 OTHER_TICKETS_SHOWN = 10
+# The requester's organization's other open tickets the page links to; "see all" opens
+# the queue filtered by the organization for the rest.
+ORGANIZATION_TICKETS_SHOWN = 5
+
+
+@dataclass
+class OrganizationTickets:
+    """The requester's organization (and unit), with its other open tickets that the
+    agent may work: `count` of them all, `tickets` the newest few."""
+
+    organization: Organization
+    unit: Unit | None
+    tickets: list[Ticket]
+    count: int
 
 
 @dataclass
@@ -52,6 +67,8 @@ class TicketPage:
     mail_stopped: dict[int, MailSuppression] = field(default_factory=dict)
     # The custom fields of the ticket's help topic, with their values (empty ones too).
     custom_fields: list[FieldValue] = field(default_factory=list)
+    # None when the requester belongs to no organization.
+    organization: OrganizationTickets | None = None
 
     @property
     def status_actions(self) -> list[Action]:
@@ -82,6 +99,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
         collaborators=list(ticket.collaborators.select_related("user")),
         custom_fields=ticket_fields_for_agent(ticket=ticket),
+        organization=organization_tickets_for_agent(user=user, ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     _add_choices(page)
@@ -135,6 +153,33 @@ def _other_tickets(user, ticket: Ticket) -> list[Ticket]:
         .filter(department_id__in=access.agent_department_ids(user))
         .select_related("department")
         .order_by("-created_at")[:OTHER_TICKETS_SHOWN]
+    )
+
+
+def organization_tickets_for_agent(*, user, ticket: Ticket) -> OrganizationTickets | None:
+    """The ticket's requester's organization and its other open tickets, of the departments
+    the user works only: one query (the count rides along as a window over the same
+    rows), none for a requester in no organization. The ticket's requester, organization
+    and unit come loaded (tickets.access.TICKET_RELATED)."""
+    requester = ticket.requester
+    if requester.organization_id is None:
+        return None
+    rows = list(
+        Ticket.objects.filter(
+            requester__organization_id=requester.organization_id,
+            status=Status.OPEN,
+            department_id__in=access.agent_department_ids(user),
+        )
+        .exclude(pk=ticket.pk)
+        .select_related("requester")
+        .annotate(total=Window(Count("id")))
+        .order_by("-created_at", "-id")[:ORGANIZATION_TICKETS_SHOWN]
+    )
+    return OrganizationTickets(
+        organization=requester.organization,
+        unit=requester.unit,
+        tickets=rows,
+        count=rows[0].total if rows else 0,
     )
 
 
