@@ -105,3 +105,20 @@ def test_the_same_queries_for_a_page_of_1_and_of_50_members(client, desk, office
 def test_the_schema_names_the_filter_and_the_fields(client, desk):
     schema = client.get("/api/v1/schema/").content.decode()
     assert "organization" in schema and "Requester" in schema
+
+
+def test_the_written_out_requester_matches_the_declared_fields(desk, office):
+    """As tests/api/test_tickets_read.py's check, for a requester with an organization
+    and a unit, and one in an organization without a unit."""
+    from django.utils import timezone
+    from rest_framework import serializers
+
+    from api.serializers import TicketSerializer
+
+    angela = user_set_organization(user=desk.other_requester, organization=office)
+    jim = desk.requester
+    jim.refresh_from_db()
+    for ticket in (desk.ticket(requester=jim), desk.ticket(requester=angela)):
+        fast = TicketSerializer(ticket, context={"now": timezone.now()})
+        assert fast.data == serializers.Serializer.to_representation(fast, ticket)
+        assert fast.data["requester"]["organization"]["name"] == "The Office"
