@@ -275,6 +275,8 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
                 "users": queryset.order_by("email")[:50],
                 "count": queryset.count(),
                 "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                # "Select all N users": kept, so the second step acts on the same users.
+                "select_across": request.POST.get("select_across", "0"),
                 "opts": self.model._meta,
             },
         )

@@ -187,3 +187,21 @@ def test_the_user_page_refuses_a_unit_of_another_organization(admin_client):
     response = admin_client.post(admin_url(User, "change", jim.pk), data)
     assert response.status_code == 200
     assert UNIT_OF_ANOTHER_ORGANIZATION in form_errors(response)
+
+
+def test_bulk_assignment_of_every_user_across_pages(admin_client):
+    office = organization_create(name="The Office")
+    UserFactory.create_batch(3)
+    url = admin_url(User, "changelist")
+    first = User.objects.order_by("pk").first()
+    chosen = {
+        "action": "assign_organization",
+        "_selected_action": [first.pk],
+        "select_across": "1",
+    }
+
+    ask = admin_client.post(url, chosen)
+    assert 'name="select_across" value="1"' in ask.content.decode()
+    admin_client.post(url, {**chosen, "apply": "Assign", "organization": office.pk, "unit": ""})
+
+    assert not User.objects.exclude(organization=office).exists()
