@@ -1,5 +1,6 @@
 """Admin for people and organisation: users, departments, agents and their roles."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -7,8 +8,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -16,8 +19,24 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.audit import AuditKind, audit_csv_rows, audit_record
 from accounts.forms import TimeZoneFormField
-from accounts.models import Agent, AuditEntry, Department, DepartmentMembership, User
-from accounts.services import membership_record, user_password_changed
+from accounts.models import (
+    UNIT_OF_ANOTHER_ORGANIZATION,
+    Agent,
+    AuditEntry,
+    Department,
+    DepartmentMembership,
+    Organization,
+    OrganizationDomain,
+    Unit,
+    User,
+)
+from accounts.services import (
+    membership_record,
+    organization_id_for_email,
+    organization_match_users,
+    user_password_changed,
+    users_set_organization,
+)
 from accounts.two_factor import two_factor_reset
 
 # Form fields whose values are secrets: named in the audit log only when they really
@@ -147,6 +166,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (_("Profile"), {"fields": ("display_name", "time_zone")}),
+        (_("Organization"), {"fields": ("organization", "unit")}),
         (
             _("Permissions"),
             {
@@ -173,15 +193,24 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_display = (
         "email",
         "display_name",
+        "organization",
         "is_agent",
         "has_two_factor",
         "is_staff",
         "is_superuser",
         "is_active",
     )
-    list_filter = (IsAgentFilter, "is_staff", "is_superuser", "is_active", "groups")
-    actions = ("reset_two_factor",)
-    list_select_related = ("agent",)
+    list_filter = (
+        IsAgentFilter,
+        ("organization", admin.RelatedOnlyFieldListFilter),
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "groups",
+    )
+    actions = ("reset_two_factor", "assign_organization")
+    list_select_related = ("agent", "organization")
+    autocomplete_fields = ("organization",)
     search_fields = ("email", "display_name")
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
@@ -207,6 +236,51 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     def has_two_factor(self, obj: User) -> bool:
         return obj.two_factor_on
 
+    def save_model(self, request, obj, form, change):
+        if not change and obj.organization_id is None:
+            # A user added here joins by domain as every other new user does
+            # (accounts.services.user_create); the change page moves them after.
+            obj.organization_id = organization_id_for_email(obj.email)
+        super().save_model(request, obj, form, change)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit":
+            # A unit's label names its organization.
+            kwargs["queryset"] = Unit.objects.select_related("organization")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.action(description="Assign to an organization", permissions=["change"])
+    def assign_organization(self, request, queryset):
+        """Bulk assignment: a page asks for the organization (and unit), then sets it."""
+        form = AssignOrganizationForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            organization, unit = form.cleaned_data["organization"], form.cleaned_data["unit"]
+            count = users_set_organization(
+                user_ids=list(queryset.values_list("pk", flat=True)),
+                organization=organization,
+                unit=unit,
+            )
+            where = (
+                f"{unit}" if unit else (organization.name if organization else "no organization")
+            )
+            self.message_user(request, f"{count} user{'s' if count != 1 else ''} now in {where}.")
+            return None
+        return TemplateResponse(
+            request,
+            "admin/accounts/user/assign_organization.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Assign to an organization",
+                "form": form,
+                "users": queryset.order_by("email")[:50],
+                "count": queryset.count(),
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+                # "Select all N users": kept, so the second step acts on the same users.
+                "select_across": request.POST.get("select_across", "0"),
+                "opts": self.model._meta,
+            },
+        )
+
     @admin.action(description="Reset two-factor", permissions=["change"])
     def reset_two_factor(self, request, queryset):
         """A lost phone: the user's app and recovery codes stop working, and so do the
@@ -221,6 +295,28 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
             self.message_user(request, f"Two-factor reset for {names}.", messages.SUCCESS)
         else:
             self.message_user(request, "None of them had two-factor set up.", messages.INFO)
+
+
+class AssignOrganizationForm(forms.Form):
+    organization = forms.ModelChoiceField(
+        queryset=Organization.objects.order_by("name"),
+        required=False,
+        empty_label="No organization",
+    )
+    unit = forms.ModelChoiceField(
+        queryset=Unit.objects.select_related("organization").order_by(
+            "organization__name", "name"
+        ),
+        required=False,
+        empty_label="No unit",
+    )
+
+    def clean(self):
+        data = super().clean()
+        unit, organization = data.get("unit"), data.get("organization")
+        if unit is not None and (organization is None or unit.organization_id != organization.pk):
+            raise ValidationError({"unit": UNIT_OF_ANOTHER_ORGANIZATION})
+        return data
 
 
 admin.site.unregister(Group)
@@ -384,3 +480,66 @@ class AuditEntryAdmin(admin.ModelAdmin):
         )
         response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
         return response
+
+
+class OrganizationDomainForm(forms.ModelForm):
+    class Meta:
+        model = OrganizationDomain
+        fields = ("domain",)
+
+    def clean_domain(self):
+        # Lowercased here too, so that two rows of the same formset compare as the
+        # database's unique index will.
+        return (self.cleaned_data["domain"] or "").strip().lower().removeprefix("@")
+
+
+class OrganizationDomainInline(admin.TabularInline):
+    model = OrganizationDomain
+    form = OrganizationDomainForm
+    extra = 1
+    verbose_name = "email domain"
+    verbose_name_plural = "email domains (a new user at one of them joins the organization)"
+
+
+class UnitInline(admin.TabularInline):
+    model = Unit
+    fields = ("name",)
+    extra = 1
+
+
+@admin.register(Organization)
+class OrganizationAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "domain_list", "default_sla_plan", "member_count", "created_at")
+    list_filter = ("default_sla_plan",)
+    list_select_related = ("default_sla_plan",)
+    search_fields = ("name", "domains__domain")
+    autocomplete_fields = ("default_sla_plan",)
+    fields = ("name", "default_sla_plan", "notes")
+    inlines = (OrganizationDomainInline, UnitInline)
+    actions = ("match_users_by_domain",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(member_count=Count("members", distinct=True))
+            .prefetch_related("domains")
+        )
+
+    @admin.display(description="Email domains")
+    def domain_list(self, obj: Organization) -> str:
+        return ", ".join(d.domain for d in obj.domains.all()) or "-"
+
+    @admin.display(description="Members", ordering="member_count")
+    def member_count(self, obj: Organization) -> int:
+        return obj.member_count
+
+    @admin.action(description="Match existing users by domain", permissions=["change"])
+    def match_users_by_domain(self, request, queryset):
+        """Users in no organization whose address is at one of the selected
+        organizations' domains join it."""
+        parts = []
+        for organization in queryset.order_by("name"):
+            joined = organization_match_users(organization=organization)
+            parts.append(f"{organization.name}: {joined} joined")
+        self.message_user(request, "; ".join(parts) + ".", messages.SUCCESS)

@@ -1,6 +1,8 @@
-"""People and organisation: users (email login), departments, agents and their roles."""
+"""People and organisation: users (email login), departments, agents and their roles;
+the organizations requesters belong to (companies, and units inside them)."""
 
 import functools
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -24,6 +26,45 @@ def _known_time_zones() -> frozenset[str]:
 def validate_time_zone(value: str) -> None:
     if value not in _known_time_zones():
         raise ValidationError("%(value)s is not a known time zone.", params={"value": value})
+
+
+# A domain as people type it after the @ of an address: labels of letters, digits and
+# hyphens, at least two of them. Stored lowercased (Organization domain matching compares
+# with the lowercased address).
+_DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}$"
+)
+# Providers whose addresses belong to anyone: matching by one of them would put strangers
+# in the same organization, where agents see each other's tickets side by side.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "aol.com",
+        "gmail.com",
+        "googlemail.com",
+        "gmx.com",
+        "gmx.net",
+        "hotmail.com",
+        "icloud.com",
+        "live.com",
+        "mail.com",
+        "me.com",
+        "msn.com",
+        "outlook.com",
+        "proton.me",
+        "protonmail.com",
+        "yahoo.com",
+        "yandex.com",
+    }
+)
+DOMAIN_INVALID = "Enter a domain such as example.com (no @, no spaces)."
+DOMAIN_PUBLIC = "This is a public mail provider's domain: anyone can have an address there."
+
+
+def validate_email_domain(value: str) -> None:
+    if not _DOMAIN_RE.match(value or ""):
+        raise ValidationError(DOMAIN_INVALID, code="invalid")
+    if value in PUBLIC_MAIL_DOMAINS:
+        raise ValidationError(DOMAIN_PUBLIC, code="public")
 
 
 class UserManager(BaseUserManager):
@@ -57,6 +98,9 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
+UNIT_OF_ANOTHER_ORGANIZATION = "This unit is not part of the user's organization."
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who signs in: requesters, agents and admins. The email is the login."""
 
@@ -80,6 +124,25 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text="Managers get their departments' figures of the past week every Monday.",
     )
 
+    # The requester's company (and a unit of it): docs/organizations.md, decision 0039.
+    # Joined automatically by the domain of the address when the user is created
+    # (accounts.services.user_create), or set by an admin.
+    organization = models.ForeignKey(
+        "accounts.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    unit = models.ForeignKey(
+        "accounts.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+        help_text="A unit of the user's organization (e.g. Sales).",
+    )
+
     objects = UserManager()
 
     EMAIL_FIELD = "email"
@@ -101,6 +164,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).lower()
+        # Checked here and by the services, not by a constraint: one across two tables would
+        # need a trigger, and a check that a unit comes with an organization breaks the
+        # deletion of an organization (Django clears a member's organization first).
+        if self.unit_id is not None and self.unit.organization_id != self.organization_id:
+            raise ValidationError({"unit": UNIT_OF_ANOTHER_ORGANIZATION})
 
     def get_full_name(self):
         return self.display_name or self.email
@@ -177,6 +245,102 @@ class Department(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Organization(models.Model):
+    """A company (or any body) requesters belong to: The Office. osTicket's organizations.
+
+    Agents see a requester's organization and its other open tickets on the ticket page
+    and filter the queue by it; its default SLA plan applies to its members' new tickets
+    when the help topic names none (tickets.services.default_plan_for).
+    """
+
+    name = models.CharField(max_length=128)
+    # A lazy reference, as Department's: accounts never imports sla (decision 0002).
+    default_sla_plan = models.ForeignKey(
+        "sla.SLAPlan",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="default SLA plan",
+        help_text="Used for its members' new tickets when the help topic names no plan.",
+    )
+    notes = models.TextField(
+        blank=True, help_text="For agents and admins; never shown to requesters."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="accounts_organization_name_ci_unique",
+                violation_error_message="An organization with this name already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        super().clean()
+        self.name = " ".join(self.name.split())
+
+
+class OrganizationDomain(models.Model):
+    """An email domain of an organization: a new user whose address is at it joins it."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="domains"
+    )
+    # Lowercased in clean(); unique, so that an address matches one organization at most.
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        validators=[validate_email_domain],
+        help_text="Without the @, e.g. theoffice.example.",
+        error_messages={"unique": "Another organization already has this domain."},
+    )
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(domain=Lower("domain")),
+                name="accounts_organizationdomain_lowercase",
+            ),
+        ]
+
+    def __str__(self):
+        return self.domain
+
+    def clean_fields(self, exclude=None):
+        # Lowercased before the validators and the unique check read it.
+        self.domain = (self.domain or "").strip().lower().removeprefix("@")
+        super().clean_fields(exclude)
+
+
+class Unit(models.Model):
+    """A part of an organization: The Office > Sales."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="units")
+    name = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["organization__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("name"),
+                name="accounts_unit_name_ci_unique",
+                violation_error_message="This organization already has a unit of this name.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization.name} > {self.name}" if self.organization_id else self.name
 
 
 class Agent(models.Model):

@@ -1,14 +1,26 @@
-"""Every write to people and organisation: users, guests, agents and their roles."""
+"""Every write to people and organisation: users, guests, agents and their roles, and the
+organizations requesters belong to."""
 
 from collections.abc import Collection
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.audit import AuditKind, audit_record
-from accounts.models import Agent, Department, DepartmentMembership, User, validate_time_zone
+from accounts.models import (
+    UNIT_OF_ANOTHER_ORGANIZATION,
+    Agent,
+    Department,
+    DepartmentMembership,
+    Organization,
+    OrganizationDomain,
+    Unit,
+    User,
+    validate_time_zone,
+)
 from accounts.sessions import sessions_end_for_user
 from common.enqueue import enqueue_on_commit
 
@@ -36,6 +48,10 @@ def user_create(
     Atomic (a savepoint inside a caller's transaction): guest_user_get_or_create relies on
     it to survive losing a race on the unique address.
 
+    Every new user goes through here (the web form's guests, the mail channel, the API,
+    sign-up, single sign-on, the directory, the demo), so here a new address joins the
+    organization whose email domain it is at: one indexed look-up.
+
     Password strength is checked by the forms where people choose passwords, not here:
     this is also how seed data and tests create users. `known_new`: the caller has just
     looked the address up, and the unique index refuses a race: the model's own unique
@@ -53,6 +69,8 @@ def user_create(
     else:
         user.set_unusable_password()
     user.full_clean(validate_unique=not known_new, validate_constraints=not known_new)
+    # After full_clean: the id comes from the database, so its existence needs no check.
+    user.organization_id = organization_id_for_email(user.email)
     user.save()
     # A user this moment old has no agent profile: say so to the reverse one-to-one's
     # cache, so that the intake asking "is this an agent?" costs no query (issue 17).
@@ -467,3 +485,117 @@ def agent_mirror_directory_roles(
     ):
         agent_leave_department(agent=agent, department=membership.department)
     return agent_set_active(agent=agent, is_active=agent.memberships.exists())
+
+
+# Organizations ---------------------------------------------------------------------------
+# docs/organizations.md and decision 0039: a requester belongs to one organization at most
+# (and optionally one unit of it); a new user joins the organization of their address's
+# domain (user_create); admins assign people, and match existing users by domain.
+
+
+def email_domain(email: str) -> str:
+    """The part after the @, lowercased: "Jim@TheOffice.example" -> "theoffice.example"."""
+    return (email or "").rpartition("@")[2].strip().lower()
+
+
+def organization_id_for_email(email: str) -> int | None:
+    """The organization whose domain the address is at, by id; None if there is none.
+
+    The domain exactly, not its parents: sales.theoffice.example is a domain of its own,
+    for an admin to add. Domains are unique, so an address matches one organization.
+    """
+    domain = email_domain(email)
+    if not domain:
+        return None
+    return (
+        OrganizationDomain.objects.filter(domain=domain)
+        .values_list("organization_id", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def organization_create(
+    *,
+    name: str,
+    domains: Collection[str] = (),
+    units: Collection[str] = (),
+    # An sla.SLAPlan; not imported, since accounts knows nothing of sla (see DESIGN.md).
+    default_sla_plan: models.Model | None = None,
+    notes: str = "",
+) -> Organization:
+    """A new organization with its email domains and units (names, in order)."""
+    organization = Organization(name=name, default_sla_plan=default_sla_plan, notes=notes)
+    organization.full_clean()
+    organization.save()
+    for domain in domains:
+        organization_add_domain(organization=organization, domain=domain)
+    for unit in units:
+        unit_create(organization=organization, name=unit)
+    return organization
+
+
+@transaction.atomic
+def organization_add_domain(*, organization: Organization, domain: str) -> OrganizationDomain:
+    """Give the organization an email domain (lowercased; unique across organizations).
+    Users who already exist are not moved: organization_match_users does that, on
+    request."""
+    row = OrganizationDomain(organization=organization, domain=domain)
+    row.full_clean()
+    row.save()
+    return row
+
+
+@transaction.atomic
+def unit_create(*, organization: Organization, name: str) -> Unit:
+    unit = Unit(organization=organization, name=" ".join(name.split()))
+    unit.full_clean()
+    unit.save()
+    return unit
+
+
+def _check_unit(organization: Organization | None, unit: Unit | None) -> None:
+    if unit is not None and (organization is None or unit.organization_id != organization.pk):
+        raise ValidationError({"unit": UNIT_OF_ANOTHER_ORGANIZATION})
+
+
+@transaction.atomic
+def user_set_organization(
+    *, user: User, organization: Organization | None, unit: Unit | None = None
+) -> User:
+    """Put a user in an organization (and a unit of it), or in none (None)."""
+    _check_unit(organization, unit)
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.organization = organization
+    user.unit = unit
+    user.save(update_fields=["organization", "unit"])
+    return user
+
+
+@transaction.atomic
+def users_set_organization(
+    *, user_ids: Collection[int], organization: Organization | None, unit: Unit | None = None
+) -> int:
+    """The admin's bulk assignment: these users to one organization (and unit), in one
+    statement. Answers how many users it set."""
+    _check_unit(organization, unit)
+    return User.objects.filter(pk__in=list(user_ids)).update(organization=organization, unit=unit)
+
+
+@transaction.atomic
+def organization_match_users(*, organization: Organization) -> int:
+    """Existing users in no organization whose address is at one of its domains join it
+    (the admin's "match existing users by domain"); people an admin already put in another
+    organization stay where they are. Answers how many joined."""
+    domains = list(organization.domains.values_list("domain", flat=True))
+    if not domains:
+        return 0
+    at_domain = Q()
+    for domain in domains:
+        # Domains hold no LIKE wildcards (validate_email_domain), and Django escapes them.
+        at_domain |= Q(email_lower__endswith=f"@{domain}")
+    return (
+        User.objects.alias(email_lower=Lower("email"))
+        .filter(at_domain, organization__isnull=True)
+        .update(organization=organization)
+    )

@@ -42,6 +42,7 @@ class TicketListQuery(StrictSerializer):
     )
     help_topic = _id()
     requester = _id()
+    organization = _id(help_text="The requesters' organization: tickets of its members.")
     sla_state = serializers.ChoiceField(SLAState.values, required=False)
     updated_since = serializers.DateTimeField(required=False)
     q = serializers.CharField(

@@ -35,6 +35,29 @@ class NamedSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class RequesterSerializer(PersonSerializer):
+    """A ticket's requester, with their organization and unit (decision 0039)."""
+
+    organization = NamedSerializer(allow_null=True)
+    unit = NamedSerializer(allow_null=True)
+
+
+def _requester(user) -> dict:
+    # The ids first: a requester in no organization costs no look-up, and the selectors
+    # load the organization and unit with the ticket (tickets.access.TICKET_RELATED).
+    organization = user.organization if user.organization_id else None
+    unit = user.unit if user.unit_id else None
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": str(user),
+        "organization": {"id": organization.id, "name": organization.name}
+        if organization
+        else None,
+        "unit": {"id": unit.id, "name": unit.name} if unit else None,
+    }
+
+
 def _datetime(value):
     """A datetime as DRF's DateTimeField writes it (ISO 8601, `Z` for UTC, in the current
     time zone), or None."""
@@ -55,7 +78,7 @@ class TicketSerializer(serializers.Serializer):
     source = serializers.CharField()
     department = NamedSerializer()
     help_topic = NamedSerializer(allow_null=True)
-    requester = PersonSerializer()
+    requester = RequesterSerializer()
     assignee = AgentSerializer(allow_null=True)
     sla_plan_id = serializers.IntegerField(allow_null=True)
     sla_state = serializers.SerializerMethodField()
@@ -81,7 +104,7 @@ class TicketSerializer(serializers.Serializer):
             "source": ticket.source,
             "department": {"id": department.id, "name": department.name},
             "help_topic": {"id": topic.id, "name": topic.name} if topic else None,
-            "requester": {"id": requester.id, "email": requester.email, "name": str(requester)},
+            "requester": _requester(requester),
             "assignee": {"id": assignee.id, "name": str(assignee.user)} if assignee else None,
             "sla_plan_id": ticket.sla_plan_id,
             "sla_state": self.get_sla_state(ticket),

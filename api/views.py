@@ -156,6 +156,7 @@ class TicketList(ApiMixin, APIView):
                 help_topic=query.get("help_topic"),
                 sla_state=query.get("sla_state"),
                 requester=query.get("requester"),
+                organization=query.get("organization"),
                 updated_since=query.get("updated_since"),
                 text=query.get("q"),
             ),

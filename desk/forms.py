@@ -78,6 +78,10 @@ class QueueForm(forms.Form):
     )
     # A custom choice field's value, as "<field id>:<choice id>" (docs/custom-fields.md).
     field_choice = forms.ChoiceField(label="Custom field", required=False)
+    # The requesters' organization (decision 0039); the ticket page's "see all" links here.
+    organization = forms.TypedChoiceField(
+        label="Organization", coerce=int, required=False, empty_value=None
+    )
     after = forms.CharField(required=False, max_length=400)
     before = forms.CharField(required=False, max_length=400)
     # The set of tickets behind a report figure.
@@ -101,6 +105,9 @@ class QueueForm(forms.Form):
             (f"{f.pk}:{c.pk}", f"{f.label}: {c.label}")
             for f in options.choice_fields
             for c in f.choice_list
+        ]
+        self.fields["organization"].choices = [("", "Any organization")] + [
+            (o.pk, o.name) for o in options.organizations
         ]
         self.fields["sort"].choices = [
             *self.fields["sort"].choices,
@@ -128,6 +135,7 @@ class QueueForm(forms.Form):
             source=data["source"] or None,
             ticket_set=self._ticket_set(data),
             field_choice=_field_choice(data["field_choice"]),
+            organization=data["organization"],
         )
         return data
 

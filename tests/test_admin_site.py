@@ -9,8 +9,9 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from accounts.audit import AuditKind, audit_record
-from accounts.models import Agent, AuditEntry, Department, User
+from accounts.models import Agent, AuditEntry, Department, Organization, User
 from accounts.roles import SYSTEM
+from accounts.services import organization_create, user_set_organization
 from api.keys import api_key_create
 from api.models import ApiKey, OsTicketMapping
 from automation.engine import triggers_run
@@ -76,6 +77,10 @@ def make_instances() -> dict[type, object]:
     FieldChoice.objects.create(field=floor, label="Second", position=1)
     HelpTopicField.objects.create(help_topic=topic, field=floor, position=1)
     jim = UserFactory(display_name="Jim Halpert")
+    office = organization_create(
+        name="The Office", domains=["theoffice.example"], units=["Sales"], default_sla_plan=plan
+    )
+    jim = user_set_organization(user=jim, organization=office, unit=office.units.get())
     endpoint, _ = webhook_endpoint_create(
         settings_=webhook_endpoint_settings_check(
             url="https://hooks.example.com/in", events=["ticket.created"], description="Chat"
@@ -106,6 +111,7 @@ def make_instances() -> dict[type, object]:
         User: agent.user,
         Group: Group.objects.create(name="Helpers"),
         Department: department,
+        Organization: office,
         Agent: agent,
         BusinessCalendar: calendar,
         SLAPlan: plan,

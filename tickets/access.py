@@ -189,7 +189,14 @@ def ticket_get_for_user(*, user, number) -> Ticket:
     return _get_or_404(visible_tickets(user), number)
 
 
-TICKET_RELATED = ("department", "requester", "assignee__user", "help_topic", "sla_plan")
+TICKET_RELATED = (
+    "department",
+    "requester__organization",
+    "requester__unit",
+    "assignee__user",
+    "help_topic",
+    "sla_plan",
+)
 
 
 def _parse_number(number) -> int | None:
@@ -399,6 +406,8 @@ def task_get_for_ticket(*, ticket: Ticket, pk) -> Task:
     if task is None:
         raise Http404("No such task.")
     return task
+
+
 # Merges ----------------------------------------------------------------------------------
 
 # How many merges a chain of merged-away tickets may take before we stop following it:

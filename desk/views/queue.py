@@ -24,8 +24,14 @@ QUEUE_FILTER_FIELDS = (
     "source",
     "sla_state",
     "field_choice",
+    "organization",
     "sort",
 )
+# Filters offered only when there is something to choose from.
+_OFFERED_IF = {
+    "field_choice": lambda options: options.choice_fields,
+    "organization": lambda options: options.organizations,
+}
 # The set of tickets behind a report figure, kept through filter changes and pages.
 REPORT_SET_FIELDS = ("measure", "clock", "start", "end")
 
@@ -69,7 +75,7 @@ def queue(request):
         "filter_fields": [
             form[name]
             for name in QUEUE_FILTER_FIELDS
-            if name != "field_choice" or options.choice_fields
+            if name not in _OFFERED_IF or _OFFERED_IF[name](options)
         ],
         "page": page,
         "partial": is_htmx(request),

@@ -31,9 +31,9 @@ Outcome = InboundMessage.Outcome
 STORE_QUERIES = 4
 # inbound_process of a plain new message from an address nobody has used yet (one of
 # them: the report rollups' change row for the new ticket, reports/listener.py).
-NEW_TICKET_QUERIES = 23
+NEW_TICKET_QUERIES = 24  # + the new guest's organization, by its address's domain
 # The same ticket without mail: a new guest, then ticket_create (bench/mail.py's baseline).
-SERVICE_QUERIES = 17
+SERVICE_QUERIES = 18  # + the new guest's organization, by its address's domain
 # inbound_process of the requester's reply to our acknowledgement (In-Reply-To).
 REPLY_QUERIES = 15
 # ...and the same reply found by the `[#number]` in its subject instead.

@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from accounts.models import Agent, Department, User
+from accounts.models import Agent, Department, Organization, User
 from reports.figures import ReportFilters, period_of, report_dashboard
 from sla.models import BusinessCalendar, SLAPlan
 from tests.support.admin_helpers import admin_url
@@ -147,6 +147,41 @@ class TestPeople:
         assert jim.display_name == "Big Tuna"
         assert jim.check_password("pw")
         assert Ticket.objects.filter(requester=jim, subject="CRM is down").exists()
+
+
+class TestOrganization:
+    def test_the_office_with_its_units_and_domain(self, demo):
+        office = Organization.objects.get(name="The Office")
+        assert list(office.domains.values_list("domain", flat=True)) == ["theoffice.example"]
+        assert {"Sales", "Accounting", "IT"} <= set(office.units.values_list("name", flat=True))
+
+    def test_requesters_are_in_their_units(self, demo):
+        units = {
+            user.display_name: (user.organization.name, user.unit.name)
+            for user in User.objects.select_related("organization", "unit").filter(
+                email__in=[email(name) for name in PEOPLE]
+            )
+        }
+        assert units["Jim Halpert"] == ("The Office", "Sales")
+        assert units["Kevin Malone"] == ("The Office", "Accounting")
+        assert units["Angela Martin"] == ("The Office", "Accounting")
+
+    def test_a_demo_loaded_before_organizations_joins_it(self, debug):
+        jim = UserFactory(email=email("Jim Halpert"), display_name="Big Tuna")
+        load_demo()
+        jim.refresh_from_db()
+        assert (jim.organization.name, jim.unit.name) == ("The Office", "Sales")
+
+    def test_a_person_an_admin_moved_stays_moved(self, demo):
+        jim = User.objects.get(email=email("Jim Halpert"))
+        User.objects.filter(pk=jim.pk).update(unit=None, organization=None)
+        assert load_demo().strip() == "Demo data already loaded; nothing changed."
+        jim.refresh_from_db()
+        assert jim.organization_id is None
+
+    def test_history_requesters_too(self, history):
+        pam = User.objects.get(email=email("Pam Beesly"))
+        assert (pam.organization.name, pam.unit.name) == ("The Office", "Reception")
 
 
 class TestConfiguration:

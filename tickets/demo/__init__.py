@@ -17,8 +17,16 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Agent, Department, DepartmentMembership, User
-from accounts.services import agent_create, agent_set_role, department_set_manager, user_create
+from accounts.models import Agent, Department, DepartmentMembership, Organization, User
+from accounts.services import (
+    agent_create,
+    agent_set_role,
+    department_set_manager,
+    organization_create,
+    organization_match_users,
+    user_create,
+    user_set_organization,
+)
 from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
 from tickets.demo.history import demo_history
 from tickets.models import (
@@ -81,6 +89,19 @@ HISTORY_REQUESTERS = [
 ]
 
 DEPARTMENTS = ["Sales", "Accounting", "IT"]
+
+# The requesters' company (decision 0039): everyone at the demo's domain joins it when
+# created; the units are where the seed story (and the show) puts each person.
+ORGANIZATION = "The Office"
+UNITS = {
+    "Sales": ["Jim Halpert", "Dwight Schrute", "Stanley Hudson", "Phyllis Vance"],
+    "Accounting": ["Kevin Malone", "Angela Martin", "Oscar Martinez"],
+    "IT": ["Kevin Benavides", "Ryan Howard"],
+    "Reception": ["Pam Beesly"],
+    "Human Resources": ["Toby Flenderson"],
+    "Quality Assurance": ["Creed Bratton"],
+    "Supplier Relations": ["Meredith Palmer"],
+}
 
 # Targets in minutes; business_hours says whether the plan runs on the office calendar
 # or around the clock.
@@ -234,6 +255,33 @@ def _departments(created: Counter) -> dict[str, Department]:
         created["departments"] += new
         departments[name] = department
     return departments
+
+
+def _organization(created: Counter) -> Organization:
+    organization = Organization.objects.filter(name__iexact=ORGANIZATION).first()
+    if organization is None:
+        organization = organization_create(
+            name=ORGANIZATION,
+            domains=[DEMO_DOMAIN],
+            units=list(UNITS),
+            notes="Dunder Mifflin's Scranton branch. Its IT help desk is this demo.",
+        )
+        created["organizations"] += 1
+        # A demo loaded before organizations existed: its people join now.
+        organization_match_users(organization=organization)
+    return organization
+
+
+def _place_in_units(organization: Organization, users: dict[Person, User], created: Counter):
+    """Each person in their unit, once: someone an admin moved since stays moved."""
+    units = {unit.name: unit for unit in organization.units.all()}
+    for person, user in users.items():
+        unit_name = next((name for name, names in UNITS.items() if person.name in names), None)
+        if unit_name in units and user.organization_id == organization.pk and not user.unit_id:
+            users[person] = user_set_organization(
+                user=user, organization=organization, unit=units[unit_name]
+            )
+            created["unit members"] += 1
 
 
 def _users(created: Counter, people: list[Person] = PEOPLE) -> dict[Person, User]:
@@ -435,7 +483,9 @@ def demo_load(*, history: bool = False) -> Counter:
     calendar = _calendar(created)
     plans = _plans(calendar, created)
     departments = _departments(created)
+    organization = _organization(created)
     users = _users(created)
+    _place_in_units(organization, users, created)
     it = departments["IT"]
     kevin = _agent(users[KEVIN_BENAVIDES], it, DepartmentMembership.Role.MANAGER, created)
     ryan = _agent(users[RYAN_HOWARD], it, DepartmentMembership.Role.AGENT, created)
@@ -452,7 +502,9 @@ def demo_load(*, history: bool = False) -> Counter:
             tell(cast)
             created["tickets"] += 1
     if history:
-        requesters = list(_users(created, HISTORY_REQUESTERS).values())
+        history_people = _users(created, HISTORY_REQUESTERS)
+        _place_in_units(organization, history_people, created)
+        requesters = list(history_people.values())
         demo_history(
             cast=cast,
             requesters=requesters,

@@ -21,7 +21,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.models import Agent, Department
+from accounts.models import Agent, Department, Organization, User
 from tickets import access
 from tickets.models import (
     ACTIVE_STATUSES,
@@ -147,6 +147,8 @@ class QueueFilters:
     # A choice of a custom field, as (field id, choice id): tickets that have it (one
     # seek into the field_value_choice index per ticket the list walks).
     field_choice: tuple[int, int] | None = None
+    # The requesters' organization (decision 0039).
+    organization: int | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -273,7 +275,16 @@ def _filters_q(filters: QueueFilters, now) -> Q:
         q &= ticket_search_filter(filters.text) or Q()
     if filters.field_choice is not None:
         q &= field_choice_q(*filters.field_choice)
+    if filters.organization is not None:
+        q &= organization_q(filters.organization)
     return q
+
+
+def organization_q(organization_id: int) -> Q:
+    """Tickets whose requester belongs to the organization. A subquery, not a join: the
+    queue's keyset SQL reads the ticket table alone (its conditions are compiled over
+    alias t), and the members' ids come from the user table's organization index."""
+    return Q(requester_id__in=User.objects.filter(organization_id=organization_id).values("pk"))
 
 
 def field_choice_q(field_id: int, choice_id: int) -> Q:
@@ -404,7 +415,11 @@ def _page_rows(
 def _tickets_in_order(ids: list[int]) -> list[Ticket]:
     """The rows the queue's columns show, in the order of `ids`."""
     by_id = Ticket.objects.select_related(
-        "requester", "department", "assignee__user", "help_topic"
+        "requester__organization",
+        "requester__unit",
+        "department",
+        "assignee__user",
+        "help_topic",
     ).in_bulk(ids)
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -545,6 +560,8 @@ class QueueOptions:
     can_assign: bool
     # Custom choice fields of the agent's topics, with `choice_list`: filter and sort.
     choice_fields: list = field(default_factory=list)
+    # Every organization, for the filter (decision 0039).
+    organizations: list[Organization] = field(default_factory=list)
 
 
 def queue_options_for_agent(*, user) -> QueueOptions:
@@ -567,4 +584,5 @@ def queue_options_for_agent(*, user) -> QueueOptions:
         transfer_departments=[d for d in all_departments if d.is_active],
         can_assign=managed is None or bool(managed),
         choice_fields=queue_choice_fields(department_ids=mine_ids),
+        organizations=list(Organization.objects.only("id", "name").order_by("name")),
     )

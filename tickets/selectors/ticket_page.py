@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q, Window
 from django.utils import timezone
 
-from accounts.models import Agent, Department
+from accounts.models import Agent, Department, Organization, Unit
 from sla.models import SLAPlan
 from tickets import access
 from tickets.fieldvalues import FieldValue
@@ -21,6 +21,7 @@ from tickets.models import (
     EventKind,
     MailSuppression,
     SLAClock,
+    Status,
     Task,
     ThreadEntry,
     Ticket,
@@ -34,6 +35,20 @@ from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
 OTHER_TICKETS_SHOWN = 10
+# The requester's organization's other open tickets the page links to; "see all" opens
+# the queue filtered by the organization for the rest.
+ORGANIZATION_TICKETS_SHOWN = 5
+
+
+@dataclass
+class OrganizationTickets:
+    """The requester's organization (and unit), with its other open tickets that the
+    agent may work: `count` of them all, `tickets` the newest few."""
+
+    organization: Organization
+    unit: Unit | None
+    tickets: list[Ticket]
+    count: int
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ class TicketPage:
     @property
     def open_tasks(self) -> list[Task]:
         return [task for task in self.tasks if task.is_open]
+
     # Links to other tickets, read from this one, and the merges into it not undone.
     links: list[LinkShown] = field(default_factory=list)
     merges_in: list[TicketMerge] = field(default_factory=list)
@@ -87,6 +103,9 @@ class TicketPage:
             for link in self.links
             if link.kind == "parent" and link.is_first and link.other.is_open and link.workable
         ]
+
+    # None when the requester belongs to no organization.
+    organization: OrganizationTickets | None = None
 
     @property
     def status_actions(self) -> list[Action]:
@@ -118,6 +137,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         collaborators=list(ticket.collaborators.select_related("user")),
         custom_fields=ticket_fields_for_agent(ticket=ticket),
         tasks=task_list_for_ticket(ticket=ticket),
+        organization=organization_tickets_for_agent(user=user, ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     page.links = _links(user, ticket)
@@ -202,6 +222,33 @@ def _other_tickets(user, ticket: Ticket) -> list[Ticket]:
         .filter(department_id__in=access.agent_department_ids(user))
         .select_related("department")
         .order_by("-created_at")[:OTHER_TICKETS_SHOWN]
+    )
+
+
+def organization_tickets_for_agent(*, user, ticket: Ticket) -> OrganizationTickets | None:
+    """The ticket's requester's organization and its other open tickets, of the departments
+    the user works only: one query (the count rides along as a window over the same
+    rows), none for a requester in no organization. The ticket's requester, organization
+    and unit come loaded (tickets.access.TICKET_RELATED)."""
+    requester = ticket.requester
+    if requester.organization_id is None:
+        return None
+    rows = list(
+        Ticket.objects.filter(
+            requester__organization_id=requester.organization_id,
+            status=Status.OPEN,
+            department_id__in=access.agent_department_ids(user),
+        )
+        .exclude(pk=ticket.pk)
+        .select_related("requester")
+        .annotate(total=Window(Count("id")))
+        .order_by("-created_at", "-id")[:ORGANIZATION_TICKETS_SHOWN]
+    )
+    return OrganizationTickets(
+        organization=requester.organization,
+        unit=requester.unit,
+        tickets=rows,
+        count=rows[0].total if rows else 0,
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Department
+from accounts.models import Department, Organization
 from accounts.roles import SYSTEM, is_agent, is_system
 from accounts.services import guest_user_get_or_create
 from sla.models import SLAPlan
@@ -41,13 +41,35 @@ SUBJECT_MAX_LENGTH = Ticket._meta.get_field("subject").max_length
 INTAKE_TOKEN_MAX_LENGTH = Ticket._meta.get_field("intake_token").max_length
 
 
-def default_plan_for(*, help_topic: HelpTopic | None, department: Department) -> SLAPlan | None:
-    """The help topic's plan, else the department's, else the system default."""
+def default_plan_for(
+    *, help_topic: HelpTopic | None, department: Department, requester=None
+) -> SLAPlan | None:
+    """A new ticket's plan: the help topic's, else the requester's organization's (if it
+    names an active one), else the department's, else the system default.
+
+    The topic wins because it says what the work is (an outage is Critical whoever reports
+    it); the organization's plan is what a customer was promised for everything else; the
+    department's is the desk's own fallback. docs/organizations.md, decision 0039.
+    """
     if help_topic is not None and help_topic.sla_plan_id:
         return help_topic.sla_plan
+    plan = _organization_plan(requester)
+    if plan is not None:
+        return plan
     if department.default_sla_plan_id:
         return department.default_sla_plan
     return SLAPlan.objects.filter(is_default=True, is_active=True).first()
+
+
+def _organization_plan(requester) -> SLAPlan | None:
+    # One query, only for a member of an organization: the others cost nothing more.
+    organization_id = getattr(requester, "organization_id", None)
+    if organization_id is None:
+        return None
+    return SLAPlan.objects.filter(
+        is_active=True,
+        pk__in=Organization.objects.filter(pk=organization_id).values("default_sla_plan_id"),
+    ).first()
 
 
 def new_access_key() -> str:
@@ -236,7 +258,9 @@ def _same_submission(ticket: Ticket, requester) -> Ticket:
 
 def _create(intake: _Intake, *, by, files) -> Opened:
     now = timezone.now()
-    plan = default_plan_for(help_topic=intake.help_topic, department=intake.department)
+    plan = default_plan_for(
+        help_topic=intake.help_topic, department=intake.department, requester=intake.requester
+    )
     new_clocks = clocks_for_new_ticket(plan=plan, now=now)
     with files_removed_on_error() as written, transaction.atomic():
         ticket = Ticket.objects.create(
