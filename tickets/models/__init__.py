@@ -39,6 +39,14 @@ from .fields import (
     TicketFieldValue,
 )
 from .notifications import Notification
+from .tags import (
+    TAG_NAME_MAX_LENGTH,
+    TIME_ENTRY_MAX_MINUTES,
+    TIME_NOTE_MAX_LENGTH,
+    Tag,
+    TicketTag,
+    TimeEntry,
+)
 from .ticket import (
     INLINE_IMAGE_TYPES,
     Attachment,
@@ -65,7 +73,10 @@ __all__ = [
     "PUBLIC_ENTRY_KINDS",
     "RUNNING_CLOCK",
     "RUNNING_CLOCK_UNSET",
+    "TAG_NAME_MAX_LENGTH",
     "TEXT_KINDS",
+    "TIME_ENTRY_MAX_MINUTES",
+    "TIME_NOTE_MAX_LENGTH",
     "Attachment",
     "CannedResponse",
     "ClockKind",
@@ -87,11 +98,14 @@ __all__ = [
     "SLAState",
     "Source",
     "Status",
+    "Tag",
     "ThreadEntry",
     "Ticket",
     "TicketEvent",
     "TicketFieldValue",
     "TicketSearchDocument",
+    "TicketTag",
+    "TimeEntry",
     "at_risk_q",
     "attachment_path",
     "sla_state_q",

@@ -80,6 +80,9 @@ class EventKind(models.TextChoices):
     MAIL_STOPPED = "mail_stopped", "Mail to an address stopped"
     MAIL_RESUMED = "mail_resumed", "Mail to an address sent again"
     FIELDS_CHANGED = "fields_changed", "Custom fields changed"
+    TAG_ADDED = "tag_added", "Tag added"
+    TAG_REMOVED = "tag_removed", "Tag removed"
+    TIME_LOGGED = "time_logged", "Time spent logged"
 
 
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must

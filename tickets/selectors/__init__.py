@@ -64,6 +64,14 @@ from tickets.selectors.search import (
     ticket_search_filter,
     ticket_search_for_agent,
 )
+from tickets.selectors.tags import (
+    AgentTime,
+    TimeSpent,
+    tag_list,
+    ticket_tags,
+    time_entries_for_ticket,
+    time_spent_for_ticket,
+)
 from tickets.selectors.ticket_page import (
     OTHER_TICKETS_SHOWN,
     TicketPage,
@@ -87,6 +95,7 @@ __all__ = [
     "SORTS",
     "TICKET_INCLUDES",
     "VIEWS",
+    "AgentTime",
     "Measure",
     "QueueFilters",
     "QueueOptions",
@@ -98,6 +107,7 @@ __all__ = [
     "TicketDetail",
     "TicketPage",
     "TicketSet",
+    "TimeSpent",
     "TimelineItem",
     "agent_list_for_agent",
     "event_feed_for_agent",
@@ -114,6 +124,7 @@ __all__ = [
     "queue_options_for_agent",
     "queue_view_counts",
     "sla_plan_list",
+    "tag_list",
     "ticket_detail_for_agent",
     "ticket_detail_of",
     "ticket_fields_for_agent",
@@ -126,6 +137,9 @@ __all__ = [
     "ticket_search_filter",
     "ticket_search_for_agent",
     "ticket_set_q",
+    "ticket_tags",
     "ticket_timeline_for_requester",
+    "time_entries_for_ticket",
+    "time_spent_for_ticket",
     "timeline_merge",
 ]

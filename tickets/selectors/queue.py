@@ -36,6 +36,7 @@ from tickets.models import (
 from tickets.selectors.fields import queue_choice_fields
 from tickets.selectors.measures import TicketSet, ticket_set_q
 from tickets.selectors.search import ticket_search_filter, ticket_search_finds_nothing
+from tickets.selectors.tags import tag_list, tag_name_q, tag_q
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -147,6 +148,8 @@ class QueueFilters:
     # A choice of a custom field, as (field id, choice id): tickets that have it (one
     # seek into the field_value_choice index per ticket the list walks).
     field_choice: tuple[int, int] | None = None
+    # A tag: its id (the desk's filter) or its name in any case (the API's).
+    tag: int | str | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -273,6 +276,8 @@ def _filters_q(filters: QueueFilters, now) -> Q:
         q &= ticket_search_filter(filters.text) or Q()
     if filters.field_choice is not None:
         q &= field_choice_q(*filters.field_choice)
+    if filters.tag is not None:
+        q &= tag_q(filters.tag) if isinstance(filters.tag, int) else tag_name_q(filters.tag)
     return q
 
 
@@ -545,6 +550,8 @@ class QueueOptions:
     can_assign: bool
     # Custom choice fields of the agent's topics, with `choice_list`: filter and sort.
     choice_fields: list = field(default_factory=list)
+    # Tags, by name: the tag filter's options.
+    tags: list = field(default_factory=list)
 
 
 def queue_options_for_agent(*, user) -> QueueOptions:
@@ -567,4 +574,5 @@ def queue_options_for_agent(*, user) -> QueueOptions:
         transfer_departments=[d for d in all_departments if d.is_active],
         can_assign=managed is None or bool(managed),
         choice_fields=queue_choice_fields(department_ids=mine_ids),
+        tags=tag_list(),
     )

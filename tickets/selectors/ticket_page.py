@@ -19,11 +19,13 @@ from tickets.models import (
     EventKind,
     MailSuppression,
     SLAClock,
+    Tag,
     ThreadEntry,
     Ticket,
     TicketEvent,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.tags import TimeSpent, ticket_tags, time_spent_for_ticket
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
@@ -52,6 +54,9 @@ class TicketPage:
     mail_stopped: dict[int, MailSuppression] = field(default_factory=dict)
     # The custom fields of the ticket's help topic, with their values (empty ones too).
     custom_fields: list[FieldValue] = field(default_factory=list)
+    # Its tags, by name, and the time spent on it (docs/decisions/0043).
+    tags: list[Tag] = field(default_factory=list)
+    time_spent: TimeSpent = field(default_factory=TimeSpent)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -82,6 +87,8 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
         collaborators=list(ticket.collaborators.select_related("user")),
         custom_fields=ticket_fields_for_agent(ticket=ticket),
+        tags=ticket_tags(ticket=ticket),
+        time_spent=time_spent_for_ticket(ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     _add_choices(page)

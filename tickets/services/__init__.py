@@ -81,6 +81,16 @@ from tickets.services.lifecycle import (
     ticket_set_open,
     ticket_set_pending,
 )
+from tickets.services.tags import (
+    MAX_TAGS_PER_TICKET,
+    may_manage_tags,
+    tag_clean_name,
+    tag_get_or_create,
+    tags_merge,
+    ticket_add_tag,
+    ticket_remove_tag,
+)
+from tickets.services.time_spent import MINUTES_INVALID, clean_minutes, ticket_log_time
 from tickets.services.triage import ticket_set_plan, ticket_set_priority
 
 __all__ = [
@@ -89,7 +99,9 @@ __all__ = [
     "DRAFT_TOO_LONG",
     "KEEP_AFTER_CLOSE",
     "MAX_COLLABORATORS",
+    "MAX_TAGS_PER_TICKET",
     "MAX_TICKETS",
+    "MINUTES_INVALID",
     "NEW_MESSAGE_ARRIVED",
     "STATUS_CHANGE",
     "SUBJECT_MAX_LENGTH",
@@ -102,6 +114,7 @@ __all__ = [
     "Opened",
     "TicketImport",
     "bounce_note_text",
+    "clean_minutes",
     "default_plan_for",
     "draft_discard",
     "draft_save",
@@ -109,11 +122,16 @@ __all__ = [
     "fields_clean",
     "fields_missing_to_resolve",
     "mail_suppression_clear",
+    "may_manage_tags",
     "new_access_key",
+    "tag_clean_name",
+    "tag_get_or_create",
+    "tags_merge",
     "ticket_add_collaborator",
     "ticket_add_external_message",
     "ticket_add_message",
     "ticket_add_note",
+    "ticket_add_tag",
     "ticket_assign",
     "ticket_auto_assign",
     "ticket_bulk_apply",
@@ -123,9 +141,11 @@ __all__ = [
     "ticket_create",
     "ticket_import_more",
     "ticket_import_update",
+    "ticket_log_time",
     "ticket_open",
     "ticket_record_bounce",
     "ticket_remove_collaborator",
+    "ticket_remove_tag",
     "ticket_reopen",
     "ticket_reply",
     "ticket_resolve",
