@@ -23,6 +23,7 @@ QUEUE_FILTER_FIELDS = (
     "source",
     "sla_state",
     "field_choice",
+    "tag",
     "sort",
 )
 # The set of tickets behind a report figure, kept through filter changes and pages.
@@ -68,7 +69,8 @@ def queue(request):
         "filter_fields": [
             form[name]
             for name in QUEUE_FILTER_FIELDS
-            if name != "field_choice" or options.choice_fields
+            if (name != "field_choice" or options.choice_fields)
+            and (name != "tag" or options.tags)
         ],
         "page": page,
         "partial": is_htmx(request),
@@ -113,6 +115,7 @@ def bulk(request):
             status=data["status"] or None,
             priority=data["priority"],
             department=data["department"],
+            tag=data["tag"] or None,
         )
     except TicketError as error:
         messages.error(request, error.message)
