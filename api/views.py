@@ -158,6 +158,7 @@ class TicketList(ApiMixin, APIView):
                 requester=query.get("requester"),
                 updated_since=query.get("updated_since"),
                 text=query.get("q"),
+                tag=query.get("tag"),
             ),
             sort=query.get("sort"),
             after=query.get("cursor"),

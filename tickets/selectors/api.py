@@ -10,6 +10,7 @@ from tickets import access
 from tickets.fieldvalues import FieldValue
 from tickets.models import Attachment, SLAClock, ThreadEntry, Ticket, TicketEvent
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.tags import TimeSpent, ticket_tags, time_spent_for_ticket
 
 TICKET_INCLUDES = frozenset({"thread", "events"})
 
@@ -23,6 +24,9 @@ class TicketDetail:
     includes: frozenset = field(default_factory=frozenset)
     # Its custom fields, every one an agent sees, empty ones too.
     custom_fields: list[FieldValue] = field(default_factory=list)
+    # Its tags' and time spent (docs/decisions/0043).
+    tags: list = field(default_factory=list)
+    time_spent: TimeSpent = field(default_factory=TimeSpent)
 
 
 def ticket_detail_for_agent(*, user, number, include=frozenset()) -> TicketDetail:
@@ -42,6 +46,8 @@ def ticket_detail_of(*, ticket: Ticket, include=frozenset()) -> TicketDetail:
         clocks=list(SLAClock.objects.filter(ticket=ticket).order_by("started_at", "id")),
         includes=include,
         custom_fields=ticket_fields_for_agent(ticket=ticket),
+        tags=ticket_tags(ticket=ticket),
+        time_spent=time_spent_for_ticket(ticket=ticket),
     )
     if "thread" in include:
         detail.entries = list(
