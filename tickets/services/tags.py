@@ -25,7 +25,10 @@ TAG_BAD_CHARACTER = "A tag cannot contain control characters or line breaks."
 TAG_NOT_ON_TICKET = "The ticket has no such tag."
 MAX_TAGS_PER_TICKET = 30
 TOO_MANY_TAGS = f"A ticket has at most {MAX_TAGS_PER_TICKET} tags."
-MERGE_NOT_PERMITTED = "Only admins who may change and delete tags can merge them."
+MERGE_NOT_PERMITTED = (
+    "Only admins who may change and delete tags can rename, delete or merge them."
+)
+TAG_NAME_TAKEN = "There is a tag {name} already: merge the two instead."
 MERGE_NOTHING = "Choose the tags to merge into the target, other than the target."
 
 
@@ -157,3 +160,45 @@ def _move_tickets(target: Tag, merged: list[Tag], by) -> set[int]:
             record_event(row.ticket, EventKind.TAG_ADDED, by, added)
     TicketTag.objects.filter(tag_id__in=by_id).delete()
     return {row.ticket_id for row in rows}
+
+
+def tag_rename(*, tag: Tag, name: str, by) -> Tag:
+    """An admin renames a tag (or changes its case): its tickets are found by the new
+    name, not the old one."""
+    if not may_manage_tags(by):
+        raise NotPermitted(MERGE_NOT_PERMITTED)
+    name = tag_clean_name(name)
+    with transaction.atomic():
+        tag = Tag.objects.select_for_update().get(pk=tag.pk)
+        if tag.name == name:
+            return tag
+        other = tag_find(name)
+        if other is not None and other.pk != tag.pk:
+            raise InvalidInput(TAG_NAME_TAKEN.format(name=other.name))
+        tag.name = name
+        tag.save(update_fields=["name"])
+        search_document_set_tags(
+            ticket_ids=list(TicketTag.objects.filter(tag=tag).values_list("ticket_id", flat=True))
+        )
+    return tag
+
+
+def tags_delete(*, tags: Iterable[Tag], by) -> int:
+    """An admin deletes tags: each ticket that had one records its removal, and is no
+    longer found by it. Answers how many tickets changed."""
+    if not may_manage_tags(by):
+        raise NotPermitted(MERGE_NOT_PERMITTED)
+    ids = {tag.pk for tag in tags}
+    with transaction.atomic():
+        locked = {tag.pk: tag for tag in Tag.objects.filter(pk__in=ids).select_for_update()}
+        rows = list(
+            TicketTag.objects.filter(tag_id__in=locked)
+            .select_related("ticket")
+            .order_by("ticket_id", "tag_id")
+        )
+        for row in rows:
+            record_event(row.ticket, EventKind.TAG_REMOVED, by, {"from": ref(locked[row.tag_id])})
+        Tag.objects.filter(pk__in=locked).delete()  # its TicketTag rows with it
+        changed = sorted({row.ticket_id for row in rows})
+        search_document_set_tags(ticket_ids=changed)
+    return len(changed)
