@@ -151,6 +151,12 @@ _SENTENCES = {
 
 
 @register.filter
+def time_tables(by_agent, by_department) -> list:
+    """The report's two time-spent tables, as (title, rows)."""
+    return [("Agent", by_agent), ("Department", by_department)]
+
+
+@register.filter
 def minutes_spent(minutes) -> str:
     """Minutes as people read them: '45 min', '2 h', '1 h 5 min'."""
     try:
