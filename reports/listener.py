@@ -21,6 +21,10 @@ IGNORED = frozenset(
         EventKind.MAIL_STOPPED,
         EventKind.MAIL_RESUMED,
         EventKind.FIELDS_CHANGED,
+        EventKind.TAG_ADDED,
+        EventKind.TAG_REMOVED,
+        # Time spent is read live from its own rows (reports.figures.time_spent).
+        EventKind.TIME_LOGGED,
     }
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new
