@@ -339,7 +339,9 @@ class BulkForm(forms.Form):
         queryset=Department.objects.filter(is_active=True), required=False, empty_label="—"
     )
     # For "Add tag…" and "Remove tag…": as typed (the service checks it).
-    tag = forms.CharField(required=False, max_length=200, strip=False)
+    tag = forms.CharField(
+        label="Tag to add or remove", required=False, max_length=200, strip=False
+    )
 
     def __init__(self, data, *, options: QueueOptions | None = None):
         super().__init__(data, auto_id="bulk-%s")
