@@ -20,6 +20,8 @@ from tickets.selectors.search import ticket_search_filter
 from tickets.services import (
     MAX_TAGS_PER_TICKET,
     tag_clean_name,
+    tag_rename,
+    tags_delete,
     tags_merge,
     ticket_add_tag,
     ticket_bulk_apply,
@@ -301,3 +303,35 @@ def test_a_merge_that_fails_changes_nothing(desk, monkeypatch):
     assert [t.name for t in ticket_tags(ticket=ticket)] == ["source"]
     assert Tag.objects.count() == 2
     assert not _events(ticket, EventKind.TAG_REMOVED)
+
+
+@pytest.mark.postgres
+def test_a_renamed_tag_finds_its_tickets_by_the_new_name(desk):
+    ticket = desk.ticket(subject="Cannot print", body="Tray 2.")
+    tag = ticket_add_tag(ticket=ticket, name="prnter", by=desk.agent.user)
+    tag_rename(tag=tag, name="Printer", by=_admin())
+
+    def found(query):
+        results = ticket_search_for_agent(user=desk.agent.user, query=query)
+        return [r.ticket.number for r in results.results]
+
+    assert found("prnter") == []
+    assert found("printer") == [ticket.number]
+    with pytest.raises(NotPermitted):
+        tag_rename(tag=tag, name="x", by=desk.agent.user)
+    other = Tag.objects.create(name="toner")
+    with pytest.raises(InvalidInput, match="merge the two"):
+        tag_rename(tag=other, name="PRINTER", by=_admin())
+
+
+@pytest.mark.postgres
+def test_a_deleted_tag_is_removed_from_its_tickets_and_their_search(desk):
+    ticket = desk.ticket(subject="Cannot print", body="Tray 2.")
+    tag = ticket_add_tag(ticket=ticket, name="urgentish", by=desk.agent.user)
+    assert tags_delete(tags=[tag], by=_admin()) == 1
+    assert ticket_tags(ticket=ticket) == []
+    (event,) = _events(ticket, EventKind.TAG_REMOVED)
+    assert event.data == {"from": {"id": tag.pk, "name": "urgentish"}}
+    assert ticket_search_for_agent(user=desk.agent.user, query="urgentish").results == []
+    with pytest.raises(NotPermitted):
+        tags_delete(tags=[Tag.objects.create(name="x")], by=desk.manager.user)
