@@ -8,7 +8,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tickets.models import Priority, SLAState, Status
+from tickets.models import (
+    TIME_ENTRY_MAX_MINUTES,
+    TIME_NOTE_MAX_LENGTH,
+    Priority,
+    SLAState,
+    Status,
+)
 from tickets.selectors import SEARCH_QUERY_MAX_LENGTH, SORTS
 
 BIGINT = 2**63 - 1  # ids beyond PostgreSQL's bigint are not ids: a 400, not a crash
@@ -52,6 +58,11 @@ class TicketListQuery(StrictSerializer):
         "requester's email address, words (each may be the start of a word; every one must "
         "be in the subject or the thread, internal notes included) or part of the subject. "
         "Narrows the list; the order stays `sort`'s, not a ranking.",
+    )
+    tag = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Tickets with this tag, by name in any case (`vpn` finds `VPN`).",
     )
     sort = serializers.ChoiceField(sorted(SORTS), required=False)
     cursor = serializers.CharField(required=False, max_length=1000, help_text="From `next`.")
@@ -113,8 +124,30 @@ class TicketFieldsInput(StrictSerializer):
     )
 
 
+def _minutes(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=TIME_ENTRY_MAX_MINUTES, **kwargs)
+
+
 class TextInput(StrictSerializer):
     body = serializers.CharField(max_length=1_000_000)
+    minutes = _minutes(
+        required=False, help_text="Minutes spent on it, logged with it as time spent."
+    )
+
+
+class TimeEntryInput(StrictSerializer):
+    minutes = _minutes(help_text="Minutes spent on the ticket (1 to 1,440).")
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=TIME_NOTE_MAX_LENGTH, default=""
+    )
+
+
+class TagInput(StrictSerializer):
+    tag = serializers.CharField(
+        max_length=200,
+        trim_whitespace=False,
+        help_text="A tag's name: made if new; one tag whatever the case.",
+    )
 
 
 class AssignInput(StrictSerializer):

@@ -199,6 +199,27 @@ class MergedTicketSerializer(serializers.Serializer):
     undo_until = serializers.DateTimeField()
 
 
+class TimeEntrySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    minutes = serializers.IntegerField()
+    note = serializers.CharField()
+    agent = PersonSerializer()
+    entry_id = serializers.IntegerField(
+        allow_null=True, help_text="The reply or note the time was spent on, if any."
+    )
+    created_at = serializers.DateTimeField()
+
+
+class AgentTimeSerializer(serializers.Serializer):
+    agent = PersonSerializer()
+    minutes = serializers.IntegerField()
+
+
+class TimeSpentSerializer(serializers.Serializer):
+    total_minutes = serializers.IntegerField(source="total")
+    by_agent = AgentTimeSerializer(many=True)
+
+
 class TicketDetailSerializer(TicketSerializer):
     """One ticket: its fields, its SLA clocks, and its thread and events when asked for
     (`?include=thread,events`). Serialises a tickets.selectors.TicketDetail's ticket, the
@@ -210,6 +231,8 @@ class TicketDetailSerializer(TicketSerializer):
         method_name="custom_fields_of",
         help_text="The custom fields of its help topic, by name (null: empty).",
     )
+    tags = serializers.SerializerMethodField(help_text="Its tags' names, by name.")
+    time_spent = serializers.SerializerMethodField()
     thread = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
     merged_into = serializers.SerializerMethodField(
@@ -240,6 +263,13 @@ class TicketDetailSerializer(TicketSerializer):
             }
             for merge in self.context["detail"].merges_in
         ]
+
+    def get_tags(self, ticket) -> list[str]:
+        return [tag.name for tag in self.context["detail"].tags]
+
+    @extend_schema_field(TimeSpentSerializer)
+    def get_time_spent(self, ticket):
+        return TimeSpentSerializer(self.context["detail"].time_spent).data
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def custom_fields_of(self, ticket) -> dict:
@@ -272,6 +302,8 @@ class TicketDetailSerializer(TicketSerializer):
         data["merged_into"] = self.get_merged_into(ticket)
         data["links"] = self.get_links(ticket)
         data["merged_tickets"] = self.get_merged_tickets(ticket)
+        data["tags"] = self.get_tags(ticket)
+        data["time_spent"] = self.get_time_spent(ticket)
         for name, value in (
             ("thread", self.get_thread(ticket)),
             ("events", self.get_events(ticket)),

@@ -20,6 +20,11 @@ urlpatterns = [
     path("v1/tickets/<ticket_number:number>/replies/", writes.ReplyCreate.as_view(), name="reply"),
     path("v1/tickets/<ticket_number:number>/notes/", writes.NoteCreate.as_view(), name="note"),
     path(
+        "v1/tickets/<ticket_number:number>/time-entries/",
+        writes.TimeEntryCollection.as_view(),
+        name="time_entries",
+    ),
+    path(
         "v1/tickets/<ticket_number:number>/actions/<slug:name>/",
         writes.TicketAction.as_view(),
         name="action",

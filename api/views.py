@@ -159,6 +159,7 @@ class TicketList(ApiMixin, APIView):
                 organization=query.get("organization"),
                 updated_since=query.get("updated_since"),
                 text=query.get("q"),
+                tag=query.get("tag"),
             ),
             sort=query.get("sort"),
             after=query.get("cursor"),

@@ -22,14 +22,16 @@ from api.requests import (
     PlanInput,
     PriorityInput,
     ResolveInput,
+    TagInput,
     TextInput,
     TicketCreateInput,
     TicketFieldsInput,
+    TimeEntryInput,
     TransferInput,
     UnlinkInput,
     multipart_form,
 )
-from api.serializers import EntrySerializer, TicketDetailSerializer
+from api.serializers import EntrySerializer, TicketDetailSerializer, TimeEntrySerializer
 from api.views import (
     ApiMixin,
     TicketDetailView,
@@ -41,7 +43,7 @@ from sla.models import SLAPlan
 from tickets import access, services
 from tickets.events import acting_via
 from tickets.models import HelpTopic, Source
-from tickets.selectors import ticket_detail_of
+from tickets.selectors import ticket_detail_of, time_entries_for_ticket
 from tickets.transitions import ACTIONS as TICKET_ACTIONS
 
 MAX_FILES_FIELD = "attachments"
@@ -155,6 +157,7 @@ class EntryCreate(ApiMixin, APIView):
                 by=request.user,
                 attachments=files,
                 source=Source.API,
+                minutes=data.get("minutes"),
             )
         context = {"ticket_number": ticket.number}
         return Response(
@@ -254,6 +257,14 @@ ACTION_CALLS = {
             ticket=t, plan=_get(SLAPlan, d["sla_plan"], "sla_plan"), by=by
         ),
     ),
+    "add-tag": (
+        TagInput,
+        lambda t, by, d: services.ticket_add_tag(ticket=t, name=d["tag"], by=by),
+    ),
+    "remove-tag": (
+        TagInput,
+        lambda t, by, d: services.ticket_remove_tag(ticket=t, name=d["tag"], by=by),
+    ),
     **{
         action.name: (
             NoInput,
@@ -328,3 +339,32 @@ class TicketResource(TicketFieldsUpdate, TicketDetailView):
     fields (tickets:write)."""
 
     scopes = {"read": Scope.TICKETS_READ, "write": Scope.TICKETS_WRITE}
+
+
+class TimeEntryCollection(ApiMixin, APIView):
+    """/api/v1/tickets/<number>/time-entries/: the time spent on the ticket, oldest first
+    (GET, tickets:read), and minutes logged on their own as the key's agent (POST,
+    tickets:write; `{"minutes": 25, "note": "Called the vendor"}`). Replies and notes log
+    theirs with their own `minutes`."""
+
+    scopes = {"read": Scope.TICKETS_READ, "write": Scope.TICKETS_WRITE}
+
+    @extend_schema(operation_id="tickets_time_entries", responses=TimeEntrySerializer(many=True))
+    def get(self, request, number):
+        ticket = access.ticket_get_for_agent(user=request.user, number=number)
+        entries = time_entries_for_ticket(ticket=ticket)
+        return Response(TimeEntrySerializer(entries, many=True).data)
+
+    @extend_schema(
+        operation_id="tickets_time_entry_create",
+        request=TimeEntryInput,
+        responses={201: TimeEntrySerializer},
+    )
+    def post(self, request, number):
+        ticket = access.ticket_get_for_agent(user=request.user, number=number)
+        data, _files = checked(TimeEntryInput, request)
+        with acting_via(via(request)):
+            entry = services.ticket_log_time(
+                ticket=ticket, minutes=data["minutes"], note=data["note"], by=request.user
+            )
+        return Response(TimeEntrySerializer(entry).data, status=status.HTTP_201_CREATED)

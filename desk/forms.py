@@ -19,7 +19,16 @@ from reports.figures import (
     period_of,
 )
 from sla.models import SLAPlan
-from tickets.models import CannedResponse, ClockKind, Priority, SLAState, Source, Status
+from tickets.models import (
+    TIME_ENTRY_MAX_MINUTES,
+    TIME_NOTE_MAX_LENGTH,
+    CannedResponse,
+    ClockKind,
+    Priority,
+    SLAState,
+    Source,
+    Status,
+)
 from tickets.selectors import (
     ALL_TICKETS,
     DEFAULT_VIEW,
@@ -36,6 +45,7 @@ from tickets.services import (
     LINK_CHOICES,
     LINK_LABELS,
     MAX_TICKETS,
+    MINUTES_INVALID,
 )
 from web.custom_fields import add_fields, bound_custom_fields, clean_custom_fields
 from web.uploads import MultipleFileField, attachments_help_text
@@ -82,6 +92,7 @@ class QueueForm(forms.Form):
     organization = forms.TypedChoiceField(
         label="Organization", coerce=int, required=False, empty_value=None
     )
+    tag = forms.TypedChoiceField(label="Tag", coerce=int, required=False, empty_value=None)
     after = forms.CharField(required=False, max_length=400)
     before = forms.CharField(required=False, max_length=400)
     # The set of tickets behind a report figure.
@@ -108,6 +119,9 @@ class QueueForm(forms.Form):
         ]
         self.fields["organization"].choices = [("", "Any organization")] + [
             (o.pk, o.name) for o in options.organizations
+        ]
+        self.fields["tag"].choices = [("", "Any tag")] + [
+            (str(t.pk), t.name) for t in options.tags
         ]
         self.fields["sort"].choices = [
             *self.fields["sort"].choices,
@@ -136,6 +150,7 @@ class QueueForm(forms.Form):
             ticket_set=self._ticket_set(data),
             field_choice=_field_choice(data["field_choice"]),
             organization=data["organization"],
+            tag=data["tag"],
         )
         return data
 
@@ -160,6 +175,22 @@ def _field_choice(value: str | None) -> tuple[int, int] | None:
     return int(field_id), int(choice_id)
 
 
+def _minutes_field(*, required: bool) -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Time spent (minutes)",
+        required=required,
+        min_value=1,
+        max_value=TIME_ENTRY_MAX_MINUTES,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": MINUTES_INVALID,
+            "min_value": MINUTES_INVALID,
+            "max_value": MINUTES_INVALID,
+            "required": MINUTES_INVALID,
+        },
+    )
+
+
 class ReplyForm(forms.Form):
     prefix = "reply"  # the reply and the note box share a page: distinct field ids
     body = forms.CharField(
@@ -172,6 +203,7 @@ class ReplyForm(forms.Form):
     attachments = MultipleFileField(label="Attach files", required=False)
     # The newest thread entry on screen when the agent started writing.
     last_seen_entry = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    minutes = _minutes_field(required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,6 +216,23 @@ class NoteForm(forms.Form):
         label="Internal note",
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=BODY_MAX_LENGTH,
+    )
+    minutes = _minutes_field(required=False)
+
+
+class TagForm(forms.Form):
+    """A tag to add or remove, as typed (the service checks it and says why not)."""
+
+    # Longer than a tag may be: the service's message says how long, not the form's.
+    tag = forms.CharField(max_length=200, strip=False)
+
+
+class TimeForm(forms.Form):
+    """Minutes spent on the ticket, on their own, with an optional note."""
+
+    minutes = _minutes_field(required=True)
+    note = forms.CharField(
+        label="What on (optional)", required=False, max_length=TIME_NOTE_MAX_LENGTH
     )
 
 
@@ -332,6 +381,10 @@ class BulkForm(forms.Form):
         queryset=Department.objects.filter(is_active=True), required=False, empty_label="—"
     )
     target = forms.IntegerField(label="Into ticket #", required=False, **TICKET_NUMBER)
+    # For "Add tag…" and "Remove tag…": as typed (the service checks it).
+    tag = forms.CharField(
+        label="Tag to add or remove", required=False, max_length=200, strip=False
+    )
 
     def __init__(self, data, *, options: QueueOptions | None = None):
         super().__init__(data, auto_id="bulk-%s")
@@ -341,6 +394,9 @@ class BulkForm(forms.Form):
         for name in ("action", "agent", "status", "priority", "department"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["target"].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["tag"].widget.attrs.update(
+            {"class": "form-control form-control-sm", "autocomplete": "off"}
+        )
         if options is not None:
             self._offer(options)
 

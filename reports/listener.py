@@ -33,6 +33,10 @@ IGNORED = frozenset(
         EventKind.TICKET_MERGED,
         EventKind.LINK_ADDED,
         EventKind.LINK_REMOVED,
+        EventKind.TAG_ADDED,
+        EventKind.TAG_REMOVED,
+        # Time spent is read live from its own rows (reports.figures.time_spent).
+        EventKind.TIME_LOGGED,
     }
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new

@@ -41,9 +41,17 @@ from tickets.models import (
     HelpTopicField,
     MailSuppression,
     Notification,
+    Tag,
     Ticket,
+    TimeEntry,
 )
-from tickets.services import ticket_add_note, ticket_claim, ticket_create, ticket_reply
+from tickets.services import (
+    ticket_add_note,
+    ticket_add_tag,
+    ticket_claim,
+    ticket_create,
+    ticket_reply,
+)
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_endpoint_create, webhook_endpoint_settings_check
 
@@ -60,6 +68,7 @@ NO_ADD = {
     WebhookAttempt,
     RuleRun,
     RuleEmail,
+    TimeEntry,
 }
 
 
@@ -100,7 +109,8 @@ def make_instances() -> dict[type, object]:
     triggers_run()  # the rule emails the manager
     ticket_claim(ticket=ticket, by=agent.user)
     ticket_add_note(ticket=ticket, body="It is the toner.", by=agent.user)
-    ticket_reply(ticket=ticket, body="On my way.", by=agent.user)
+    ticket_reply(ticket=ticket, body="On my way.", by=agent.user, minutes=10)
+    ticket_add_tag(ticket=ticket, name="toner", by=agent.user)
     # A month later the resolution clock has long breached: the assignee is notified.
     sla_sweep(now=timezone.now() + datetime.timedelta(days=30))
     mailbox = Mailbox.objects.create(address="it@example.com", department=department)
@@ -139,6 +149,8 @@ def make_instances() -> dict[type, object]:
         Rule: rule,
         RuleRun: RuleRun.objects.get(rule=rule),
         RuleEmail: RuleEmail.objects.get(rule=rule),
+        Tag: Tag.objects.get(name="toner"),
+        TimeEntry: TimeEntry.objects.get(ticket=ticket),
         # As the sender records an answer (webhooks/sending.py).
         WebhookAttempt: WebhookAttempt.objects.create(
             delivery=delivery, endpoint=endpoint, status_code=500, error="Answered 500."
@@ -192,6 +204,7 @@ def test_searching_finds_the_row(admin_client, instances, model):
         WebhookAttempt: lambda: obj.delivery.webhook_id,
         RuleRun: lambda: obj.rule.name,
         RuleEmail: lambda: obj.to,
+        TimeEntry: lambda: obj.agent.email,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})

@@ -8,11 +8,16 @@ only shows them.
 import datetime
 import re
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.db.models.functions import Lower
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat, pluralize
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +28,7 @@ from accounts.models import Agent
 from sla.admin import BusinessCalendarAdmin, SLAPlanAdmin, format_minutes
 from sla.models import BusinessCalendar, SLAPlan
 from tickets.clocks import deadlines_recompute_request
+from tickets.errors import InvalidInput, TicketError
 from tickets.events import event_values
 from tickets.models import (
     Attachment,
@@ -36,13 +42,22 @@ from tickets.models import (
     Notification,
     SLAClock,
     SLAState,
+    Tag,
     ThreadEntry,
     Ticket,
     TicketEvent,
+    TimeEntry,
     sla_state_q,
 )
 from tickets.outbox import render_notification
-from tickets.services import mail_suppression_clear
+from tickets.services import (
+    mail_suppression_clear,
+    tag_clean_name,
+    tag_rename,
+    tags_delete,
+    tags_merge,
+)
+from tickets.services.tags import TAG_NAME_TAKEN, tag_find
 
 TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
 
@@ -121,6 +136,109 @@ class CannedResponseAdmin(admin.ModelAdmin):
     list_select_related = ("department",)
     search_fields = ("title", "body")
     autocomplete_fields = ("department",)
+
+
+class TagAdminForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name"]
+
+    def clean_name(self):
+        try:
+            name = tag_clean_name(self.cleaned_data["name"])
+        except InvalidInput as error:
+            raise ValidationError(error.message) from None
+        other = tag_find(name)
+        if other is not None and other.pk != self.instance.pk:
+            raise ValidationError(TAG_NAME_TAKEN.format(name=other.name))
+        return name
+
+
+@admin.register(Tag)
+class TagAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """Tags agents made on the fly (docs/decisions/0043): renamed, deleted and merged here,
+    through tickets.services, so each ticket's history and search document follow."""
+
+    form = TagAdminForm
+    list_display = ("name", "ticket_count", "created_by", "created_at")
+    list_filter = ("created_at",)
+    search_fields = ("name",)
+    readonly_fields = ("created_by", "created_at")
+    actions = ["merge_tags", "delete_tags"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("created_by")
+            .annotate(tickets=Count("ticket_tags"))
+            .order_by(Lower("name"), "id")
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # delete_tags records each ticket's change
+        return actions
+
+    @admin.display(description="Tickets", ordering="tickets")
+    def ticket_count(self, obj: Tag) -> int:
+        return obj.tickets
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+            super().save_model(request, obj, form, change)
+            return
+        tag_rename(tag=obj, name=form.cleaned_data["name"], by=request.user)
+
+    def delete_model(self, request, obj):
+        tags_delete(tags=[obj], by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        tags_delete(tags=list(queryset), by=request.user)
+
+    @admin.action(description="Delete the selected tags", permissions=["delete"])
+    def delete_tags(self, request, queryset):
+        tags = list(queryset)
+        self.log_deletions(request, tags)
+        changed = tags_delete(tags=tags, by=request.user)
+        self.message_user(
+            request, f"Deleted {len(tags)} tag{pluralize(len(tags))}; {changed} ticket(s) changed."
+        )
+
+    @admin.action(
+        description="Merge the selected tags into one…", permissions=["change", "delete"]
+    )
+    def merge_tags(self, request, queryset):
+        tags = list(queryset)
+        if len(tags) < 2:
+            self.message_user(request, "Select at least two tags to merge.", messages.WARNING)
+            return None
+        target_id = request.POST.get("target", "")
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Merge tags",
+                "opts": self.model._meta,
+                "tags": tags,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/tickets/tag/merge.html", context)
+        target = next((tag for tag in tags if str(tag.pk) == target_id), None)
+        if target is None:
+            self.message_user(request, "Choose the tag to keep.", messages.ERROR)
+            return None
+        try:
+            changed = tags_merge(target=target, sources=tags, by=request.user)
+        except TicketError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return None
+        self.message_user(
+            request,
+            f"Merged {len(tags) - 1} tag{pluralize(len(tags) - 1)} into {target.name}; "
+            f"{changed} ticket(s) changed.",
+        )
+        return None
 
 
 class ReadOnlyMixin:
@@ -603,3 +721,19 @@ class SLAPlanWithDeadlinesAdmin(RecomputeDeadlinesMixin, SLAPlanAdmin):
 @admin.register(BusinessCalendar)
 class BusinessCalendarWithDeadlinesAdmin(RecomputeDeadlinesMixin, BusinessCalendarAdmin):
     recompute_for = "calendar"
+
+
+@admin.register(TimeEntry)
+class TimeEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Time spent, as agents logged it (on the ticket page, with a reply or note, or by
+    the API): shown here, written only through tickets.services."""
+
+    list_display = ("created_at", "ticket_number", "agent", "department", "minutes", "note")
+    list_filter = ("created_at", "department", ("agent", admin.RelatedOnlyFieldListFilter))
+    list_select_related = ("ticket", "agent", "department")
+    search_fields = ("note", "agent__email", "agent__display_name")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Ticket", ordering="ticket__number")
+    def ticket_number(self, obj: TimeEntry) -> str:
+        return f"#{obj.ticket.number}"

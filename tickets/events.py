@@ -45,6 +45,13 @@ join on ids while the timeline still reads well after a rename or a deletion:
     link_added         {"link": {"id", "kind", "name"}, "to": ticket}  (on both; "name"
                        as that ticket reads it: "child of", "duplicated by")
     link_removed       the same as link_added
+    tag_added          {"to": tag, "merged_from"?: tag}  (tickets/services/tags.py; a
+                        tag's reference is its id and its name as shown; merged_from: an
+                        admin merged that tag into this one)
+    tag_removed        {"from": tag, "merged_into"?: tag}
+    time_logged        {"minutes": 25, "time_entry": id, "entry": {"id", "kind"} | null}
+                        (tickets/services/time_spent.py; entry: the reply or note the
+                        time was spent on; the note's text stays in the TimeEntry)
 
 Listeners: an app above tickets (webhooks) that must act in the transaction of each change
 registers a `TicketListener` (`register_event_listener`, from its AppConfig.ready). The one

@@ -104,3 +104,28 @@ def search_documents_create_many(rows: list[tuple[int, str, str]]) -> None:
             "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
             [CONFIG, CONFIG, ids, subjects, bodies],
         )
+
+
+# Tags are the one part of the document that is rewritten rather than appended to: they
+# own weight D (the subject is A, the thread B, custom fields C), so a change drops the
+# old D words with ts_filter and puts the ticket's current tags back. A removed tag stops
+# finding the ticket; a word also in the thread or subject keeps its own weight there.
+_TAGS_SQL = """
+INSERT INTO tickets_ticketsearchdocument AS d (ticket_id, document)
+SELECT t.id, setweight(to_tsvector(%s, coalesce((
+    SELECT string_agg(g.name || ' ' || regexp_replace(g.name, '[^[:alnum:]_]+', ' ', 'g'), ' ')
+    FROM tickets_tickettag tt JOIN tickets_tag g ON g.id = tt.tag_id
+    WHERE tt.ticket_id = t.id), '')), 'D')
+FROM unnest(%s::bigint[]) AS t(id)
+ON CONFLICT (ticket_id) DO UPDATE
+SET document = ts_filter(coalesce(d.document, ''::tsvector), '{a,b,c}') || EXCLUDED.document
+"""
+
+
+def search_document_set_tags(*, ticket_ids: list[int]) -> None:
+    """The tickets' documents hold their current tags (and each tag's plain words, so
+    "vpn-down" is found by "vpn" and by "down"), replacing the tags they held."""
+    if not _enabled() or not ticket_ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_TAGS_SQL, [CONFIG, list(ticket_ids)])

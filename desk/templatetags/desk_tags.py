@@ -165,11 +165,45 @@ _SENTENCES = {
     EventKind.LINK_REMOVED: lambda data, old, new: (
         f"removed the link: {ref_name(data.get('link'))} #{_number(data.get('to'))}"
     ),
+    EventKind.TAG_ADDED: lambda data, old, new: (
+        f"tagged the ticket {new}"
+        + (f" (merged from {ref_name(data['merged_from'])})" if data.get("merged_from") else "")
+    ),
+    EventKind.TAG_REMOVED: lambda data, old, new: (
+        f"merged tag {old} into {ref_name(data['merged_into'])}"
+        if data.get("merged_into")
+        else f"removed tag {old}"
+    ),
+    EventKind.TIME_LOGGED: lambda data, old, new: (
+        f"logged {minutes_spent(data.get('minutes'))} spent"
+        + {"reply": " on a reply", "note": " on a note"}.get(
+            str((data.get("entry") or {}).get("kind", "")), ""
+        )
+    ),
 }
 
 
 def _number(value) -> str:
     return str((value or {}).get("number", ""))
+
+
+@register.filter
+def time_tables(by_agent, by_department) -> list:
+    """The report's two time-spent tables, as (title, rows)."""
+    return [("Agent", by_agent), ("Department", by_department)]
+
+
+@register.filter
+def minutes_spent(minutes) -> str:
+    """Minutes as people read them: '45 min', '2 h', '1 h 5 min'."""
+    try:
+        minutes = int(minutes)
+    except (TypeError, ValueError):
+        return ""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h" + (f" {rest} min" if rest else "")
 
 
 @register.filter

@@ -25,12 +25,14 @@ QUEUE_FILTER_FIELDS = (
     "sla_state",
     "field_choice",
     "organization",
+    "tag",
     "sort",
 )
 # Filters offered only when there is something to choose from.
 _OFFERED_IF = {
     "field_choice": lambda options: options.choice_fields,
     "organization": lambda options: options.organizations,
+    "tag": lambda options: options.tags,
 }
 # The set of tickets behind a report figure, kept through filter changes and pages.
 REPORT_SET_FIELDS = ("measure", "clock", "start", "end")
@@ -122,6 +124,7 @@ def bulk(request):
             status=data["status"] or None,
             priority=data["priority"],
             department=data["department"],
+            tag=data["tag"] or None,
         )
     except TicketError as error:
         messages.error(request, error.message)

@@ -24,8 +24,10 @@ from desk.forms import (
     PlanForm,
     PriorityForm,
     ReplyForm,
+    TagForm,
     TicketFieldsForm,
     TicketNumberForm,
+    TimeForm,
     TransferForm,
 )
 from desk.task_forms import ResolveForm
@@ -146,6 +148,7 @@ def reply(request, number):
                 by=request.user,
                 last_seen_entry_id=form.cleaned_data["last_seen_entry"],
                 attachments=files,
+                minutes=form.cleaned_data["minutes"],
             )
         except NewMessageArrived as error:
             return _held_back(request, number, form, error, files)
@@ -190,7 +193,10 @@ def note(request, number):
     if form.is_valid():
         try:
             services.ticket_add_note(
-                ticket=ticket, body=form.cleaned_data["body"], by=request.user
+                ticket=ticket,
+                body=form.cleaned_data["body"],
+                by=request.user,
+                minutes=form.cleaned_data["minutes"],
             )
         except TicketError as error:
             messages.error(request, error.message)
@@ -294,6 +300,21 @@ ACTION_CALLS = {
     "remove-collaborator": (
         lambda r, t: CollaboratorForm(r.POST),
         lambda t, by, d: services.ticket_remove_collaborator(ticket=t, user=d["person"], by=by),
+    ),
+    # Tags and time spent (docs/decisions/0043).
+    "add-tag": (
+        lambda r, t: TagForm(r.POST),
+        lambda t, by, d: services.ticket_add_tag(ticket=t, name=d["tag"], by=by),
+    ),
+    "remove-tag": (
+        lambda r, t: TagForm(r.POST),
+        lambda t, by, d: services.ticket_remove_tag(ticket=t, name=d["tag"], by=by),
+    ),
+    "log-time": (
+        lambda r, t: TimeForm(r.POST),
+        lambda t, by, d: services.ticket_log_time(
+            ticket=t, minutes=d["minutes"], note=d["note"], by=by
+        ),
     ),
     **{
         action.name: (

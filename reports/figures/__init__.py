@@ -41,6 +41,7 @@ from reports.figures.series import (
     report_sla_weeks,
 )
 from reports.figures.sla import Achievement, report_sla_achievement
+from reports.figures.time_spent import TimeRow, TimeSpentFigures, report_time_spent
 from reports.figures.times import (
     Durations,
     Times,
@@ -73,6 +74,8 @@ __all__ = [
     "ReportOptions",
     "ResponseBands",
     "Row",
+    "TimeRow",
+    "TimeSpentFigures",
     "Times",
     "Week",
     "percentile_cont",
@@ -88,5 +91,6 @@ __all__ = [
     "report_resolution",
     "report_sla_achievement",
     "report_sla_weeks",
+    "report_time_spent",
     "ticket_scope_q",
 ]

@@ -23,6 +23,7 @@ from reports.figures.series import (
     report_sla_weeks,
 )
 from reports.figures.sla import Achievement, report_sla_achievement
+from reports.figures.time_spent import TimeSpentFigures, report_time_spent
 from reports.figures.times import (
     Times,
     report_first_resolution,
@@ -96,6 +97,8 @@ class Dashboard:
     # The charts' own figures (reports.figures.series).
     weeks: list[Week] = field(default_factory=list)
     response_bands: ResponseBands = field(default_factory=lambda: ResponseBands(bands=[]))
+    # Time agents logged in the period (reports.figures.time_spent).
+    time_spent: TimeSpentFigures = field(default_factory=TimeSpentFigures)
 
 
 def report_dashboard(
@@ -103,8 +106,8 @@ def report_dashboard(
 ) -> Dashboard:
     """The dashboard's figures for `user`'s departments: from the hourly rollups and the
     hours not filled yet (four queries, PostgreSQL; reports.rollups.read), or all live
-    (nine); two for the charts' series; plus at most three for the names of the breakdowns'
-    rows."""
+    (nine); two for the charts' series; one for the time spent; plus at most three for
+    the names of the breakdowns' rows."""
     current = report_now(user=user, filters=filters, now=now)
     if rollups_enabled():
         rolled = report_figures_from_rollups(
@@ -148,6 +151,7 @@ def report_dashboard(
         days=flow.days,
         weeks=report_sla_weeks(user=user, period=period, filters=filters),
         response_bands=report_first_response_bands(user=user, period=period, filters=filters),
+        time_spent=report_time_spent(user=user, period=period, filters=filters),
     )
 
 

@@ -31,7 +31,7 @@ def _queue_queries(desk, client_for, django_assert_num_queries, count: int, expe
 # departments, view counts (the unfiltered list count among them), page keys, page rows;
 # the user's and their groups' permissions (the desk's "API keys" link); the custom choice
 # fields to filter and sort by.
-QUEUE_QUERIES = 15  # + organizations (the filter's choices)
+QUEUE_QUERIES = 16  # + organizations (the filter's choices); + tags (the tag filter's tags)
 
 
 @pytest.mark.parametrize("count", [2, 20])

@@ -105,6 +105,9 @@ def test_the_ticket_page_offers_what_the_table_allows(desk):
         "fields",
         "add-collaborator",
         "remove-collaborator",
+        "add-tag",
+        "remove-tag",
+        "log-time",
         "resume-mail",
         "merge",
         "undo-merge",
@@ -117,8 +120,13 @@ def test_the_ticket_page_offers_what_the_table_allows(desk):
     assert "claim" not in access.actions_for_agent(ticket, can_manage=False)
     ticket = ticket_close(ticket=ticket, by=desk.agent.user)
     # A stop on a bounced address is the address's, not the ticket's: cleared from any.
+    # Tags and time spent too: a closed ticket is still found by its tags, and time spent
+    # on it is logged after the fact.
     assert list(access.actions_for_agent(ticket, can_manage=True)) == [
         "remove-collaborator",
+        "add-tag",
+        "remove-tag",
+        "log-time",
         "resume-mail",
         "undo-merge",
         "link",
@@ -136,6 +144,8 @@ def test_the_bulk_bar_offers_the_table_actions_marked_for_it():
         "priority": "Set priority…",
         "transfer": "Transfer to…",
         "merge": "Merge into…",
+        "add-tag": "Add tag…",
+        "remove-tag": "Remove tag…",
     }
 
 

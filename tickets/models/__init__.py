@@ -42,6 +42,14 @@ from .fields import (
 )
 from .merges import MERGE_UNDO_DAYS, MERGE_UNDO_WINDOW, TicketLink, TicketMerge
 from .notifications import Notification
+from .tags import (
+    TAG_NAME_MAX_LENGTH,
+    TIME_ENTRY_MAX_MINUTES,
+    TIME_NOTE_MAX_LENGTH,
+    Tag,
+    TicketTag,
+    TimeEntry,
+)
 from .tasks import TASK_DESCRIPTION_MAX_LENGTH, TASK_TITLE_MAX_LENGTH, Task, TaskStatus
 from .ticket import (
     INLINE_IMAGE_TYPES,
@@ -72,9 +80,12 @@ __all__ = [
     "PUBLIC_ENTRY_KINDS",
     "RUNNING_CLOCK",
     "RUNNING_CLOCK_UNSET",
+    "TAG_NAME_MAX_LENGTH",
     "TASK_DESCRIPTION_MAX_LENGTH",
     "TASK_TITLE_MAX_LENGTH",
     "TEXT_KINDS",
+    "TIME_ENTRY_MAX_MINUTES",
+    "TIME_NOTE_MAX_LENGTH",
     "Attachment",
     "CannedResponse",
     "ClockKind",
@@ -97,6 +108,7 @@ __all__ = [
     "SLAState",
     "Source",
     "Status",
+    "Tag",
     "Task",
     "TaskStatus",
     "ThreadEntry",
@@ -106,6 +118,8 @@ __all__ = [
     "TicketLink",
     "TicketMerge",
     "TicketSearchDocument",
+    "TicketTag",
+    "TimeEntry",
     "at_risk_q",
     "attachment_path",
     "sla_state_q",

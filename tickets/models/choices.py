@@ -91,6 +91,9 @@ class EventKind(models.TextChoices):
     MERGE_UNDONE = "merge_undone", "Merge undone"
     LINK_ADDED = "link_added", "Link added"
     LINK_REMOVED = "link_removed", "Link removed"
+    TAG_ADDED = "tag_added", "Tag added"
+    TAG_REMOVED = "tag_removed", "Tag removed"
+    TIME_LOGGED = "time_logged", "Time spent logged"
 
 
 class LinkKind(models.TextChoices):

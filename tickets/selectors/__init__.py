@@ -65,6 +65,14 @@ from tickets.selectors.search import (
     ticket_search_filter,
     ticket_search_for_agent,
 )
+from tickets.selectors.tags import (
+    AgentTime,
+    TimeSpent,
+    tag_list,
+    ticket_tags,
+    time_entries_for_ticket,
+    time_spent_for_ticket,
+)
 from tickets.selectors.tasks import (
     MY_TASKS_LIMIT,
     MyTask,
@@ -98,6 +106,7 @@ __all__ = [
     "SORTS",
     "TICKET_INCLUDES",
     "VIEWS",
+    "AgentTime",
     "Measure",
     "MergePreview",
     "MyTask",
@@ -112,6 +121,7 @@ __all__ = [
     "TicketDetail",
     "TicketPage",
     "TicketSet",
+    "TimeSpent",
     "TimelineItem",
     "agent_list_for_agent",
     "event_feed_for_agent",
@@ -129,6 +139,7 @@ __all__ = [
     "queue_options_for_agent",
     "queue_view_counts",
     "sla_plan_list",
+    "tag_list",
     "task_form_choices",
     "task_list_for_assignee",
     "task_list_for_ticket",
@@ -145,6 +156,9 @@ __all__ = [
     "ticket_search_filter",
     "ticket_search_for_agent",
     "ticket_set_q",
+    "ticket_tags",
     "ticket_timeline_for_requester",
+    "time_entries_for_ticket",
+    "time_spent_for_ticket",
     "timeline_merge",
 ]

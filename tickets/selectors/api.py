@@ -18,6 +18,7 @@ from tickets.models import (
     TicketMerge,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.tags import TimeSpent, ticket_tags, time_spent_for_ticket
 
 TICKET_INCLUDES = frozenset({"thread", "events"})
 
@@ -36,6 +37,9 @@ class TicketDetail:
     links: list[tuple[str, int]] = field(default_factory=list)
     merges_in: list[TicketMerge] = field(default_factory=list)
     merged_into: int | None = None
+    # Its tags' and time spent (docs/decisions/0043).
+    tags: list = field(default_factory=list)
+    time_spent: TimeSpent = field(default_factory=TimeSpent)
 
 
 def ticket_detail_for_agent(*, user, number, include=frozenset()) -> TicketDetail:
@@ -55,6 +59,8 @@ def ticket_detail_of(*, ticket: Ticket, include=frozenset()) -> TicketDetail:
         clocks=list(SLAClock.objects.filter(ticket=ticket).order_by("started_at", "id")),
         includes=include,
         custom_fields=ticket_fields_for_agent(ticket=ticket),
+        tags=ticket_tags(ticket=ticket),
+        time_spent=time_spent_for_ticket(ticket=ticket),
     )
     links = (
         TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket))

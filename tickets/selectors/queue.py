@@ -36,6 +36,7 @@ from tickets.models import (
 from tickets.selectors.fields import queue_choice_fields
 from tickets.selectors.measures import TicketSet, ticket_set_q
 from tickets.selectors.search import ticket_search_filter, ticket_search_finds_nothing
+from tickets.selectors.tags import tag_list, tag_name_q, tag_q
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000
@@ -149,6 +150,8 @@ class QueueFilters:
     field_choice: tuple[int, int] | None = None
     # The requesters' organization (decision 0039).
     organization: int | None = None
+    # A tag: its id (the desk's filter) or its name in any case (the API's).
+    tag: int | str | None = None
 
     def is_empty(self) -> bool:
         return self == QueueFilters()
@@ -273,10 +276,19 @@ def _filters_q(filters: QueueFilters, now) -> Q:
     if filters.text is not None:
         # None (nothing to search for) never gets here: _matches_nothing answers first.
         q &= ticket_search_filter(filters.text) or Q()
+    return q & _filters_by_relation_q(filters)
+
+
+def _filters_by_relation_q(filters: QueueFilters) -> Q:
+    """The filters that look at another table: a custom field's value, the requester's
+    organization, a tag."""
+    q = Q()
     if filters.field_choice is not None:
         q &= field_choice_q(*filters.field_choice)
     if filters.organization is not None:
         q &= organization_q(filters.organization)
+    if filters.tag is not None:
+        q &= tag_q(filters.tag) if isinstance(filters.tag, int) else tag_name_q(filters.tag)
     return q
 
 
@@ -562,6 +574,8 @@ class QueueOptions:
     choice_fields: list = field(default_factory=list)
     # Every organization, for the filter (decision 0039).
     organizations: list[Organization] = field(default_factory=list)
+    # Tags, by name: the tag filter's options.
+    tags: list = field(default_factory=list)
 
 
 def queue_options_for_agent(*, user) -> QueueOptions:
@@ -585,4 +599,5 @@ def queue_options_for_agent(*, user) -> QueueOptions:
         can_assign=managed is None or bool(managed),
         choice_fields=queue_choice_fields(department_ids=mine_ids),
         organizations=list(Organization.objects.only("id", "name").order_by("name")),
+        tags=tag_list(),
     )

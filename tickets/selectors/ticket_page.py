@@ -22,6 +22,7 @@ from tickets.models import (
     MailSuppression,
     SLAClock,
     Status,
+    Tag,
     Task,
     ThreadEntry,
     Ticket,
@@ -30,6 +31,7 @@ from tickets.models import (
     TicketMerge,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.tags import TimeSpent, ticket_tags, time_spent_for_ticket
 from tickets.selectors.tasks import task_list_for_ticket
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
@@ -106,6 +108,9 @@ class TicketPage:
 
     # None when the requester belongs to no organization.
     organization: OrganizationTickets | None = None
+    # Its tags, by name, and the time spent on it (docs/decisions/0043).
+    tags: list[Tag] = field(default_factory=list)
+    time_spent: TimeSpent = field(default_factory=TimeSpent)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -138,6 +143,8 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         custom_fields=ticket_fields_for_agent(ticket=ticket),
         tasks=task_list_for_ticket(ticket=ticket),
         organization=organization_tickets_for_agent(user=user, ticket=ticket),
+        tags=ticket_tags(ticket=ticket),
+        time_spent=time_spent_for_ticket(ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     page.links = _links(user, ticket)

@@ -16,6 +16,7 @@ from tickets.models import Priority, Status, Ticket
 from tickets.services.assignment import ticket_assign, ticket_claim, ticket_transfer
 from tickets.services.lifecycle import ticket_change_status
 from tickets.services.merges import ticket_merge
+from tickets.services.tags import tag_clean_name, ticket_add_tag, ticket_remove_tag
 from tickets.services.triage import ticket_set_priority
 from tickets.transitions import ACTIONS, not_allowed_message, status_action_for
 
@@ -48,6 +49,7 @@ class BulkChange:
     priority: int | None = None
     department: Department | None = None
     target: Ticket | None = None
+    tag: str | None = None
 
     def check(self) -> None:
         if self.action not in BULK_ACTIONS:
@@ -65,6 +67,8 @@ class BulkChange:
         is_missing, message = missing.get(self.action, (False, ""))
         if is_missing:
             raise InvalidInput(message)
+        if self.action in ("add-tag", "remove-tag"):
+            tag_clean_name(self.tag)  # the tag's own message, once for all the tickets
 
     def service(self) -> Callable[[Ticket, object], object]:
         """The single-ticket service this change is, as a call of (ticket, by)."""
@@ -77,6 +81,10 @@ class BulkChange:
             ),
             "transfer": lambda ticket, by: ticket_transfer(
                 ticket=ticket, department=self.department, by=by
+            ),
+            "add-tag": lambda ticket, by: ticket_add_tag(ticket=ticket, name=self.tag, by=by),
+            "remove-tag": lambda ticket, by: ticket_remove_tag(
+                ticket=ticket, name=self.tag, by=by
             ),
         }[self.action]
 
@@ -103,6 +111,7 @@ def ticket_bulk_apply(
     priority: int | None = None,
     department: Department | None = None,
     target: Ticket | None = None,
+    tag: str | None = None,
 ) -> BulkOutcome:
     """Apply one action to many tickets the acting agent may work.
 
@@ -116,6 +125,7 @@ def ticket_bulk_apply(
         priority=priority,
         department=department,
         target=target,
+        tag=tag,
     )
     bulk.check()
     if not numbers:

@@ -21,6 +21,7 @@ from tickets.services.common import (
 from tickets.services.drafts import draft_discard
 from tickets.services.lifecycle import apply_status_action
 from tickets.services.notifications import notify_requester, notify_requester_replied
+from tickets.services.time_spent import clean_minutes, log_time
 from tickets.transitions import WORKABLE_STATUSES, status_action_for
 
 NEW_MESSAGE_ARRIVED = (
@@ -46,8 +47,11 @@ def ticket_reply(
     last_seen_entry_id: int | None = None,
     attachments: Sequence = (),
     source: str = Source.WEB,
+    minutes: int | None = None,
 ) -> ThreadEntry:
     """An agent's answer to the requester, emailed to them.
+
+    `minutes`: time the agent spent on it, logged with it (tickets/services/time_spent.py).
 
     `attachments` are uploaded files, checked by content (tickets/attachments.py).
     `last_seen_entry_id` is the newest thread entry the agent had on screen while writing.
@@ -56,6 +60,7 @@ def ticket_reply(
     runs under the ticket's lock, so a message cannot slip in between check and send.
     """
     body = clean_text(body, field="reply", max_length=BODY_MAX_LENGTH)
+    minutes = clean_minutes(minutes)
     _require_person_agent(by, "reply")
     files = attachments_validate(attachments)
     with files_removed_on_error() as written, transaction.atomic():
@@ -72,6 +77,8 @@ def ticket_reply(
             raise NewMessageArrived(NEW_MESSAGE_ARRIVED)
         entry = add_entry(ticket, EntryKind.REPLY, body, actor_user(by), source=source)
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
+        if minutes is not None:
+            log_time(ticket, minutes=minutes, by=by, entry=entry)
         if not is_system(by):
             # An automated reply (a rule's reminder) answers nobody: it meets no clock.
             clocks_on_agent_reply(ticket, now=entry.created_at)
@@ -92,12 +99,15 @@ def ticket_add_note(
     html: str = "",
     quoted: str = "",
     source: str = Source.WEB,
+    minutes: int | None = None,
 ) -> ThreadEntry:
     """An internal note: agents only, never shown or sent to the requester.
 
     `html` (already sanitised) and `quoted` come with an agent's emailed `#note`.
+    `minutes`: time the agent spent, logged with the note.
     """
     body = clean_text(body, field="note", max_length=BODY_MAX_LENGTH)
+    minutes = clean_minutes(minutes)
     _require_person_agent(by, "write internal notes")
     files = attachments_validate(attachments)
     with files_removed_on_error() as written, transaction.atomic():
@@ -107,6 +117,8 @@ def ticket_add_note(
             ticket, EntryKind.NOTE, body, actor_user(by), html=html, quoted=quoted, source=source
         )
         attachments_store(ticket=ticket, entry=entry, files=files, written=written)
+        if minutes is not None:
+            log_time(ticket, minutes=minutes, by=by, entry=entry)
         if not is_system(by):
             draft_discard(ticket=ticket, by=by, box=Draft.Box.NOTE)
         return entry
