@@ -21,6 +21,7 @@ IGNORED = frozenset(
         EventKind.MAIL_STOPPED,
         EventKind.MAIL_RESUMED,
         EventKind.FIELDS_CHANGED,
+        EventKind.SATISFACTION_RATED,
     }
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new

@@ -23,6 +23,7 @@ class EventType(models.TextChoices):
     SLA_WARNING = "ticket.sla.warning", "SLA warning"
     SLA_BREACHED = "ticket.sla.breached", "SLA breached"
     ESCALATED = "ticket.escalated", "Escalated"
+    SATISFACTION_RATED = "ticket.satisfaction.rated", "Satisfaction rated by the requester"
 
 
 # Sent only by the admin's "send a test event", whatever the endpoint subscribes to.

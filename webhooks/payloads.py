@@ -33,6 +33,7 @@ EVENT_TYPES = {
     EventKind.SLA_WARNING: EventType.SLA_WARNING,
     EventKind.SLA_BREACHED: EventType.SLA_BREACHED,
     EventKind.ESCALATED: EventType.ESCALATED,
+    EventKind.SATISFACTION_RATED: EventType.SATISFACTION_RATED,
 }
 ENTRY_TYPES = {
     EntryKind.MESSAGE: EventType.MESSAGE_CREATED,
@@ -49,6 +50,7 @@ CHANGED_FIELD = {
     EventKind.PRIORITY_CHANGED: "priority",
     EventKind.PLAN_CHANGED: "sla_plan",
     EventKind.TRANSFERRED: "department",
+    EventKind.SATISFACTION_RATED: "satisfaction",
 }
 
 
@@ -152,6 +154,13 @@ def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str
         data["changes"][field] = {"old": values.get("from"), "new": values.get("to")}
     if values.get("clock"):
         data["clock"] = values["clock"]
+    if event.kind == EventKind.SATISFACTION_RATED:
+        comment = str(values.get("comment") or "")
+        data["satisfaction"] = {
+            "survey_id": values.get("survey"),
+            "comment": _excerpt(comment, EXCERPT_CHARS),
+            "truncated": len(comment) > EXCERPT_CHARS,
+        }
     if event.kind == EventKind.ESCALATED:
         data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via", "rule")}
     return _body(event_type, event.created_at, data)

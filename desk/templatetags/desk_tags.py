@@ -132,6 +132,11 @@ _SENTENCES = {
     ),
     EventKind.MAIL_RESUMED: lambda data, old, new: f"sent mail again to {old}",
     EventKind.FIELDS_CHANGED: lambda data, old, new: fields_changed_text(data),
+    EventKind.SATISFACTION_RATED: lambda data, old, new: (
+        f"rated the support {new}"
+        + (f" (was {old})" if old else "")
+        + (f": “{data['comment']}”" if data.get("comment") else "")
+    ),
 }
 
 

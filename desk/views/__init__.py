@@ -17,6 +17,7 @@ from desk.views.exports import (
 )
 from desk.views.queue import bulk, queue, search
 from desk.views.reports import reports
+from desk.views.satisfaction import satisfaction
 from desk.views.ticket import (
     action,
     attachment,
@@ -47,6 +48,7 @@ __all__ = [
     "report_export_download",
     "report_exports",
     "reports",
+    "satisfaction",
     "search",
     "ticket",
     "tickets_export",

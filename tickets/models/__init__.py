@@ -39,6 +39,7 @@ from .fields import (
     TicketFieldValue,
 )
 from .notifications import Notification
+from .satisfaction import RATING_WINDOW, SatisfactionRating, SatisfactionSurvey
 from .ticket import (
     INLINE_IMAGE_TYPES,
     Attachment,
@@ -63,6 +64,7 @@ __all__ = [
     "NO_DEADLINE",
     "PRIORITY_KEY",
     "PUBLIC_ENTRY_KINDS",
+    "RATING_WINDOW",
     "RUNNING_CLOCK",
     "RUNNING_CLOCK_UNSET",
     "TEXT_KINDS",
@@ -85,6 +87,8 @@ __all__ = [
     "Priority",
     "SLAClock",
     "SLAState",
+    "SatisfactionRating",
+    "SatisfactionSurvey",
     "Source",
     "Status",
     "ThreadEntry",

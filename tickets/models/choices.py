@@ -80,6 +80,7 @@ class EventKind(models.TextChoices):
     MAIL_STOPPED = "mail_stopped", "Mail to an address stopped"
     MAIL_RESUMED = "mail_resumed", "Mail to an address sent again"
     FIELDS_CHANGED = "fields_changed", "Custom fields changed"
+    SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
 
 
 # The queue's sort keys, shared by the indexes below and tickets/selectors.py, which must

@@ -55,6 +55,12 @@ from tickets.selectors.reference import (
     sla_plan_list,
     ticket_list_for_participant,
 )
+from tickets.selectors.satisfaction import (
+    CsatFigures,
+    CsatRow,
+    satisfaction_figures,
+    ticket_surveys,
+)
 from tickets.selectors.search import (
     SEARCH_CANDIDATES,
     SEARCH_PAGE_SIZE,
@@ -87,6 +93,8 @@ __all__ = [
     "SORTS",
     "TICKET_INCLUDES",
     "VIEWS",
+    "CsatFigures",
+    "CsatRow",
     "Measure",
     "QueueFilters",
     "QueueOptions",
@@ -113,6 +121,7 @@ __all__ = [
     "queue_counts_forget",
     "queue_options_for_agent",
     "queue_view_counts",
+    "satisfaction_figures",
     "sla_plan_list",
     "ticket_detail_for_agent",
     "ticket_detail_of",
@@ -126,6 +135,7 @@ __all__ = [
     "ticket_search_filter",
     "ticket_search_for_agent",
     "ticket_set_q",
+    "ticket_surveys",
     "ticket_timeline_for_requester",
     "timeline_merge",
 ]

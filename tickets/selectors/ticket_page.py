@@ -18,12 +18,14 @@ from tickets.models import (
     EntryKind,
     EventKind,
     MailSuppression,
+    SatisfactionSurvey,
     SLAClock,
     ThreadEntry,
     Ticket,
     TicketEvent,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.satisfaction import ticket_surveys
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
@@ -52,6 +54,8 @@ class TicketPage:
     mail_stopped: dict[int, MailSuppression] = field(default_factory=dict)
     # The custom fields of the ticket's help topic, with their values (empty ones too).
     custom_fields: list[FieldValue] = field(default_factory=list)
+    # The satisfaction surveys sent about the ticket, latest first, with their ratings.
+    surveys: list[SatisfactionSurvey] = field(default_factory=list)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -82,6 +86,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
         collaborators=list(ticket.collaborators.select_related("user")),
         custom_fields=ticket_fields_for_agent(ticket=ticket),
+        surveys=ticket_surveys(ticket=ticket),
     )
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     _add_choices(page)

@@ -81,11 +81,20 @@ from tickets.services.lifecycle import (
     ticket_set_open,
     ticket_set_pending,
 )
+from tickets.services.satisfaction import (
+    CHOOSE_RATING,
+    COMMENT_MAX_LENGTH,
+    SURVEY_CLOSED,
+    satisfaction_rate,
+    satisfaction_surveys_send_due,
+)
 from tickets.services.triage import ticket_set_plan, ticket_set_priority
 
 __all__ = [
     "BODY_MAX_LENGTH",
     "BULK_ACTIONS",
+    "CHOOSE_RATING",
+    "COMMENT_MAX_LENGTH",
     "DRAFT_TOO_LONG",
     "KEEP_AFTER_CLOSE",
     "MAX_COLLABORATORS",
@@ -93,6 +102,7 @@ __all__ = [
     "NEW_MESSAGE_ARRIVED",
     "STATUS_CHANGE",
     "SUBJECT_MAX_LENGTH",
+    "SURVEY_CLOSED",
     "BulkOutcome",
     "DeliveryFailure",
     "EntryImport",
@@ -110,6 +120,8 @@ __all__ = [
     "fields_missing_to_resolve",
     "mail_suppression_clear",
     "new_access_key",
+    "satisfaction_rate",
+    "satisfaction_surveys_send_due",
     "ticket_add_collaborator",
     "ticket_add_external_message",
     "ticket_add_message",
