@@ -293,13 +293,13 @@ def _survey_page(request, survey: SatisfactionSurvey | None, form=None, *, statu
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def survey(request, token: str):
     """The page the survey email's Good and Bad links open: no sign-in, the signed token
     names the survey (tickets.surveys). A GET only shows the choice; the POST records it,
     so a mail scanner following the links never rates anything."""
     found = survey_from_token(token)
-    if request.method == "GET" or found is None or not found.is_open():
+    if request.method != "POST" or found is None or not found.is_open():
         return _survey_page(request, found)
     form = SurveyForm(request.POST)
     if form.is_valid():

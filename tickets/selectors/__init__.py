@@ -58,6 +58,8 @@ from tickets.selectors.reference import (
 from tickets.selectors.satisfaction import (
     CsatFigures,
     CsatRow,
+    Rating,
+    ratings_of,
     satisfaction_figures,
     ticket_surveys,
 )
@@ -100,6 +102,7 @@ __all__ = [
     "QueueOptions",
     "QueuePage",
     "QueueView",
+    "Rating",
     "SearchResult",
     "SearchResults",
     "Sort",
@@ -121,6 +124,7 @@ __all__ = [
     "queue_counts_forget",
     "queue_options_for_agent",
     "queue_view_counts",
+    "ratings_of",
     "satisfaction_figures",
     "sla_plan_list",
     "ticket_detail_for_agent",

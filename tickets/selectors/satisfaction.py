@@ -7,13 +7,20 @@ comments of tickets they may work, and nothing else (tickets.access).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, Q
 
 from tickets import access
-from tickets.models import SatisfactionRating, SatisfactionSurvey, Ticket
+from tickets.models import (
+    EventKind,
+    SatisfactionRating,
+    SatisfactionSurvey,
+    Ticket,
+    TicketEvent,
+)
 
 COMMENTS_SHOWN = 50
 
@@ -47,6 +54,41 @@ class CsatFigures:
     @property
     def response_rate(self) -> float | None:
         return None if not self.sent else 100.0 * self.total.rated / self.sent
+
+
+@dataclass(frozen=True)
+class Rating:
+    """A survey's current answer, as its latest satisfaction_rated event says it."""
+
+    survey_id: int
+    rating: str
+    label: str
+    comment: str
+    rated_at: datetime
+
+
+def ratings_of(events: Iterable[TicketEvent]) -> list[Rating]:
+    """The current rating of each survey, latest first, from a ticket's events (which the
+    ticket page has fetched already for its timeline: no query of its own)."""
+    latest: dict[int, Rating] = {}
+    for event in events:
+        if event.kind != EventKind.SATISFACTION_RATED:
+            continue
+        data = event.data or {}
+        to = data.get("to") or {}
+        survey_id = data.get("survey")
+        if not isinstance(survey_id, int) or to.get("id") not in SatisfactionRating.values:
+            continue
+        current = latest.get(survey_id)
+        if current is None or current.rated_at <= event.created_at:
+            latest[survey_id] = Rating(
+                survey_id=survey_id,
+                rating=to["id"],
+                label=SatisfactionRating(to["id"]).label,
+                comment=str(data.get("comment") or ""),
+                rated_at=event.created_at,
+            )
+    return sorted(latest.values(), key=lambda r: (r.rated_at, r.survey_id), reverse=True)
 
 
 def ticket_surveys(*, ticket: Ticket) -> list[SatisfactionSurvey]:

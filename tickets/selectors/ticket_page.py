@@ -18,14 +18,13 @@ from tickets.models import (
     EntryKind,
     EventKind,
     MailSuppression,
-    SatisfactionSurvey,
     SLAClock,
     ThreadEntry,
     Ticket,
     TicketEvent,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
-from tickets.selectors.satisfaction import ticket_surveys
+from tickets.selectors.satisfaction import Rating, ratings_of
 from tickets.selectors.timeline import TimelineItem, timeline_merge
 from tickets.transitions import Action
 
@@ -54,8 +53,8 @@ class TicketPage:
     mail_stopped: dict[int, MailSuppression] = field(default_factory=dict)
     # The custom fields of the ticket's help topic, with their values (empty ones too).
     custom_fields: list[FieldValue] = field(default_factory=list)
-    # The satisfaction surveys sent about the ticket, latest first, with their ratings.
-    surveys: list[SatisfactionSurvey] = field(default_factory=list)
+    # The requester's ratings of its resolutions, latest first (from the timeline's events).
+    ratings: list[Rating] = field(default_factory=list)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -86,8 +85,8 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         drafts={d.box: d for d in Draft.objects.filter(ticket=ticket, author=user)},
         collaborators=list(ticket.collaborators.select_related("user")),
         custom_fields=ticket_fields_for_agent(ticket=ticket),
-        surveys=ticket_surveys(ticket=ticket),
     )
+    page.ratings = ratings_of(item.event for item in page.timeline if item.event is not None)
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     _add_choices(page)
     return page
