@@ -162,6 +162,20 @@ class EventSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class SurveySerializer(serializers.Serializer):
+    """A satisfaction survey sent to the requester, and their answer (null: none yet)."""
+
+    id = serializers.IntegerField()
+    sent_at = serializers.DateTimeField()
+    rating = serializers.SerializerMethodField()
+    comment = serializers.CharField()
+    rated_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["good", "bad"], allow_null=True))
+    def get_rating(self, survey):
+        return survey.rating or None
+
+
 class TicketDetailSerializer(TicketSerializer):
     """One ticket: its fields, its SLA clocks, and its thread and events when asked for
     (`?include=thread,events`). Serialises a tickets.selectors.TicketDetail's ticket, the
@@ -175,6 +189,11 @@ class TicketDetailSerializer(TicketSerializer):
     )
     thread = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
+    satisfaction = serializers.SerializerMethodField()
+
+    @extend_schema_field(SurveySerializer(many=True))
+    def get_satisfaction(self, ticket):
+        return SurveySerializer(self.context["detail"].surveys, many=True).data
 
     @extend_schema_field(OpenApiTypes.OBJECT)
     def custom_fields_of(self, ticket) -> dict:
@@ -204,6 +223,7 @@ class TicketDetailSerializer(TicketSerializer):
         data = super().to_representation(ticket)  # the list's fields, written out
         data["clocks"] = self.get_clocks(ticket)
         data["fields"] = self.custom_fields_of(ticket)
+        data["satisfaction"] = self.get_satisfaction(ticket)
         for name, value in (
             ("thread", self.get_thread(ticket)),
             ("events", self.get_events(ticket)),

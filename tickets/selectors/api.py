@@ -8,8 +8,16 @@ from django.db.models import Prefetch
 
 from tickets import access
 from tickets.fieldvalues import FieldValue
-from tickets.models import Attachment, SLAClock, ThreadEntry, Ticket, TicketEvent
+from tickets.models import (
+    Attachment,
+    SatisfactionSurvey,
+    SLAClock,
+    ThreadEntry,
+    Ticket,
+    TicketEvent,
+)
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.satisfaction import ticket_surveys
 
 TICKET_INCLUDES = frozenset({"thread", "events"})
 
@@ -23,6 +31,8 @@ class TicketDetail:
     includes: frozenset = field(default_factory=frozenset)
     # Its custom fields, every one an agent sees, empty ones too.
     custom_fields: list[FieldValue] = field(default_factory=list)
+    # Its satisfaction surveys that were sent, latest first, with their ratings.
+    surveys: list[SatisfactionSurvey] = field(default_factory=list)
 
 
 def ticket_detail_for_agent(*, user, number, include=frozenset()) -> TicketDetail:
@@ -42,6 +52,7 @@ def ticket_detail_of(*, ticket: Ticket, include=frozenset()) -> TicketDetail:
         clocks=list(SLAClock.objects.filter(ticket=ticket).order_by("started_at", "id")),
         includes=include,
         custom_fields=ticket_fields_for_agent(ticket=ticket),
+        surveys=ticket_surveys(ticket=ticket),
     )
     if "thread" in include:
         detail.entries = list(
