@@ -27,6 +27,7 @@ from tickets.services import (
     ticket_resolve,
 )
 from tickets.surveys import SALT, survey_from_token, survey_token
+from tickets.tasks import send_satisfaction_surveys
 
 State = SatisfactionSurvey.State
 START = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
@@ -263,3 +264,14 @@ def test_the_token_names_its_survey_and_nothing_else(desk):
         )
         is None
     )
+
+
+def test_the_beat_task_sends_what_is_due(desk, clock, settings):
+    assert settings.CELERY_BEAT_SCHEDULE["send-satisfaction-surveys"]["task"] == (
+        "tickets.send_satisfaction_surveys"
+    )
+    resolved_ticket(desk)
+    resolved_ticket(desk, subject="Printer")
+    clock.move_to(START + datetime.timedelta(hours=1))
+    assert send_satisfaction_surveys() == 2
+    assert send_satisfaction_surveys() == 0
