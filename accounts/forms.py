@@ -71,6 +71,12 @@ class ProfileForm(forms.Form):
         "every Monday morning, with a link to the reports.",
     )
 
+    satisfaction_surveys = forms.BooleanField(
+        label="Satisfaction surveys",
+        required=False,
+        help_text="After a ticket of yours is resolved, get one short email asking how we did.",
+    )
+
     def __init__(self, *args, agent: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         if not agent:  # the weekly figures go to managers, who are agents

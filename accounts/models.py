@@ -123,6 +123,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         db_default=True,
         help_text="Managers get their departments' figures of the past week every Monday.",
     )
+    # "How did we do?" after a ticket is resolved (tickets.services.satisfaction); off in
+    # the profile. Defaulted in the database too, for rows written without it.
+    satisfaction_surveys = models.BooleanField(
+        "satisfaction surveys",
+        default=True,
+        db_default=True,
+        help_text="Asked by email how we did after a ticket of theirs is resolved.",
+    )
 
     # The requester's company (and a unit of it): docs/organizations.md, decision 0039.
     # Joined automatically by the domain of the address when the user is created

@@ -327,10 +327,15 @@ def user_confirm_signup(*, user: User, display_name: str, password: str) -> User
 
 @transaction.atomic
 def user_update_profile(
-    *, user: User, display_name: str, time_zone: str, weekly_report_email: bool | None = None
+    *,
+    user: User,
+    display_name: str,
+    time_zone: str,
+    weekly_report_email: bool | None = None,
+    satisfaction_surveys: bool | None = None,
 ) -> User:
     """`weekly_report_email` None leaves the setting as it is (the profile of someone who
-    is not an agent does not offer it)."""
+    is not an agent does not offer it); so does `satisfaction_surveys` None."""
     user = User.objects.select_for_update().get(pk=user.pk)
     user.display_name = display_name.strip()
     user.time_zone = time_zone
@@ -338,8 +343,22 @@ def user_update_profile(
     if weekly_report_email is not None:
         user.weekly_report_email = weekly_report_email
         fields.append("weekly_report_email")
+    if satisfaction_surveys is not None:
+        user.satisfaction_surveys = satisfaction_surveys
+        fields.append("satisfaction_surveys")
     user.full_clean(exclude=["password", "email"])
     user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def user_set_satisfaction_surveys(*, user: User, enabled: bool) -> User:
+    """Whether the user is asked "How did we do?" after a ticket is resolved: from the
+    profile, or from a survey's own page (a guest has no profile)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.satisfaction_surveys != enabled:
+        user.satisfaction_surveys = enabled
+        user.save(update_fields=["satisfaction_surveys"])
     return user
 
 

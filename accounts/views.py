@@ -207,6 +207,7 @@ def profile(request):
             "display_name": user.display_name,
             "time_zone": user.time_zone,
             "weekly_report_email": user.weekly_report_email,
+            "satisfaction_surveys": user.satisfaction_surveys,
         },
         agent=is_agent(user),
     )
@@ -216,6 +217,7 @@ def profile(request):
             display_name=form.cleaned_data["display_name"],
             time_zone=form.cleaned_data["time_zone"],
             weekly_report_email=form.cleaned_data.get("weekly_report_email"),
+            satisfaction_surveys=form.cleaned_data["satisfaction_surveys"],
         )
         messages.success(request, "Your profile is saved.")
         return redirect("accounts:profile")

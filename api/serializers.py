@@ -220,6 +220,20 @@ class TimeSpentSerializer(serializers.Serializer):
     by_agent = AgentTimeSerializer(many=True)
 
 
+class SurveySerializer(serializers.Serializer):
+    """A satisfaction survey sent to the requester, and their answer (null: none yet)."""
+
+    id = serializers.IntegerField()
+    sent_at = serializers.DateTimeField()
+    rating = serializers.SerializerMethodField()
+    comment = serializers.CharField()
+    rated_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["good", "bad"], allow_null=True))
+    def get_rating(self, survey):
+        return survey.rating or None
+
+
 class TicketDetailSerializer(TicketSerializer):
     """One ticket: its fields, its SLA clocks, and its thread and events when asked for
     (`?include=thread,events`). Serialises a tickets.selectors.TicketDetail's ticket, the
@@ -271,6 +285,12 @@ class TicketDetailSerializer(TicketSerializer):
     def get_time_spent(self, ticket):
         return TimeSpentSerializer(self.context["detail"].time_spent).data
 
+    satisfaction = serializers.SerializerMethodField()
+
+    @extend_schema_field(SurveySerializer(many=True))
+    def get_satisfaction(self, ticket):
+        return SurveySerializer(self.context["detail"].surveys, many=True).data
+
     @extend_schema_field(OpenApiTypes.OBJECT)
     def custom_fields_of(self, ticket) -> dict:
         return {
@@ -304,6 +324,7 @@ class TicketDetailSerializer(TicketSerializer):
         data["merged_tickets"] = self.get_merged_tickets(ticket)
         data["tags"] = self.get_tags(ticket)
         data["time_spent"] = self.get_time_spent(ticket)
+        data["satisfaction"] = self.get_satisfaction(ticket)
         for name, value in (
             ("thread", self.get_thread(ticket)),
             ("events", self.get_events(ticket)),

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.lookups import Exact
 
 from automation.models import Condition, ConditionField, Match, Operator, Rule
 from sla.business_time import business_minutes_between
@@ -30,6 +31,8 @@ from tickets.models import (
     EntryKind,
     EventKind,
     Priority,
+    SatisfactionRating,
+    SatisfactionSurvey,
     SLAState,
     Source,
     Status,
@@ -123,6 +126,9 @@ FIELDS: dict[str, FieldSpec] = {
         _choice(dict(SLAState.choices), "SLA state"),
         help="none, ok, warning, breached",
     ),
+    ConditionField.SATISFACTION: FieldSpec(
+        EQUALITY, _choice(dict(SatisfactionRating.choices), "rating"), help="good or bad"
+    ),
     **{
         field: FieldSpec(HOURS, _hours, help="a number of hours: 72, or 1.5")
         for field in (
@@ -187,6 +193,16 @@ def anchor_of(field: str):
     raise ValueError(f"Not a time condition: {field}")
 
 
+def _latest_rating():
+    """The ticket's latest rating (a ticket resolved twice may have two)."""
+    return (
+        SatisfactionSurvey.objects.filter(ticket=OuterRef("pk"))
+        .exclude(rating="")
+        .order_by("-rated_at", "-id")
+        .values("rating")[:1]
+    )
+
+
 def _words_q(lookup: str, words: str) -> Q:
     q = Q()
     for word in words.split(","):
@@ -218,6 +234,8 @@ def _plain_q(condition: Condition, now: datetime) -> Q:
         q = Q(assignee__isnull=ASSIGNEE_VALUES[value])
     elif field == ConditionField.SLA_STATE:
         q = sla_state_q(value, now)
+    elif field == ConditionField.SATISFACTION:
+        q = Q(Exact(Subquery(_latest_rating()), value))
     else:
         raise ValueError(f"Unknown condition field {field!r}")
     return ~q if condition.operator in (Operator.IS_NOT, Operator.NOT_CONTAINS) else q

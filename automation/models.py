@@ -20,6 +20,7 @@ class Trigger(models.TextChoices):
     SLA_WARNING = "sla_warning", "SLA warning"
     SLA_BREACHED = "sla_breached", "SLA breached"
     ASSIGNED = "assigned", "Assigned or claimed"
+    SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated (Good or Bad, by the requester)"
     TIME = "time", "Time (checked by beat every few minutes)"
 
 
@@ -87,6 +88,7 @@ class ConditionField(models.TextChoices):
     BODY = "body", "Requester's messages"
     ASSIGNEE = "assignee", "Assignee (none / some)"
     SLA_STATE = "sla_state", "SLA state"
+    SATISFACTION = "satisfaction", "Satisfaction rating (the latest)"
     HOURS_SINCE_CREATED = "hours_since_created", "Hours since created"
     HOURS_SINCE_REQUESTER = "hours_since_requester", "Hours since the last requester message"
     HOURS_SINCE_AGENT = "hours_since_agent", "Hours since the last agent reply"

@@ -12,6 +12,7 @@ urlpatterns = [
     path("merge/", views.merge, name="merge"),
     path("search/", views.search, name="search"),
     path("reports/", views.reports, name="reports"),
+    path("reports/satisfaction/", views.satisfaction, name="satisfaction"),
     path("reports/export.csv", views.report_export, name="report_export"),
     path("reports/tickets.csv", views.tickets_export, name="tickets_export"),
     path("reports/tickets.xlsx", views.tickets_export_xlsx, name="tickets_export_xlsx"),

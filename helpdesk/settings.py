@@ -5,6 +5,7 @@ variable; README.md lists them all. Defaults are for the embedded development mo
 under var/, a Celery broker on the filesystem, emails on the console.
 """
 
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -344,6 +345,8 @@ CELERY_BEAT_SCHEDULE = {
     "api-prune-idempotency-keys": {"task": "api.prune_idempotency_keys", "schedule": 3600.0},
     # Drafts of tickets closed over 30 days ago (tickets.services.drafts_prune).
     "prune-drafts": {"task": "tickets.prune_drafts", "schedule": 24 * 60 * 60.0},
+    # Satisfaction surveys whose delay has passed (tickets.services.satisfaction).
+    "send-satisfaction-surveys": {"task": "tickets.send_satisfaction_surveys", "schedule": 60.0},
     # Audit log entries past AUDIT_RETENTION_DAYS, and expired sessions (accounts/tasks.py).
     "prune-audit-log": {"task": "accounts.prune_audit_log", "schedule": 24 * 60 * 60.0},
     "prune-sessions": {"task": "accounts.prune_sessions", "schedule": 60 * 60.0},
@@ -401,6 +404,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Help Desk <helpdesk@loca
 # held back, a brake on loops with auto-responders (tickets/outbox/send.py).
 AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR = env.int(
     "AUTOMATIC_EMAILS_PER_RECIPIENT_PER_HOUR", default=20
+)
+# How long after a ticket is resolved its requester is asked "How did we do?" (a reopen
+# before then cancels it; tickets/services/satisfaction.py, decision 0041).
+SATISFACTION_SURVEY_DELAY = timedelta(
+    minutes=env.float("SATISFACTION_SURVEY_DELAY_MINUTES", default=60.0)
 )
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Who hears of what needs a person: a mailbox that keeps failing, a message too large to

@@ -7,8 +7,13 @@ from django.urls import reverse_lazy
 
 from tickets.attachments import attachments_validate
 from tickets.errors import InvalidInput
-from tickets.models import HelpTopic
-from tickets.services import BODY_MAX_LENGTH, SUBJECT_MAX_LENGTH
+from tickets.models import HelpTopic, SatisfactionRating
+from tickets.services import (
+    BODY_MAX_LENGTH,
+    CHOOSE_RATING,
+    COMMENT_MAX_LENGTH,
+    SUBJECT_MAX_LENGTH,
+)
 from web.custom_fields import add_fields, bound_custom_fields, clean_custom_fields
 from web.uploads import MultipleFileField, attachments_help_text
 
@@ -132,3 +137,22 @@ class ReplyForm(AttachmentsMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attachments"].help_text = attachments_help_text()
+
+
+class SurveyForm(forms.Form):
+    """The requester's confirmation of a rating: the email's link chose one, this POST
+    records it (a link scanner's GET never does)."""
+
+    rating = forms.ChoiceField(
+        label="How did we do?",
+        choices=SatisfactionRating.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": CHOOSE_RATING, "invalid_choice": CHOOSE_RATING},
+    )
+    comment = forms.CharField(
+        label="Anything to add? (optional)",
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Agents working on your request read this.",
+    )

@@ -23,6 +23,8 @@ urlpatterns = [
         views.ticket_access,
         name="ticket_access",
     ),
+    path("survey/<str:token>/", views.survey, name="survey"),
+    path("survey/<str:token>/stop/", views.survey_stop, name="survey_stop"),
     path(
         "tickets/<ticket_number:number>/files/<str:token>/",
         views.attachment_download,

@@ -17,7 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.ratelimit import public_form_allowed
-from portal.forms import ReplyForm, TicketForm
+from accounts.services import user_set_satisfaction_surveys
+from portal.forms import ReplyForm, SurveyForm, TicketForm
 from tickets.access import (
     access_key_fingerprint,
     attachment_get_for_requester,
@@ -28,16 +29,23 @@ from tickets.access import (
     ticket_get_for_requester,
     ticket_get_with_access_key,
 )
-from tickets.errors import FieldErrors, TicketError
-from tickets.models import Status
+from tickets.errors import FieldErrors, InvalidInput, TicketError
+from tickets.models import SatisfactionRating, SatisfactionSurvey, Status
 from tickets.selectors import (
     help_topic_list_for_portal,
     intake_fields_for_portal,
     ticket_fields_for_requester,
     ticket_list_for_requester,
+    ticket_surveys,
     ticket_timeline_for_requester,
 )
-from tickets.services import ticket_add_message, ticket_resolve, ticket_submit
+from tickets.services import (
+    satisfaction_rate,
+    ticket_add_message,
+    ticket_resolve,
+    ticket_submit,
+)
+from tickets.surveys import survey_from_token, survey_token
 from tickets.transitions import can_transition
 from web.custom_fields import add_field_errors
 from web.files import attachment_response
@@ -171,8 +179,19 @@ def _render_ticket(request, ticket, reply_form, *, status=200):
         "can_mark_solved": not collaborating and can_transition(ticket.status, Status.RESOLVED),
         "collaborating": collaborating,
         "as_guest": not (is_requester(request.user, ticket) or collaborating),
+        "survey": None if collaborating else _latest_survey(ticket),
     }
     return render(request, "portal/ticket_detail.html", context, status=status)
+
+
+def _latest_survey(ticket) -> dict | None:
+    """The requester's latest survey of this ticket and, while it is open, its link."""
+    surveys = ticket_surveys(ticket=ticket)
+    if not surveys:
+        return None
+    latest = surveys[0]
+    url = reverse("portal:survey", kwargs={"token": survey_token(latest)})
+    return {"survey": latest, "url": url if latest.is_open() else ""}
 
 
 @never_cache
@@ -248,3 +267,70 @@ def attachment_inline(request, number, token: str):
     ticket = _portal_ticket(request, number)
     attachment = attachment_get_for_requester(ticket=ticket, token=token)
     return attachment_response(attachment, inline=True)
+
+
+SURVEY_THANKS = "Thank you! Your rating is saved."
+SURVEYS_STOPPED = (
+    "We will not ask you how we did again. You can turn surveys back on in your profile."
+)
+
+
+def _survey_page(request, survey: SatisfactionSurvey | None, form=None, *, status=200):
+    if survey is None:
+        return render(request, "portal/survey.html", {"invalid": True}, status=404)
+    if not survey.is_open():
+        return render(
+            request, "portal/survey.html", {"survey": survey, "closed": True}, status=410
+        )
+    if form is None:
+        chosen = request.GET.get("rating")
+        initial = {"comment": survey.comment}
+        if chosen in SatisfactionRating.values:
+            initial["rating"] = chosen
+        elif survey.rating:
+            initial["rating"] = survey.rating
+        form = SurveyForm(initial=initial)
+    context = {
+        "survey": survey,
+        "form": form,
+        "ticket": survey.ticket,
+        "token": survey_token(survey),
+    }
+    return render(request, "portal/survey.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def survey(request, token: str):
+    """The page the survey email's Good and Bad links open: no sign-in, the signed token
+    names the survey (tickets.surveys). A GET only shows the choice; the POST records it,
+    so a mail scanner following the links never rates anything."""
+    found = survey_from_token(token)
+    if request.method != "POST" or found is None or not found.is_open():
+        return _survey_page(request, found)
+    form = SurveyForm(request.POST)
+    if form.is_valid():
+        try:
+            satisfaction_rate(
+                survey=found,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+                by=found.requester,
+            )
+        except InvalidInput as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, SURVEY_THANKS)
+            return redirect("portal:survey", token=token)
+    return _survey_page(request, found, form, status=400)
+
+
+@require_POST
+def survey_stop(request, token: str):
+    """ "Stop asking me", from the survey page: a guest has no profile to say it in."""
+    found = survey_from_token(token)
+    if found is None:
+        return _survey_page(request, None)
+    user_set_satisfaction_surveys(user=found.requester, enabled=False)
+    messages.success(request, SURVEYS_STOPPED)
+    return redirect("portal:survey", token=token)

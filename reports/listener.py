@@ -37,6 +37,7 @@ IGNORED = frozenset(
         EventKind.TAG_REMOVED,
         # Time spent is read live from its own rows (reports.figures.time_spent).
         EventKind.TIME_LOGGED,
+        EventKind.SATISFACTION_RATED,
     }
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new

@@ -41,6 +41,7 @@ from tickets.models import (
     HelpTopicField,
     MailSuppression,
     Notification,
+    SatisfactionSurvey,
     Tag,
     Ticket,
     TimeEntry,
@@ -51,6 +52,7 @@ from tickets.services import (
     ticket_claim,
     ticket_create,
     ticket_reply,
+    ticket_resolve,
 )
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.services import webhook_endpoint_create, webhook_endpoint_settings_check
@@ -61,6 +63,7 @@ pytestmark = pytest.mark.django_db
 NO_ADD = {
     Ticket,
     Notification,
+    SatisfactionSurvey,
     InboundMessage,
     MailSuppression,
     AuditEntry,
@@ -117,6 +120,9 @@ def make_instances() -> dict[type, object]:
     inbound, _ = inbound_store(mailbox=mailbox, raw=message(to=mailbox.address), source="pipe")
     inbound_process(inbound_id=inbound.pk)
     delivery = WebhookDelivery.objects.get(endpoint=endpoint, ticket_id=ticket.pk)
+    resolved = ticket_create(requester=jim, by=jim, subject="Toner", body="Out.", help_topic=topic)
+    ticket_resolve(ticket=resolved, by=agent.user)
+    survey = SatisfactionSurvey.objects.get(ticket=resolved)
     return {
         User: agent.user,
         Group: Group.objects.create(name="Helpers"),
@@ -132,6 +138,7 @@ def make_instances() -> dict[type, object]:
         Notification: Notification.objects.get(kind=Notification.Kind.SLA_BREACHED),
         Mailbox: mailbox,
         InboundMessage: InboundMessage.objects.get(pk=inbound.pk),
+        SatisfactionSurvey: survey,
         MailSuppression: MailSuppression.objects.create(
             address="gone@example.com", status="5.1.1", ticket=ticket
         ),
@@ -205,6 +212,7 @@ def test_searching_finds_the_row(admin_client, instances, model):
         RuleRun: lambda: obj.rule.name,
         RuleEmail: lambda: obj.to,
         TimeEntry: lambda: obj.agent.email,
+        SatisfactionSurvey: lambda: obj.ticket.subject,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})

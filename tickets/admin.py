@@ -40,6 +40,7 @@ from tickets.models import (
     HelpTopicField,
     MailSuppression,
     Notification,
+    SatisfactionSurvey,
     SLAClock,
     SLAState,
     Tag,
@@ -612,6 +613,34 @@ class StoppedListFilter(admin.SimpleListFilter):
         if self.value() == "cleared":
             return queryset.filter(cleared_at__isnull=False)
         return queryset
+
+
+@admin.register(SatisfactionSurvey)
+class SatisfactionSurveyAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """The "How did we do?" of each resolution (decision 0041): written by the services,
+    rated by the requester through the survey's page."""
+
+    list_display = ("created_at", "ticket", "requester", "state", "due_at", "sent_at", "rating")
+    list_filter = ("state", "rating", "created_at")
+    list_select_related = ("ticket", "requester")
+    search_fields = ("requester__email", "ticket__subject", "comment")
+    date_hierarchy = "created_at"
+    fields = (
+        "ticket",
+        "requester",
+        "resolution",
+        "department",
+        "agent",
+        "help_topic",
+        "state",
+        "due_at",
+        "sent_at",
+        "rating",
+        "comment",
+        "rated_at",
+        "created_at",
+    )
+    readonly_fields = fields
 
 
 @admin.register(MailSuppression)

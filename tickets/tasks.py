@@ -17,7 +17,7 @@ from tickets.clocks import (
     sla_sweep,
 )
 from tickets.outbox import SEND_TASK, notifications_send_pending, outbox_sender_awake
-from tickets.services import drafts_prune, tickets_auto_assign
+from tickets.services import drafts_prune, satisfaction_surveys_send_due, tickets_auto_assign
 
 SWEEP_TASK = "tickets.sla_sweep"
 
@@ -62,3 +62,12 @@ def resume_recomputations() -> int:
 @shared_task(name="tickets.prune_drafts", ignore_result=True)
 def prune_drafts() -> int:
     return drafts_prune()
+
+
+@shared_task(name="tickets.send_satisfaction_surveys", ignore_result=True)
+def send_satisfaction_surveys() -> int:
+    total = sent = satisfaction_surveys_send_due()
+    while sent:  # a backlog (after downtime) goes out a batch at a time
+        sent = satisfaction_surveys_send_due()
+        total += sent
+    return total

@@ -25,6 +25,7 @@ class EventType(models.TextChoices):
     ESCALATED = "ticket.escalated", "Escalated"
     TICKET_MERGED = "ticket.merged", "Merged into another, another merged in, or a merge undone"
     TICKET_LINKED = "ticket.linked", "Linked to another ticket, or a link removed"
+    SATISFACTION_RATED = "ticket.satisfaction.rated", "Satisfaction rated by the requester"
 
 
 # Sent only by the admin's "send a test event", whatever the endpoint subscribes to.

@@ -38,6 +38,7 @@ EVENT_TYPES = {
     EventKind.MERGE_UNDONE: EventType.TICKET_MERGED,
     EventKind.LINK_ADDED: EventType.TICKET_LINKED,
     EventKind.LINK_REMOVED: EventType.TICKET_LINKED,
+    EventKind.SATISFACTION_RATED: EventType.SATISFACTION_RATED,
 }
 # Events whose structured data the body carries whole, under this key (tickets/events.py).
 DETAIL_KEY = {
@@ -62,6 +63,7 @@ CHANGED_FIELD = {
     EventKind.PRIORITY_CHANGED: "priority",
     EventKind.PLAN_CHANGED: "sla_plan",
     EventKind.TRANSFERRED: "department",
+    EventKind.SATISFACTION_RATED: "satisfaction",
 }
 
 
@@ -165,6 +167,13 @@ def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str
         data["changes"][field] = {"old": values.get("from"), "new": values.get("to")}
     if values.get("clock"):
         data["clock"] = values["clock"]
+    if event.kind == EventKind.SATISFACTION_RATED:
+        comment = str(values.get("comment") or "")
+        data["satisfaction"] = {
+            "survey_id": values.get("survey"),
+            "comment": _excerpt(comment, EXCERPT_CHARS),
+            "truncated": len(comment) > EXCERPT_CHARS,
+        }
     if event.kind == EventKind.ESCALATED:
         data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via", "rule")}
     if event.kind in DETAIL_KEY:

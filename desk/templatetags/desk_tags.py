@@ -180,6 +180,11 @@ _SENTENCES = {
             str((data.get("entry") or {}).get("kind", "")), ""
         )
     ),
+    EventKind.SATISFACTION_RATED: lambda data, old, new: (
+        f"rated the support {new}"
+        + (f" (was {old})" if old else "")
+        + (f": “{data['comment']}”" if data.get("comment") else "")
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from desk.views.exports import (
 )
 from desk.views.queue import bulk, queue, search
 from desk.views.reports import reports
+from desk.views.satisfaction import satisfaction
 from desk.views.tasks import (
     my_tasks,
     resolve_confirm,
@@ -61,6 +62,7 @@ __all__ = [
     "report_exports",
     "reports",
     "resolve_confirm",
+    "satisfaction",
     "search",
     "task_add",
     "task_complete",

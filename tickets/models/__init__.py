@@ -42,6 +42,7 @@ from .fields import (
 )
 from .merges import MERGE_UNDO_DAYS, MERGE_UNDO_WINDOW, TicketLink, TicketMerge
 from .notifications import Notification
+from .satisfaction import RATING_WINDOW, SatisfactionRating, SatisfactionSurvey
 from .tags import (
     TAG_NAME_MAX_LENGTH,
     TIME_ENTRY_MAX_MINUTES,
@@ -78,6 +79,7 @@ __all__ = [
     "NO_DEADLINE",
     "PRIORITY_KEY",
     "PUBLIC_ENTRY_KINDS",
+    "RATING_WINDOW",
     "RUNNING_CLOCK",
     "RUNNING_CLOCK_UNSET",
     "TAG_NAME_MAX_LENGTH",
@@ -106,6 +108,8 @@ __all__ = [
     "Priority",
     "SLAClock",
     "SLAState",
+    "SatisfactionRating",
+    "SatisfactionSurvey",
     "Source",
     "Status",
     "Tag",

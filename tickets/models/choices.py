@@ -94,6 +94,7 @@ class EventKind(models.TextChoices):
     TAG_ADDED = "tag_added", "Tag added"
     TAG_REMOVED = "tag_removed", "Tag removed"
     TIME_LOGGED = "time_logged", "Time spent logged"
+    SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
 
 
 class LinkKind(models.TextChoices):

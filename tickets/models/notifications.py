@@ -28,6 +28,8 @@ class Notification(models.Model):
         REQUESTER_REPLY = "requester_reply", "Agent reply (requester)"
         REQUESTER_RESOLVED = "requester_resolved", "Ticket resolved (requester)"
         REQUESTER_NEW_LINK = "requester_new_link", "New access link (requester)"
+        # "How did we do?", sent when its survey is due (tickets.services.satisfaction).
+        SATISFACTION_SURVEY = "satisfaction_survey", "Satisfaction survey (requester)"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")

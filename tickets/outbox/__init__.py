@@ -20,6 +20,7 @@ from tickets.outbox.render import (
     render_notification,
     requester_thread_root,
     requester_ticket_url,
+    survey_url,
 )
 from tickets.outbox.send import LEASE, MAX_ATTEMPTS, notifications_send_pending
 
@@ -37,4 +38,5 @@ __all__ = [
     "render_notification",
     "requester_thread_root",
     "requester_ticket_url",
+    "survey_url",
 ]

@@ -7,7 +7,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from tickets.models import Notification, Task
+from tickets.models import Notification, SatisfactionSurvey, Task
+from tickets.surveys import survey_token
 
 # Above the text of every email about a ticket: what someone types above it, in a reply by
 # email, is their answer; the rest is quoted history (mail.parsing splits it there).
@@ -19,6 +20,7 @@ REQUESTER_KINDS = frozenset(
         Notification.Kind.REQUESTER_REPLY,
         Notification.Kind.REQUESTER_RESOLVED,
         Notification.Kind.REQUESTER_NEW_LINK,
+        Notification.Kind.SATISFACTION_SURVEY,
     }
 )
 
@@ -103,6 +105,8 @@ def render_notification(notification: Notification) -> EmailMultiAlternatives:
         if root is not None:
             headers["In-Reply-To"] = root
             headers["References"] = root
+    if notification.kind == Notification.Kind.SATISFACTION_SURVEY:
+        context.update(_survey_links(notification))
     name = f"emails/{notification.kind}"
     subject = " ".join(render_to_string(f"{name}.subject.txt", context).split())
     message = EmailMultiAlternatives(
@@ -124,6 +128,22 @@ def _add_task(context: dict, notification: Notification) -> None:
     )
     context["task_title"] = context["task"].title if context["task"] else task_data.get("name")
     context["tasks_url"] = f"{settings.SITE_URL}{reverse('agent:tasks')}"
+
+
+def survey_url(survey: SatisfactionSurvey, rating: str = "") -> str:
+    """The survey's page, with the choice the link stands for (confirmed there by a POST)."""
+    path = reverse("portal:survey", kwargs={"token": survey_token(survey)})
+    return f"{settings.SITE_URL}{path}" + (f"?rating={rating}" if rating else "")
+
+
+def _survey_links(notification: Notification) -> dict:
+    survey = SatisfactionSurvey.objects.get(resolution_id=notification.event_id)
+    return {
+        "survey": survey,
+        "survey_good_url": survey_url(survey, "good"),
+        "survey_bad_url": survey_url(survey, "bad"),
+        "profile_url": f"{settings.SITE_URL}{reverse('accounts:profile')}",
+    }
 
 
 def _domain() -> str:

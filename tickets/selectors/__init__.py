@@ -56,6 +56,14 @@ from tickets.selectors.reference import (
     sla_plan_list,
     ticket_list_for_participant,
 )
+from tickets.selectors.satisfaction import (
+    CsatFigures,
+    CsatRow,
+    Rating,
+    ratings_of,
+    satisfaction_figures,
+    ticket_surveys,
+)
 from tickets.selectors.search import (
     SEARCH_CANDIDATES,
     SEARCH_PAGE_SIZE,
@@ -107,6 +115,8 @@ __all__ = [
     "TICKET_INCLUDES",
     "VIEWS",
     "AgentTime",
+    "CsatFigures",
+    "CsatRow",
     "Measure",
     "MergePreview",
     "MyTask",
@@ -114,6 +124,7 @@ __all__ = [
     "QueueOptions",
     "QueuePage",
     "QueueView",
+    "Rating",
     "SearchResult",
     "SearchResults",
     "Sort",
@@ -138,6 +149,8 @@ __all__ = [
     "queue_counts_forget",
     "queue_options_for_agent",
     "queue_view_counts",
+    "ratings_of",
+    "satisfaction_figures",
     "sla_plan_list",
     "tag_list",
     "task_form_choices",
@@ -156,6 +169,7 @@ __all__ = [
     "ticket_search_filter",
     "ticket_search_for_agent",
     "ticket_set_q",
+    "ticket_surveys",
     "ticket_tags",
     "ticket_timeline_for_requester",
     "time_entries_for_ticket",

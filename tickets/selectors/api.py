@@ -10,6 +10,7 @@ from tickets import access
 from tickets.fieldvalues import FieldValue
 from tickets.models import (
     Attachment,
+    SatisfactionSurvey,
     SLAClock,
     ThreadEntry,
     Ticket,
@@ -18,6 +19,7 @@ from tickets.models import (
     TicketMerge,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.satisfaction import ticket_surveys
 from tickets.selectors.tags import TimeSpent, ticket_tags, time_spent_for_ticket
 
 TICKET_INCLUDES = frozenset({"thread", "events"})
@@ -40,6 +42,8 @@ class TicketDetail:
     # Its tags' and time spent (docs/decisions/0043).
     tags: list = field(default_factory=list)
     time_spent: TimeSpent = field(default_factory=TimeSpent)
+    # Its satisfaction surveys that were sent, latest first, with their ratings.
+    surveys: list[SatisfactionSurvey] = field(default_factory=list)
 
 
 def ticket_detail_for_agent(*, user, number, include=frozenset()) -> TicketDetail:
@@ -61,6 +65,7 @@ def ticket_detail_of(*, ticket: Ticket, include=frozenset()) -> TicketDetail:
         custom_fields=ticket_fields_for_agent(ticket=ticket),
         tags=ticket_tags(ticket=ticket),
         time_spent=time_spent_for_ticket(ticket=ticket),
+        surveys=ticket_surveys(ticket=ticket),
     )
     links = (
         TicketLink.objects.filter(Q(from_ticket=ticket) | Q(to_ticket=ticket))

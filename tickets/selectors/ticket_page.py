@@ -31,6 +31,7 @@ from tickets.models import (
     TicketMerge,
 )
 from tickets.selectors.fields import ticket_fields_for_agent
+from tickets.selectors.satisfaction import Rating, ratings_of
 from tickets.selectors.tags import TimeSpent, ticket_tags, time_spent_for_ticket
 from tickets.selectors.tasks import task_list_for_ticket
 from tickets.selectors.timeline import TimelineItem, timeline_merge
@@ -111,6 +112,8 @@ class TicketPage:
     # Its tags, by name, and the time spent on it (docs/decisions/0043).
     tags: list[Tag] = field(default_factory=list)
     time_spent: TimeSpent = field(default_factory=TimeSpent)
+    # The requester's ratings of its resolutions, latest first (from the timeline's events).
+    ratings: list[Rating] = field(default_factory=list)
 
     @property
     def status_actions(self) -> list[Action]:
@@ -146,6 +149,7 @@ def ticket_page_for_agent(*, user, number) -> TicketPage:
         tags=ticket_tags(ticket=ticket),
         time_spent=time_spent_for_ticket(ticket=ticket),
     )
+    page.ratings = ratings_of(item.event for item in page.timeline if item.event is not None)
     page.mail_stopped = _mail_stopped(ticket, page.collaborators)
     page.links = _links(user, ticket)
     page.merges_in = list(

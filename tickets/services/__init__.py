@@ -95,6 +95,13 @@ from tickets.services.merges import (
     ticket_resolve_children,
     ticket_unlink,
 )
+from tickets.services.satisfaction import (
+    CHOOSE_RATING,
+    COMMENT_MAX_LENGTH,
+    SURVEY_CLOSED,
+    satisfaction_rate,
+    satisfaction_surveys_send_due,
+)
 from tickets.services.tags import (
     MAX_TAGS_PER_TICKET,
     may_manage_tags,
@@ -122,6 +129,8 @@ from tickets.services.triage import ticket_set_plan, ticket_set_priority
 __all__ = [
     "BODY_MAX_LENGTH",
     "BULK_ACTIONS",
+    "CHOOSE_RATING",
+    "COMMENT_MAX_LENGTH",
     "DRAFT_TOO_LONG",
     "KEEP_AFTER_CLOSE",
     "LINK_CHOICES",
@@ -134,6 +143,7 @@ __all__ = [
     "OPEN_TASKS",
     "STATUS_CHANGE",
     "SUBJECT_MAX_LENGTH",
+    "SURVEY_CLOSED",
     "UNDO_DAYS",
     "UNDO_WINDOW",
     "UNSET",
@@ -159,6 +169,8 @@ __all__ = [
     "may_manage_tags",
     "new_access_key",
     "open_children",
+    "satisfaction_rate",
+    "satisfaction_surveys_send_due",
     "tag_clean_name",
     "tag_get_or_create",
     "tag_rename",

@@ -11,10 +11,11 @@ from tickets import access
 from tickets.clocks import clocks_on_status_change
 from tickets.errors import InvalidInput
 from tickets.events import change, status_ref
-from tickets.models import Notification, Status, Ticket, TicketEvent
+from tickets.models import ACTIVE_STATUSES, Notification, Status, Ticket, TicketEvent
 from tickets.services.common import lock_ticket, record_event, require_action, save_ticket
 from tickets.services.fields import fields_require_to_resolve
 from tickets.services.notifications import notify_requester
+from tickets.services.satisfaction import survey_schedule, surveys_cancel
 from tickets.services.tasks import tasks_block_resolve
 from tickets.transitions import ACTIONS, Action
 
@@ -69,6 +70,10 @@ def apply_status_action(ticket: Ticket, action: Action, by) -> TicketEvent:
     save_ticket(ticket, *fields)
     event = record_event(ticket, action.event, by, change(status_ref(current), status_ref(target)))
     clocks_on_status_change(ticket, old=current, now=now)
+    if target == Status.RESOLVED:
+        survey_schedule(ticket, event=event, now=now)
+    elif current == Status.RESOLVED and target in ACTIVE_STATUSES:
+        surveys_cancel(ticket)
     return event
 
 
