@@ -70,12 +70,12 @@ def _ranked_ids(
     if category_ids:
         extra = " AND a.category_id = ANY(%s)"
         params.append(category_ids)
-    topic_boost = "0"
+    topic_boost = ""
     boost_params: list = []
     if topic_id is not None:
         topic_boost = (
-            "CASE WHEN EXISTS (SELECT 1 FROM kb_article_help_topics h "
-            "WHERE h.article_id = c.id AND h.helptopic_id = %s) THEN 1 ELSE 0 END"
+            "EXISTS (SELECT 1 FROM kb_article_help_topics h "
+            "WHERE h.article_id = c.id AND h.helptopic_id = %s) DESC, "
         )
         boost_params.append(topic_id)
     with connection.cursor() as cursor:
@@ -89,13 +89,13 @@ def _ranked_ids(
                 WHERE a.search_document @@ q.q AND a.state = ANY(%s){extra}
                 LIMIT %s
             ) c
-            ORDER BY {topic_boost} DESC, ts_rank(c.search_document, q.q) DESC, c.id DESC
+            ORDER BY {topic_boost}ts_rank(c.search_document, q.q) DESC, c.id DESC
             LIMIT %s
             """,  # nosec B608 # fixed SQL fragments; every value is a placeholder
             [
                 CONFIG,
                 _tsquery(words, any_word=any_word),
-                list(states),
+                [str(state) for state in states],
                 *params,
                 SEARCH_CANDIDATES,
                 *boost_params,

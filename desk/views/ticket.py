@@ -26,6 +26,8 @@ from desk.forms import (
     TransferForm,
 )
 from desk.views.common import agent_required, form_errors, is_htmx
+from kb.selectors import sent_articles_for_ticket
+from kb.services import ticket_record_sent_articles
 from mail.selectors import inbound_for_entry, inbound_headers
 from tickets import access, selectors, services
 from tickets.errors import FieldErrors, InvalidInput, NewMessageArrived, TicketError
@@ -72,6 +74,7 @@ def page_context(request, page, *, reply_form=None, note_form=None, fields_form=
         "others": presence.presence_others(ticket_id=page.ticket.pk, user=request.user),
         "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
         "priorities": Priority.choices,
+        "sent_articles": sent_articles_for_ticket(ticket=page.ticket),
     }
 
 
@@ -117,7 +120,7 @@ def reply(request, number):
     if form.is_valid():
         files = form.cleaned_data["attachments"]
         try:
-            services.ticket_reply(
+            entry = services.ticket_reply(
                 ticket=ticket,
                 body=form.cleaned_data["body"],
                 by=request.user,
@@ -135,6 +138,8 @@ def reply(request, number):
             # stays in the form.
             messages.error(request, error.message)
         else:
+            # Help-centre articles linked in the reply are recorded as sent (decision 0032).
+            ticket_record_sent_articles(ticket=ticket, entry=entry, by=request.user)
             presence.presence_touch(ticket_id=ticket.pk, user=request.user, writing=False)
             sent = "Reply sent to the requester"
             if files:
