@@ -329,7 +329,7 @@ def article_figures(*, since: datetime.datetime, department_ids: set[int] | None
     return list(
         articles.only("id", "title", "slug", "state")
         .annotate(
-            views=_per_article(ArticleView, filters=Q(created_at__gte=since)),
+            readings=_per_article(ArticleView, filters=Q(created_at__gte=since)),
             helpful_yes=_per_article(
                 ArticleFeedback, filters=Q(updated_at__gte=since, helpful=True)
             ),
@@ -346,7 +346,7 @@ def article_figures(*, since: datetime.datetime, department_ids: set[int] | None
             ),
             tickets_reopened=Coalesce(Subquery(reopened_sent[:1], output_field=IntegerField()), 0),
         )
-        .order_by("-views", "title", "id")
+        .order_by("-readings", "title", "id")
     )
 
 

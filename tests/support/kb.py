@@ -1,5 +1,6 @@
-"""The knowledge base most kb tests start from: two categories, an editor in IT, and one
-article in each state (made through kb.services, as the desk makes them)."""
+"""The knowledge base many tests start from (the `kb` fixture, made global by
+tests/conftest.py): two categories, Ryan Howard as IT's editor, and an article in each
+state (made through kb.services, as the desk makes them)."""
 
 from dataclasses import dataclass
 
