@@ -45,6 +45,7 @@ class CategoryForm(forms.ModelForm):
 class CategoryAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = CategoryForm
     list_display = ("name", "parent", "slug", "position")
+    list_filter = ("parent",)
     list_select_related = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     search_fields = ("name",)
@@ -121,6 +122,7 @@ class ArticleAdmin(admin.ModelAdmin):
 class ArticleFeedbackAdmin(admin.ModelAdmin):
     list_display = ("article", "helpful", "comment", "updated_at")
     list_filter = ("helpful",)
+    search_fields = ("comment", "article__title")
     list_select_related = ("article",)
     readonly_fields = (
         "article",

@@ -259,7 +259,9 @@ def visitor_key(session_key: str) -> str:
 
 
 def _query(text: str) -> str:
-    return " ".join((text or "").split())[:QUERY_MAX_LENGTH]
+    """What was typed, as one line of printable text (PostgreSQL refuses NUL in text)."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in (text or ""))
+    return " ".join(printable.split())[:QUERY_MAX_LENGTH]
 
 
 def article_record_view(
