@@ -101,3 +101,39 @@ def test_the_desk_knowledge_base_pages(page, live_server, office, screenshot):
     page.goto("/agent/kb/figures/")
     _keep(screenshot("desk-figures"))
     assert_accessible(page)
+
+
+def test_an_agent_inserts_an_article_link_into_a_reply_and_the_ticket_records_it(
+    page, live_server, office, screenshot
+):
+    from tickets.models import HelpTopic
+    from tickets.services import ticket_create
+
+    angela = person("Angela Martin")
+    ticket = ticket_create(
+        requester=angela,
+        by=angela,
+        subject="Screen flickers again",
+        body="It is driving me crazy.",
+        help_topic=HelpTopic.objects.get(name="Monitor and peripherals"),
+    )
+    login(page, live_server, person("Ryan Howard"))
+    page.goto(f"/agent/tickets/{ticket.number}/")
+    page.get_by_label("Search articles to insert").press_sequentially("monitor", delay=20)
+    insert = page.locator("#kb-lookup-results").get_by_role("button", name="Insert link").first
+    expect(insert).to_be_visible()
+    insert.click()
+    expect(page.locator("#id_reply-body")).to_have_value(
+        f"My monitor flickers: {settings_site_url()}/help/articles/my-monitor-flickers/"
+    )
+    _keep(screenshot("reply-lookup"))
+    assert_accessible(page)
+    page.get_by_role("button", name="Send reply to requester").click()
+    expect(page.get_by_role("heading", name="Articles sent")).to_be_visible()
+    _keep(screenshot("articles-sent"))
+
+
+def settings_site_url() -> str:
+    from django.conf import settings
+
+    return settings.SITE_URL
