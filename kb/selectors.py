@@ -380,10 +380,15 @@ def deflection_funnel(*, since: datetime.datetime, now: datetime.datetime | None
     )
 
 
-def feedback_comments(*, since: datetime.datetime, limit: int = 20) -> list[ArticleFeedback]:
+def feedback_comments(
+    *, since: datetime.datetime, department_ids: set[int] | None = None, limit: int = 20
+) -> list[ArticleFeedback]:
+    """What readers said was missing, newest first (of the departments' articles)."""
+    comments = ArticleFeedback.objects.filter(updated_at__gte=since, helpful=False)
+    if department_ids is not None:
+        comments = comments.filter(article__department_id__in=department_ids)
     return list(
-        ArticleFeedback.objects.filter(updated_at__gte=since, helpful=False)
-        .exclude(comment="")
+        comments.exclude(comment="")
         .select_related("article")
         .only("id", "comment", "updated_at", "article__title", "article__slug")
         .order_by("-updated_at", "-id")[:limit]

@@ -198,7 +198,7 @@ def kb_figures(request):
             "days": days,
             "periods": FIGURE_PERIODS,
             "funnel": selectors.deflection_funnel(since=since, now=now),
-            "comments": selectors.feedback_comments(since=since),
+            "comments": selectors.feedback_comments(since=since, department_ids=departments),
             "list_url": reverse("agent:kb_list"),
         },
     )
