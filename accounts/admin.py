@@ -107,7 +107,7 @@ class MembershipAuditMixin:
                 kind=AuditKind.MEMBERSHIP_ADDED, membership=membership, request=request
             )
         for membership, fields in formset.changed_objects:
-            if "role" in fields:
+            if "role" in fields or "kb_editor" in fields:
                 membership_record(
                     kind=AuditKind.MEMBERSHIP_ROLE_CHANGED,
                     membership=membership,
@@ -340,7 +340,7 @@ class MembershipInline(admin.TabularInline):
 class DepartmentMembershipInline(MembershipInline):
     """The department's agents, on the department page."""
 
-    fields = ("agent", "role")
+    fields = ("agent", "role", "kb_editor")
     autocomplete_fields = ("agent",)
     verbose_name = "agent"
     verbose_name_plural = "agents and their roles"
@@ -352,7 +352,7 @@ class DepartmentMembershipInline(MembershipInline):
 class AgentMembershipInline(MembershipInline):
     """The agent's departments, on the agent page."""
 
-    fields = ("department", "role")
+    fields = ("department", "role", "kb_editor")
     autocomplete_fields = ("department",)
     verbose_name = "department role"
     verbose_name_plural = "departments and roles"

@@ -395,6 +395,14 @@ class DepartmentMembership(models.Model):
         Department, on_delete=models.CASCADE, related_name="memberships"
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    # Beside the role, not one of its values: a manager or an agent may also write the
+    # department's help-centre articles (kb/, docs/decisions/0032-knowledge-base.md).
+    kb_editor = models.BooleanField(
+        "knowledge base editor",
+        default=False,
+        db_default=False,
+        help_text="Writes, edits and publishes the department's knowledge base articles.",
+    )
 
     class Meta:
         constraints = [

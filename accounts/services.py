@@ -185,6 +185,33 @@ def agent_set_role(
 
 
 @transaction.atomic
+def agent_set_kb_editor(
+    *, agent: Agent, department: Department, editor: bool, by=None
+) -> DepartmentMembership:
+    """Make a department's agent a knowledge base editor there, or no longer one.
+
+    The agent must already be in the department: editing its articles is part of working
+    in it (docs/decisions/0032-knowledge-base.md)."""
+    membership = (
+        DepartmentMembership.objects.select_for_update()
+        .filter(agent=agent, department=department)
+        .first()
+    )
+    if membership is None:
+        raise ValidationError({"department": f"{agent} is not in {department}."})
+    if membership.kb_editor != editor:
+        membership.kb_editor = editor
+        membership.save(update_fields=["kb_editor"])
+        membership_record(
+            kind=AuditKind.MEMBERSHIP_ROLE_CHANGED,
+            membership=membership,
+            by=by,
+            kb_editor=editor,
+        )
+    return membership
+
+
+@transaction.atomic
 def agent_leave_department(*, agent: Agent, department: Department) -> None:
     """Take an agent out of a department; if they received its escalations, nobody does."""
     membership = (

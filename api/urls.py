@@ -2,7 +2,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 import web.converters  # noqa: F401  (registers <ticket_number:...>)
-from api import reference, task_views, views, webhooks, writes
+from api import kb, reference, task_views, views, webhooks, writes
 from api.osticket import views as osticket
 
 app_name = "api"
@@ -73,6 +73,8 @@ urlpatterns = [
         webhooks.WebhookRedeliver.as_view(),
         name="webhook_redeliver",
     ),
+    path("v1/kb/articles/", kb.ArticleSearch.as_view(), name="kb_articles"),
+    path("v1/kb/articles/<int:pk>/", kb.ArticleDetail.as_view(), name="kb_article"),
     path("v1/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script as a file: no inline script, so
     # the page keeps our Content-Security-Policy.

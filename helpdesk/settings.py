@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "accounts",
     "sla",
     "tickets",
+    # The knowledge base: above tickets (articles are sent in tickets, readings lead to
+    # them), below the interfaces that show it (decision 0032).
+    "kb",
     # ... and the interfaces around it.
     "web",
     "reports",

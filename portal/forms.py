@@ -66,6 +66,19 @@ class TicketForm(AttachmentsMixin, forms.Form):
         label="Subject",
         max_length=SUBJECT_MAX_LENGTH,
         help_text="A few words, e.g. “CRM is down”.",
+        # Help-centre articles for these words and the chosen topic, while typing
+        # (portal/help.py, help_suggest); without JavaScript, a link to the help centre.
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("portal:help_suggest"),
+                "hx-trigger": "keyup changed delay:400ms, change",
+                "hx-include": "[name='help_topic']",
+                "hx-target": "#kb-suggestions",
+                "hx-swap": "innerHTML",
+                "aria-controls": "kb-suggestions",
+                "autocomplete": "off",
+            }
+        ),
     )
     body = forms.CharField(
         label="Description",

@@ -1,12 +1,19 @@
 from django.urls import path
 
 import web.converters  # noqa: F401  (registers <ticket_number:...>)
-from portal import views
+from portal import help, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # The help centre (portal/help.py, docs/decisions/0032-knowledge-base.md).
+    path("help/", help.help_home, name="help_home"),
+    path("help/search/", help.help_search, name="help_search"),
+    path("help/suggest/", help.help_suggest, name="help_suggest"),
+    path("help/categories/<slug:slug>/", help.help_category, name="help_category"),
+    path("help/articles/<slug:slug>/", help.help_article, name="help_article"),
+    path("help/articles/<slug:slug>/feedback/", help.help_feedback, name="help_feedback"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/new/fields/", views.ticket_new_fields, name="ticket_new_fields"),

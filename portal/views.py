@@ -18,6 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.ratelimit import public_form_allowed
 from accounts.services import user_set_satisfaction_surveys
+from kb.selectors import category_tree_for_portal
+from kb.services import views_link_ticket, visitor_key
 from portal.forms import ReplyForm, SurveyForm, TicketForm
 from tickets.access import (
     access_key_fingerprint,
@@ -53,13 +55,18 @@ from web.files import attachment_response
 GUEST_GRANTS = "guest_tickets"
 SUBMITTED_SALT = "tickets.portal.submitted"  # as before the move: old links still open
 SUBMITTED_MAX_AGE = 60 * 60
+SUBJECT_PREFILL = 120
 TOO_MANY = "We received many requests from you in a short time. Please try again later."
 LOOKS_AUTOMATED = "We could not accept this submission. Please try again."
 
 
 @require_GET
 def home(request):
-    return render(request, "portal/home.html", {"topics": help_topic_list_for_portal()})
+    return render(
+        request,
+        "portal/home.html",
+        {"topics": help_topic_list_for_portal(), "categories": category_tree_for_portal()},
+    )
 
 
 def _topic_id(value) -> int | None:
@@ -81,6 +88,9 @@ def _ticket_form(request) -> TicketForm:
     )
     if not form.is_bound and topic_id is not None:
         form.initial["help_topic"] = topic_id
+    if not form.is_bound and source.get("subject"):
+        # "Still need help?" in the help centre carries the words searched for.
+        form.initial["subject"] = " ".join(source["subject"].split())[:SUBJECT_PREFILL]
     return form
 
 
@@ -118,6 +128,11 @@ def ticket_new(request):
             except TicketError as error:
                 form.add_error(None, error.message)
             else:
+                if request.session.session_key:
+                    # Articles read before this ticket did not answer it (decision 0032).
+                    views_link_ticket(
+                        visitor=visitor_key(request.session.session_key), ticket=ticket
+                    )
                 token = signing.dumps(
                     {"n": ticket.number, "e": ticket.requester.email}, salt=SUBMITTED_SALT
                 )

@@ -4,6 +4,7 @@ from django.test import Client
 
 from tests.support.custom_fields import hardware  # noqa: F401  (a topic with custom fields)
 from tests.support.desks import desk  # noqa: F401  (the small help desk, for every test)
+from tests.support.kb import kb  # noqa: F401  (a knowledge base with an article per state)
 from tests.support.queue_spread import spread  # noqa: F401  (tickets in every queue view)
 
 

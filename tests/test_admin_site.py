@@ -11,11 +11,13 @@ from django.utils import timezone
 from accounts.audit import AuditKind, audit_record
 from accounts.models import Agent, AuditEntry, Department, Organization, User
 from accounts.roles import SYSTEM
-from accounts.services import organization_create, user_set_organization
+from accounts.services import agent_set_kb_editor, organization_create, user_set_organization
 from api.keys import api_key_create
 from api.models import ApiKey, OsTicketMapping
 from automation.engine import triggers_run
 from automation.models import Rule, RuleEmail, RuleRun
+from kb.models import Article, ArticleFeedback, Category
+from kb.services import article_create, article_record_feedback
 from mail.ledger import inbound_store
 from mail.models import InboundMessage, Mailbox
 from mail.processing import inbound_process
@@ -72,6 +74,7 @@ NO_ADD = {
     RuleRun,
     RuleEmail,
     TimeEntry,
+    ArticleFeedback,
 }
 
 
@@ -123,7 +126,24 @@ def make_instances() -> dict[type, object]:
     resolved = ticket_create(requester=jim, by=jim, subject="Toner", body="Out.", help_topic=topic)
     ticket_resolve(ticket=resolved, by=agent.user)
     survey = SatisfactionSurvey.objects.get(ticket=resolved)
+    # The knowledge base: a category, an article by IT's editor, a reader's answer.
+    agent_set_kb_editor(agent=agent, department=department, editor=True)
+    category = Category.objects.create(name="Printers and toner", slug="printers")
+    article = article_create(
+        title="Printer on fire",
+        body="Unplug it.",
+        category=category,
+        department=department,
+        help_topics=[topic],
+        state="published",
+        by=agent.user,
+    )
     return {
+        Category: category,
+        Article: article,
+        ArticleFeedback: article_record_feedback(
+            article=article, visitor="v", helpful=False, comment="Which extinguisher?"
+        ),
         User: agent.user,
         Group: Group.objects.create(name="Helpers"),
         Department: department,
@@ -213,6 +233,7 @@ def test_searching_finds_the_row(admin_client, instances, model):
         RuleEmail: lambda: obj.to,
         TimeEntry: lambda: obj.agent.email,
         SatisfactionSurvey: lambda: obj.ticket.subject,
+        ArticleFeedback: lambda: obj.comment,
     }.get(model, lambda: str(obj))()
 
     response = admin_client.get(admin_url(model, "changelist"), {"q": term})

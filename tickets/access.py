@@ -157,6 +157,30 @@ def report_department_ids(user) -> set[int]:
     return agent_department_ids(user)
 
 
+def kb_editor_department_ids(user) -> set[int]:
+    """Departments whose knowledge base articles the user writes and publishes: those where
+    their membership carries the editor role, every department for a superuser
+    (docs/decisions/0032-knowledge-base.md)."""
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return set(Department.objects.values_list("id", flat=True))
+    agent = agent_of(user)
+    if agent is None:
+        return set()
+    return set(agent.memberships.filter(kb_editor=True).values_list("department_id", flat=True))
+
+
+def can_edit_kb_in_department(user, department_id: int | None) -> bool:
+    if department_id is None or user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    agent = agent_of(user)
+    return (
+        agent is not None
+        and agent.memberships.filter(department_id=department_id, kb_editor=True).exists()
+    )
+
+
 def managed_department_ids(user) -> set[int] | None:
     """Departments whose tickets the user may assign to others; None means all."""
     if user is not None and user.is_authenticated and user.is_superuser:

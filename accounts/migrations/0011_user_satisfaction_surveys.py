@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0009_organizations'),
+        ('accounts', '0010_kb_editor_role'),
     ]
 
     operations = [

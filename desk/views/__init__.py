@@ -15,6 +15,15 @@ from desk.views.exports import (
     tickets_export,
     tickets_export_xlsx,
 )
+from desk.views.kb import (
+    kb_article,
+    kb_edit,
+    kb_figures,
+    kb_list,
+    kb_lookup,
+    kb_new,
+    kb_state,
+)
 from desk.views.queue import bulk, queue, search
 from desk.views.reports import reports
 from desk.views.satisfaction import satisfaction
@@ -52,6 +61,13 @@ __all__ = [
     "entry_headers",
     "fields",
     "heartbeat",
+    "kb_article",
+    "kb_edit",
+    "kb_figures",
+    "kb_list",
+    "kb_lookup",
+    "kb_new",
+    "kb_state",
     "merge",
     "my_tasks",
     "note",

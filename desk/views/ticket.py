@@ -32,6 +32,8 @@ from desk.forms import (
 )
 from desk.task_forms import ResolveForm
 from desk.views.common import agent_required, form_errors, is_htmx
+from kb.selectors import sent_articles_for_ticket
+from kb.services import ticket_record_sent_articles
 from mail.selectors import inbound_for_entry, inbound_headers
 from tickets import access, selectors, services
 from tickets.errors import FieldErrors, InvalidInput, NewMessageArrived, OpenTasks, TicketError
@@ -79,6 +81,7 @@ def page_context(request, page, *, reply_form=None, note_form=None, fields_form=
         "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
         "priorities": Priority.choices,
         "link_kinds": [(key, services.LINK_LABELS[key]) for key in services.LINK_CHOICES],
+        "sent_articles": sent_articles_for_ticket(ticket=page.ticket),
     }
 
 
@@ -142,7 +145,7 @@ def reply(request, number):
     if form.is_valid():
         files = form.cleaned_data["attachments"]
         try:
-            services.ticket_reply(
+            entry = services.ticket_reply(
                 ticket=ticket,
                 body=form.cleaned_data["body"],
                 by=request.user,
@@ -161,6 +164,8 @@ def reply(request, number):
             # stays in the form.
             messages.error(request, error.message)
         else:
+            # Help-centre articles linked in the reply are recorded as sent (decision 0032).
+            ticket_record_sent_articles(ticket=ticket, entry=entry, by=request.user)
             presence.presence_touch(ticket_id=ticket.pk, user=request.user, writing=False)
             sent = "Reply sent to the requester"
             if files:

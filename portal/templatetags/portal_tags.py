@@ -3,6 +3,7 @@
 from django import template
 from django.urls import reverse
 
+from kb.rendering import article_html
 from web.html import entry_html
 
 register = template.Library()
@@ -17,3 +18,9 @@ def requester_entry_html(entry, ticket) -> str:
             "portal:attachment_inline", args=[ticket.number, attachment.token]
         ),
     )
+
+
+@register.filter
+def kb_article_html(article) -> str:
+    """A knowledge base article's body, sanitised HTML."""
+    return article_html(article)

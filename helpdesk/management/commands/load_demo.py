@@ -7,6 +7,7 @@ Here, in the project's wiring, because the demo spans the apps: the people and t
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from kb.demo import demo_articles
 from mail.demo import demo_mailboxes
 from tickets.demo import DEMO_DOMAIN, DEMO_PASSWORD, demo_load
 
@@ -39,7 +40,7 @@ class Command(BaseCommand):
                 "DEBUG is off: refusing to create demo accounts whose password is public "
                 "(a superuser among them). Pass --force if this really is a demo site."
             )
-        created = demo_load(history=history) + demo_mailboxes()
+        created = demo_load(history=history) + demo_mailboxes() + demo_articles()
         if not created:
             self.stdout.write("Demo data already loaded; nothing changed.")
             return
