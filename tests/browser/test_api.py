@@ -20,7 +20,7 @@ def test_an_admin_makes_a_key_and_it_works(page, crm, screenshot):
     page.goto("/admin/api/apikey/add/")
     page.get_by_label("Name").fill("Monitoring")
     page.get_by_label("User").select_option(label="Ryan Howard")
-    page.get_by_label("Read tickets").check()
+    page.get_by_label("Read tickets", exact=True).check()
     page.get_by_label("Read departments and help topics").check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("it is shown only this once")).to_be_visible()

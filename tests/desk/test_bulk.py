@@ -119,9 +119,9 @@ def test_the_bulk_bar_is_drawn_from_its_form(desk, three, client_for):
         "Set status…",
         "Set priority…",
         "Transfer to…",
-        "Merge into…",
         "Add tag…",
         "Remove tag…",
+        "Merge into…",
     ]
     assert _options(html, "bulk-agent") == ["—", "Kevin Benavides", "Ryan Howard"]
     assert _options(html, "bulk-status") == ["—", "Open", "Pending", "Resolved", "Closed"]
