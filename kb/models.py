@@ -104,6 +104,10 @@ class Article(models.Model):
     # Title weighted A, body B, English stemming; kept by the services, GIN-indexed on
     # PostgreSQL only (migration 0001). Empty on SQLite, where search matches substrings.
     search_document = SearchVectorField(null=True, editable=False)
+    # The title alone, for the new-ticket suggestions: a typed subject's common words match
+    # most bodies, and scanning those postings is what made suggestions slow (decision
+    # 0048). GIN-indexed over published articles only (migration 0002, PostgreSQL).
+    title_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["title", "id"]

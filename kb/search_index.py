@@ -1,5 +1,6 @@
 """An article's words for full-text search: its title weighted A, its body B, in English
-(stemmed, no synonyms), as tickets' search documents are built (tickets/search_index.py).
+(stemmed, no synonyms), as tickets' search documents are built (tickets/search_index.py);
+and its title alone, which the new-ticket suggestions search first.
 
 The services call this inside their transaction, so an article and its words commit
 together. On SQLite it does nothing and search matches substrings of the title.
@@ -21,9 +22,10 @@ def article_document_update(*, article_id: int, title: str, text: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE kb_article SET search_document = "
-            "setweight(to_tsvector(%s, %s), 'A') || setweight(to_tsvector(%s, %s), 'B') "
+            "setweight(to_tsvector(%s, %s), 'A') || setweight(to_tsvector(%s, %s), 'B'), "
+            "title_document = to_tsvector(%s, %s) "
             "WHERE id = %s",
-            [CONFIG, title, CONFIG, text, article_id],
+            [CONFIG, title, CONFIG, text, CONFIG, title, article_id],
         )
 
 
@@ -35,7 +37,8 @@ def article_documents_update_many(ids: list[int]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE kb_article SET search_document = "
-            "setweight(to_tsvector(%s, title), 'A') || setweight(to_tsvector(%s, body), 'B') "
+            "setweight(to_tsvector(%s, title), 'A') || setweight(to_tsvector(%s, body), 'B'), "
+            "title_document = to_tsvector(%s, title) "
             "WHERE id = ANY(%s)",
-            [CONFIG, CONFIG, ids],
+            [CONFIG, CONFIG, CONFIG, ids],
         )

@@ -65,6 +65,45 @@ def test_suggestions_put_the_chosen_topics_articles_first_and_stop_at_five(kb, d
     assert others
 
 
+def _published(title, body, kb, desk, topics=()):
+    return article_create(
+        title=title,
+        body=body,
+        category=kb.monitors,
+        department=desk.it,
+        help_topics=list(topics),
+        state=ArticleState.PUBLISHED,
+        by=desk.agent.user,
+    )
+
+
+def test_suggestions_rank_every_title_word_then_any_then_bodies(kb, desk):
+    body_only = _published("Display problems", "A printer that flickers.", kb, desk)
+    one_word = _published("Printer offline", "Restart it.", kb, desk)
+    both_words = _published("Printer display flickers", "Replace the fuser.", kb, desk)
+    suggested = [a.pk for a in article_suggestions(subject="printer flickers", topic_id=None)]
+    assert suggested[:2] == [both_words.pk, one_word.pk] or suggested[:2] == [
+        both_words.pk,
+        kb.published.pk,
+    ]
+    assert set(suggested) == {both_words.pk, one_word.pk, kb.published.pk, body_only.pk}
+    assert suggested[-1] == body_only.pk  # only its body holds a word
+
+
+def test_the_chosen_topics_title_match_comes_first_within_its_pass(kb, desk):
+    _published("Printer flickers on floor two", "Text.", kb, desk)
+    in_topic = _published("Printer flickers", "Text.", kb, desk, topics=[desk.topic])
+    suggested = article_suggestions(subject="printer flickers", topic_id=desk.topic.pk)
+    assert suggested[0].pk == in_topic.pk
+
+
+def test_a_letter_just_typed_does_not_change_the_suggestions(kb, desk):
+    _published("Cable chart", "Text.", kb, desk)
+    before = [a.pk for a in article_suggestions(subject="monitor", topic_id=None)]
+    assert before == [kb.published.pk]
+    assert [a.pk for a in article_suggestions(subject="monitor c", topic_id=None)] == before
+
+
 def test_a_topic_without_words_suggests_its_articles(kb, desk):
     assert [a.pk for a in article_suggestions(subject="", topic_id=desk.topic.pk)] == [
         kb.published.pk
