@@ -26,13 +26,14 @@ from email.policy import EmailPolicy
 import nh3
 import tnefparse
 from charset_normalizer import from_bytes
-from mailparser_reply import EmailReplyParser
 
+from mail.quote_headers import latest_reply
 from tickets.outbox import REPLY_ABOVE_MARKER  # our mail's line above the quoted history
 from web.html import sanitize_html
 
-# Languages whose quote headers ("On ... wrote:") the reply parser knows.
-REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "ja", "cz", "da"]
+# Languages whose quote headers ("On ... wrote:") the reply parser knows ("cs" is Czech:
+# mailparser_reply ignores codes it does not know, as "cz" was).
+REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "ja", "cs", "da"]
 # Control characters are never part of an id (RFC 5322's msg-id is printable ASCII), and
 # PostgreSQL cannot store a NUL: an id holding one is no id, and the ledger keys the
 # message by its content instead.
@@ -430,7 +431,7 @@ def split_quoted(text: str) -> tuple[str, str]:
         visible, quoted = above, REPLY_ABOVE_MARKER + below
     else:
         try:
-            visible = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=text)
+            visible = latest_reply(text, REPLY_LANGUAGES)
         except Exception:  # a third-party heuristic: never let it lose a message
             visible = text
         visible = visible or ""
