@@ -130,7 +130,9 @@ def _pending(inbound_id: int, *, for_processing: bool = False) -> InboundMessage
         )
     else:
         rows = rows.defer("raw")
-    return rows.first()
+    # One row by its key: no ORDER BY (first() would sort by the model's ordering), whose
+    # compilation cost more than the query itself.
+    return next(iter(rows.order_by()[:1]), None)
 
 
 def _quarantine(inbound_id: int, attempt: InboundMessage, error: Exception):
