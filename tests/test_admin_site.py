@@ -45,10 +45,12 @@ from tickets.models import (
     Notification,
     SatisfactionSurvey,
     Tag,
+    Task,
     Ticket,
     TimeEntry,
 )
 from tickets.services import (
+    task_create,
     ticket_add_note,
     ticket_add_tag,
     ticket_claim,
@@ -74,6 +76,7 @@ NO_ADD = {
     RuleRun,
     RuleEmail,
     TimeEntry,
+    Task,
     ArticleFeedback,
 }
 
@@ -178,6 +181,7 @@ def make_instances() -> dict[type, object]:
         RuleEmail: RuleEmail.objects.get(rule=rule),
         Tag: Tag.objects.get(name="toner"),
         TimeEntry: TimeEntry.objects.get(ticket=ticket),
+        Task: task_create(ticket=ticket, title="Order toner", assignee=agent, by=agent.user),
         # As the sender records an answer (webhooks/sending.py).
         WebhookAttempt: WebhookAttempt.objects.create(
             delivery=delivery, endpoint=endpoint, status_code=500, error="Answered 500."

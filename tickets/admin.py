@@ -44,6 +44,8 @@ from tickets.models import (
     SLAClock,
     SLAState,
     Tag,
+    Task,
+    TaskStatus,
     ThreadEntry,
     Ticket,
     TicketEvent,
@@ -766,3 +768,92 @@ class TimeEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.display(description="Ticket", ordering="ticket__number")
     def ticket_number(self, obj: TimeEntry) -> str:
         return f"#{obj.ticket.number}"
+
+
+class TaskDueListFilter(admin.SimpleListFilter):
+    """Overdue (open and past due), due in the next 7 days, or with no due time."""
+
+    title = "due"
+    parameter_name = "due"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", "Overdue"),
+            ("week", "Due in the next 7 days"),
+            ("none", "No due time"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "overdue":
+            return queryset.filter(status=TaskStatus.OPEN, due_at__lt=now)
+        if self.value() == "week":
+            return queryset.filter(due_at__gte=now, due_at__lt=now + datetime.timedelta(days=7))
+        if self.value() == "none":
+            return queryset.filter(due_at__isnull=True)
+        return queryset
+
+
+@admin.register(Task)
+class TaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Tickets' tasks (decision 0040), to find and read them: added, assigned, completed
+    and reopened only through tickets.services (the ticket page, the API, automation), so
+    that each change leaves its task_* event and its email."""
+
+    list_display = (
+        "title",
+        "ticket_number",
+        "department",
+        "assignee",
+        "status",
+        "due_at",
+        "completed_at",
+        "created_at",
+    )
+    list_display_links = ("title",)
+    list_filter = (
+        "status",
+        TaskDueListFilter,
+        "department",
+        ("assignee", AgentListFilter),
+        "due_at",
+        "created_at",
+    )
+    list_select_related = ("ticket", "department", "assignee__user")
+    search_fields = ("title", "ticket__subject", "assignee__user__display_name")
+    search_help_text = "Title, the ticket's number (1001 or #1001) or subject, the assignee."
+    date_hierarchy = "created_at"
+    fields = (
+        "title",
+        "ticket",
+        "description",
+        "department",
+        "assignee",
+        "status",
+        "due_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+        "completed_by",
+        "completed_at",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The change page shows the same relations as the list, and who made and finished it.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related(*self.list_select_related, "created_by", "completed_by")
+        )
+
+    @admin.display(description="Ticket", ordering="ticket__number")
+    def ticket_number(self, obj: Task) -> str:
+        return f"#{obj.ticket.number}"
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        match = TICKET_NUMBER_RE.match(search_term.strip())
+        if match:
+            results |= queryset.filter(ticket__number=int(match.group(1)))
+        return results, may_have_duplicates

@@ -11,12 +11,16 @@ import re
 
 from django.db import connection
 
+from tickets.models import CHOICE_KINDS, TEXT_KINDS, ThreadEntry, Ticket
+
 CONFIG = "english"
 # PostgreSQL refuses a tsvector over 1 MB. Threads that large stop adding words: what
 # they are about is long since in the document.
 MAX_DOCUMENT_BYTES = 512 * 1024
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
+# The custom fields whose values search finds (tickets.services.fields._searchable).
+SEARCHED_KINDS = (*TEXT_KINDS, *CHOICE_KINDS)
 
 
 def _enabled() -> bool:
@@ -87,9 +91,44 @@ def prefix_tsquery(words: list[str]) -> str:
     return " & ".join(f"{word}:*" for word in words)
 
 
+# Weight C from the rows: what tickets.services.fields writes one ticket at a time (text,
+# long text and email values, the choices' labels, each also as its plain words), read
+# for a whole batch. Weight D the same for tags (search_document_set_tags).
+_FIELDS_TEXT_SQL = """coalesce((
+    SELECT string_agg(x.text || ' ' || regexp_replace(x.text, '[^[:alnum:]_]+', ' ', 'g'), ' ')
+    FROM (
+        SELECT coalesce(c.label, v.value_text) AS text
+        FROM tickets_ticketfieldvalue v
+        JOIN tickets_customfield f ON f.id = v.field_id
+        LEFT JOIN tickets_fieldchoice c ON c.id = v.choice_id
+        WHERE v.ticket_id = t.id AND f.kind = ANY(%s::text[])
+        ORDER BY v.field_id, c.position, v.id
+    ) AS x
+    WHERE x.text <> ''), '')"""
+_TAGS_TEXT_SQL = """coalesce((
+    SELECT string_agg(g.name || ' ' || regexp_replace(g.name, '[^[:alnum:]_]+', ' ', 'g'), ' ')
+    FROM tickets_tickettag tt JOIN tickets_tag g ON g.id = tt.tag_id
+    WHERE tt.ticket_id = t.id), '')"""
+
+_CREATE_MANY_SQL = "\n".join(
+    [
+        "INSERT INTO tickets_ticketsearchdocument (ticket_id, document)",
+        "SELECT t.id, setweight(to_tsvector(%s, t.subject), 'A')",
+        "|| setweight(to_tsvector(%s, t.body), 'B')",
+        "|| setweight(to_tsvector(%s, " + _FIELDS_TEXT_SQL + "), 'C')",  # nosec B608 # constants
+        "|| setweight(to_tsvector(%s, " + _TAGS_TEXT_SQL + "), 'D')",  # nosec B608 # constants
+        "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(id, subject, body)",
+        "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
+    ]
+)
+
+
 def search_documents_create_many(rows: list[tuple[int, str, str]]) -> None:
-    """Documents for many tickets at once (ticket id, subject, thread text): one statement,
-    for imports. A ticket's thread text is cut at MAX_DOCUMENT_BYTES."""
+    """Whole documents for many tickets at once (ticket id, subject, thread text), in one
+    statement, for imports and rebuilds: the subject (A) and thread (B) as given, and the
+    custom fields (C) and tags (D) the tickets' rows hold now, so write those first. A
+    ticket's thread text is cut at MAX_DOCUMENT_BYTES. A document already there is
+    replaced, so running it twice leaves the same documents."""
     if not _enabled() or not rows:
         return
     ids = [row[0] for row in rows]
@@ -97,29 +136,49 @@ def search_documents_create_many(rows: list[tuple[int, str, str]]) -> None:
     bodies = [row[2].encode()[:MAX_DOCUMENT_BYTES].decode(errors="ignore") for row in rows]
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO tickets_ticketsearchdocument (ticket_id, document) "
-            "SELECT t.id, setweight(to_tsvector(%s, t.subject), 'A') "
-            "|| setweight(to_tsvector(%s, t.body), 'B') "
-            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS t(id, subject, body) "
-            "ON CONFLICT (ticket_id) DO UPDATE SET document = EXCLUDED.document",
-            [CONFIG, CONFIG, ids, subjects, bodies],
+            _CREATE_MANY_SQL,
+            # The subject's, the thread's and the fields' configs, the kinds of field read
+            # (in the fields' subquery), the tags' config; then the rows.
+            [CONFIG, CONFIG, CONFIG, list(SEARCHED_KINDS), CONFIG, ids, subjects, bodies],
         )
+
+
+def search_documents_rebuild(*, ticket_ids: list[int]) -> int:
+    """The tickets' documents made again from their rows: subject, thread entries (oldest
+    first), custom fields and tags; three queries whatever the number of tickets. Words
+    only the old document held (an edited field's old value, an undone merge's) drop out.
+    Answers how many tickets it wrote (on SQLite, which has no documents: none)."""
+    if not ticket_ids or not _enabled():
+        return 0
+    subjects = dict(Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "subject"))
+    bodies: dict[int, list[str]] = {pk: [] for pk in subjects}
+    entries = (
+        ThreadEntry.objects.filter(ticket_id__in=subjects)
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "body")
+    )
+    for ticket_id, body in entries.iterator(chunk_size=2000):
+        bodies[ticket_id].append(body)
+    search_documents_create_many(
+        [(pk, subject, "\n".join(bodies[pk])) for pk, subject in subjects.items()]
+    )
+    return len(subjects)
 
 
 # Tags are the one part of the document that is rewritten rather than appended to: they
 # own weight D (the subject is A, the thread B, custom fields C), so a change drops the
 # old D words with ts_filter and puts the ticket's current tags back. A removed tag stops
 # finding the ticket; a word also in the thread or subject keeps its own weight there.
-_TAGS_SQL = """
-INSERT INTO tickets_ticketsearchdocument AS d (ticket_id, document)
-SELECT t.id, setweight(to_tsvector(%s, coalesce((
-    SELECT string_agg(g.name || ' ' || regexp_replace(g.name, '[^[:alnum:]_]+', ' ', 'g'), ' ')
-    FROM tickets_tickettag tt JOIN tickets_tag g ON g.id = tt.tag_id
-    WHERE tt.ticket_id = t.id), '')), 'D')
-FROM unnest(%s::bigint[]) AS t(id)
-ON CONFLICT (ticket_id) DO UPDATE
-SET document = ts_filter(coalesce(d.document, ''::tsvector), '{a,b,c}') || EXCLUDED.document
-"""
+_TAGS_SQL = "\n".join(
+    [
+        "INSERT INTO tickets_ticketsearchdocument AS d (ticket_id, document)",
+        "SELECT t.id, setweight(to_tsvector(%s, " + _TAGS_TEXT_SQL + "), 'D')",  # nosec B608
+        "FROM unnest(%s::bigint[]) AS t(id)",
+        "ON CONFLICT (ticket_id) DO UPDATE",
+        "SET document = ts_filter(coalesce(d.document, ''::tsvector), '{a,b,c}')",
+        "|| EXCLUDED.document",
+    ]
+)
 
 
 def search_document_set_tags(*, ticket_ids: list[int]) -> None:

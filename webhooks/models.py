@@ -26,6 +26,12 @@ class EventType(models.TextChoices):
     TICKET_MERGED = "ticket.merged", "Merged into another, another merged in, or a merge undone"
     TICKET_LINKED = "ticket.linked", "Linked to another ticket, or a link removed"
     SATISFACTION_RATED = "ticket.satisfaction.rated", "Satisfaction rated by the requester"
+    TASK_CREATED = "ticket.task.created", "Task added to a ticket"
+    TASK_UPDATED = "ticket.task.updated", "Task changed (title, description, department, due)"
+    TASK_ASSIGNED = "ticket.task.assigned", "Task assigned or unassigned"
+    TASK_COMPLETED = "ticket.task.completed", "Task completed"
+    TASK_REOPENED = "ticket.task.reopened", "Task reopened"
+    TASK_DELETED = "ticket.task.deleted", "Task deleted"
 
 
 # Sent only by the admin's "send a test event", whatever the endpoint subscribes to.

@@ -39,7 +39,23 @@ EVENT_TYPES = {
     EventKind.LINK_ADDED: EventType.TICKET_LINKED,
     EventKind.LINK_REMOVED: EventType.TICKET_LINKED,
     EventKind.SATISFACTION_RATED: EventType.SATISFACTION_RATED,
+    EventKind.TASK_CREATED: EventType.TASK_CREATED,
+    EventKind.TASK_CHANGED: EventType.TASK_UPDATED,
+    EventKind.TASK_ASSIGNED: EventType.TASK_ASSIGNED,
+    EventKind.TASK_COMPLETED: EventType.TASK_COMPLETED,
+    EventKind.TASK_REOPENED: EventType.TASK_REOPENED,
+    EventKind.TASK_DELETED: EventType.TASK_DELETED,
 }
+TASK_KINDS = frozenset(
+    {
+        EventKind.TASK_CREATED,
+        EventKind.TASK_CHANGED,
+        EventKind.TASK_ASSIGNED,
+        EventKind.TASK_COMPLETED,
+        EventKind.TASK_REOPENED,
+        EventKind.TASK_DELETED,
+    }
+)
 # Events whose structured data the body carries whole, under this key (tickets/events.py).
 DETAIL_KEY = {
     EventKind.TICKET_MERGED: "merge",
@@ -136,14 +152,47 @@ def _ticket(facts: TicketFacts, at: datetime) -> dict:
 
 
 def event_departments(event: RecordedEvent, facts: TicketFacts) -> set[int]:
-    """The departments an event concerns: the ticket's, and both ends of a transfer."""
+    """The departments an event concerns: the ticket's, both ends of a transfer, and a
+    task's department when its event names it (a task for another team is theirs too)."""
     departments = {facts.department_id}
+    values = event.values()
+    ends: list = []
     if event.kind == EventKind.TRANSFERRED:
-        values = event.values()
-        for end in ("from", "to"):
-            if isinstance(values.get(end), dict) and values[end].get("id") is not None:
-                departments.add(values[end]["id"])
+        ends = [values.get("from"), values.get("to")]
+    elif event.kind == EventKind.TASK_CREATED:
+        ends = [values.get("department")]
+    elif event.kind == EventKind.TASK_CHANGED:
+        for item in values.get("changes") or []:
+            if item.get("field") == "department":
+                ends += [item.get("from"), item.get("to")]
+    for end in ends:
+        if isinstance(end, dict) and end.get("id") is not None:
+            departments.add(end["id"])
     return departments
+
+
+def _task(kind: str, values: dict) -> dict:
+    """`data.task`: the task by id and title as the event recorded it, and what the event
+    says of it (tickets/events.py's task_* data)."""
+    task = values.get("task") or {}
+    data: dict = {"id": task.get("id"), "title": task.get("name")}
+    if kind == EventKind.TASK_CREATED:
+        data["department"] = values.get("department")
+        data["assignee"] = values.get("assignee")
+        data["due_at"] = values.get("due_at")
+    elif kind == EventKind.TASK_ASSIGNED:
+        data["changes"] = {"assignee": {"old": values.get("from"), "new": values.get("to")}}
+    elif kind == EventKind.TASK_CHANGED:
+        data["changes"] = {
+            item["field"]: {"old": item.get("from"), "new": item.get("to")}
+            for item in values.get("changes") or []
+            if item.get("field")
+        }
+    elif kind == EventKind.TASK_COMPLETED:
+        data["status"] = "done"
+    elif kind == EventKind.TASK_REOPENED:
+        data["status"] = "open"
+    return data
 
 
 def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str:
@@ -176,6 +225,8 @@ def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str
         }
     if event.kind == EventKind.ESCALATED:
         data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via", "rule")}
+    if event.kind in TASK_KINDS:
+        data["task"] = _task(event.kind, values)
     if event.kind in DETAIL_KEY:
         data[DETAIL_KEY[event.kind]] = {
             k: v for k, v in values.items() if k not in ("via", "rule")

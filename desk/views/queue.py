@@ -65,6 +65,7 @@ def queue(request):
         sort=data["sort"] or None,
         after=data["after"] or None,
         before=data["before"] or None,
+        with_tags=True,  # the Tags column
     )
     # The query string without the cursor: for page links, bulk redirects and refreshes.
     base_query = {

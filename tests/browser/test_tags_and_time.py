@@ -12,6 +12,7 @@ from tests.browser.test_agent_desk import login, person
 from tests.support.axe import assert_accessible
 from tickets.demo import demo_load
 from tickets.models import Ticket, TimeEntry
+from tickets.services import ticket_add_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,3 +61,32 @@ def test_an_agent_tags_a_ticket_finds_it_and_logs_time(page, live_server, screen
     expect(page.get_by_role("link", name=ticket.subject)).to_be_visible()
     _keep(screenshot("queue"))
     assert_accessible(page)
+
+
+def test_the_queue_shows_tags_as_chips_that_filter(page, live_server, screenshot):
+    demo_load()
+    kevin = person("Kevin Benavides")
+    crm = Ticket.objects.filter(subject__icontains="CRM").order_by("created_at").first()
+    others = Ticket.objects.exclude(pk=crm.pk).order_by("created_at")[:2]
+    outage = ticket_add_tag(ticket=crm, name="crm-outage", by=kevin)
+    ticket_add_tag(ticket=crm, name="Sales floor", by=kevin)
+    for other in others:
+        ticket_add_tag(ticket=other, name="hardware", by=kevin)
+    login(page, live_server, kevin)
+
+    page.goto("/agent/?view=all")
+    row = page.get_by_role("row").filter(has=page.get_by_role("link", name=crm.subject))
+    expect(row.get_by_role("link", name="crm-outage")).to_be_visible()
+    expect(row.get_by_role("link", name="Sales floor")).to_be_visible()
+    path = screenshot("queue-tags")
+    if SHOTS.parent.is_dir():
+        (SHOTS.parent / "queue-tags").mkdir(exist_ok=True)
+        shutil.copy(path, SHOTS.parent / "queue-tags" / path.name)
+    assert_accessible(page)
+
+    row.get_by_role("link", name="crm-outage").click()
+    expect(page).to_have_url(f"{live_server.url}/agent/?view=all&tag={outage.pk}")
+    expect(page.get_by_label("Tag", exact=True)).to_have_value(str(outage.pk))
+    rows = page.locator("#queue-results tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.get_by_role("link", name=crm.subject)).to_be_visible()

@@ -3,7 +3,7 @@
 import pytest
 
 from tickets import selectors
-from tickets.services import ticket_claim
+from tickets.services import ticket_add_tag, ticket_claim
 
 pytestmark = pytest.mark.postgres
 
@@ -21,6 +21,8 @@ def _queue_queries(desk, client_for, django_assert_num_queries, count: int, expe
         ticket = desk.ticket(subject=f"Q{i}")
         if i % 2:
             ticket_claim(ticket=ticket, by=desk.agent.user)
+        for name in ("vpn", f"tag-{i % 3}"):  # every row shows tags: still one query
+            ticket_add_tag(ticket=ticket, name=name, by=desk.agent.user)
     client = client_for(desk.manager.user)
     with django_assert_num_queries(expected):
         response = client.get("/agent/?sort=priority")
@@ -30,8 +32,9 @@ def _queue_queries(desk, client_for, django_assert_num_queries, count: int, expe
 # Session, user, agent, memberships, departments, filter agents and topics, managed
 # departments, view counts (the unfiltered list count among them), page keys, page rows;
 # the user's and their groups' permissions (the desk's "API keys" link); the custom choice
-# fields to filter and sort by.
-QUEUE_QUERIES = 16  # + organizations (the filter's choices); + tags (the tag filter's tags)
+# fields to filter and sort by; the page's tags (the Tags column: one prefetch for every
+# row of the page, never one per row).
+QUEUE_QUERIES = 17  # + organizations (the filter's choices); + tags (the tag filter's tags)
 
 
 @pytest.mark.parametrize("count", [2, 20])

@@ -198,3 +198,29 @@ def test_the_bulk_bar_tags_the_selected_tickets(client_for, desk):
         "/agent/bulk/", {"tickets": [first.number], "action": "add-tag", "tag": ""}, follow=True
     )
     assert "Type a tag." in response.content.decode()
+
+
+def test_the_queue_shows_each_tickets_tags_as_chips_linking_to_the_filter(client_for, desk):
+    vpn_ticket = desk.ticket(subject="VPN drops")
+    desk.ticket(subject="Untagged one")
+    vpn = ticket_add_tag(ticket=vpn_ticket, name="VPN", by=desk.agent.user)
+    hostile = ticket_add_tag(ticket=vpn_ticket, name="<b>a&b</b>", by=desk.agent.user)
+    client = client_for(desk.agent.user)
+
+    html = client.get("/agent/?view=all").content.decode()
+
+    assert ">Tags</th>" in html
+    row = html[html.index(f'id="pick-{vpn_ticket.number}"') :]
+    row = row[: row.index("</tr>")]
+    cell = row[row.index('<td class="queue-tags">') :]
+    # By name, case-insensitively ("<" sorts before "V"); the name is text, never markup.
+    assert cell.index("&lt;b&gt;a&amp;b&lt;/b&gt;") < cell.index(">VPN</a>")
+    assert "<b>a&b</b>" not in html
+    assert f'href="/agent/?view=all&amp;tag={vpn.pk}" title="Tickets tagged VPN">VPN</a>' in cell
+    assert f"tag={hostile.pk}" in cell
+    untagged = html[html.index("Untagged one") :]
+    assert '<td class="queue-tags"></td>' in untagged[: untagged.index("</tr>")]
+
+    # The chip's link is the queue filtered by that tag.
+    html = client.get(f"/agent/?view=all&tag={vpn.pk}").content.decode()
+    assert "VPN drops" in html and "Untagged one" not in html

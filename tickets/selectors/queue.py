@@ -18,7 +18,8 @@ from itertools import chain
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Agent, Department, Organization, User
@@ -30,6 +31,7 @@ from tickets.models import (
     Status,
     Ticket,
     TicketFieldValue,
+    TicketTag,
     at_risk_q,
     sla_state_q,
 )
@@ -360,11 +362,14 @@ def ticket_list_for_agent(
     before: str | None = None,
     page_size: int = PAGE_SIZE,
     with_count: bool = True,
+    with_tags: bool = False,
 ) -> QueuePage:
     """One page of a queue view for an agent: only tickets of the agent's departments.
 
     `after` and `before` are cursors from a previous page (next and previous links).
-    Two queries: the page's ids by keyset, then the rows with what the columns show.
+    Two queries: the page's ids by keyset, then the rows with what the columns show;
+    `with_tags` (the desk's Tags column) a third, the page's tags, as each ticket's
+    `queue_tags` (by name).
     """
     queue_view = view if isinstance(view, QueueView) else VIEWS.get(view, VIEWS[DEFAULT_VIEW])
     filters = filters or QueueFilters()
@@ -389,7 +394,7 @@ def ticket_list_for_agent(
         view=queue_view,
         sort=order,
         filters=filters,
-        tickets=_tickets_in_order([row[0] for row in rows]),
+        tickets=_tickets_in_order([row[0] for row in rows], with_tags=with_tags),
         next_cursor=_cursor_of(rows[-1], order) if rows and has_next else None,
         prev_cursor=_cursor_of(rows[0], order) if rows and has_prev else None,
     )
@@ -424,16 +429,32 @@ def _page_rows(
     return rows, more
 
 
-def _tickets_in_order(ids: list[int]) -> list[Ticket]:
+def _tickets_in_order(ids: list[int], *, with_tags: bool = False) -> list[Ticket]:
     """The rows the queue's columns show, in the order of `ids`."""
-    by_id = Ticket.objects.select_related(
+    rows = Ticket.objects.select_related(
         "requester__organization",
         "requester__unit",
         "department",
         "assignee__user",
         "help_topic",
-    ).in_bulk(ids)
-    return [by_id[pk] for pk in ids if pk in by_id]
+    )
+    if with_tags:
+        # One query for the whole page's tags, whatever the number of rows.
+        rows = rows.prefetch_related(
+            Prefetch(
+                "ticket_tags",
+                queryset=TicketTag.objects.select_related("tag").order_by(
+                    Lower("tag__name"), "tag_id"
+                ),
+                to_attr="queue_tag_rows",
+            )
+        )
+    by_id = rows.in_bulk(ids)
+    tickets = [by_id[pk] for pk in ids if pk in by_id]
+    if with_tags:
+        for ticket in tickets:
+            ticket.queue_tags = [row.tag for row in ticket.queue_tag_rows]
+    return tickets
 
 
 def _cursor_of(row: tuple, order: Sort) -> str:

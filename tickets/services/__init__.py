@@ -102,6 +102,7 @@ from tickets.services.satisfaction import (
     satisfaction_rate,
     satisfaction_surveys_send_due,
 )
+from tickets.services.search_documents import RebuildBatch, search_documents_rebuild_batch
 from tickets.services.tags import (
     MAX_TAGS_PER_TICKET,
     may_manage_tags,
@@ -109,6 +110,7 @@ from tickets.services.tags import (
     tag_get_or_create,
     tag_rename,
     tags_delete,
+    tags_get_or_create_many,
     tags_merge,
     ticket_add_tag,
     ticket_remove_tag,
@@ -155,6 +157,7 @@ __all__ = [
     "FileImport",
     "Imported",
     "Opened",
+    "RebuildBatch",
     "TicketImport",
     "bounce_note_text",
     "clean_minutes",
@@ -171,10 +174,12 @@ __all__ = [
     "open_children",
     "satisfaction_rate",
     "satisfaction_surveys_send_due",
+    "search_documents_rebuild_batch",
     "tag_clean_name",
     "tag_get_or_create",
     "tag_rename",
     "tags_delete",
+    "tags_get_or_create_many",
     "tags_merge",
     "task_assign",
     "task_complete",

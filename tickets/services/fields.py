@@ -259,7 +259,8 @@ _PARSERS = {
 }
 
 
-def _rows_for(ticket: Ticket, value: FieldValue) -> list[TicketFieldValue]:
+def field_rows(ticket: Ticket, value: FieldValue) -> list[TicketFieldValue]:
+    """A value's rows, unsaved (none when it is empty): for intake, an edit and imports."""
     field, v = value.field, value.value
     if value.is_empty:
         return []
@@ -295,7 +296,7 @@ def _searchable(values: Iterable[FieldValue]) -> list[str]:
 
 def fields_store_new(*, ticket: Ticket, values: Mapping[int, FieldValue]) -> None:
     """A new ticket's values, in its creating transaction (tickets/services/intake.py)."""
-    rows = [row for value in values.values() for row in _rows_for(ticket, value)]
+    rows = [row for value in values.values() for row in field_rows(ticket, value)]
     if rows:
         TicketFieldValue.objects.bulk_create(rows)
     search_document_add_fields(ticket_id=ticket.pk, texts=_searchable(values.values()))
@@ -323,7 +324,7 @@ def ticket_set_fields(*, ticket: Ticket, values: Mapping[str, object], by) -> Ti
             ticket=ticket, field_id__in=[value.field.pk for value in changed]
         ).delete()
         TicketFieldValue.objects.bulk_create(
-            [row for value in changed for row in _rows_for(ticket, value)]
+            [row for value in changed for row in field_rows(ticket, value)]
         )
         record_event(
             ticket,

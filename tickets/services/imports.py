@@ -7,7 +7,9 @@ them with one INSERT per table and batch, inside the caller's transaction:
 - the tickets keep the numbers they are given (the caller moves our sequence above them,
   tickets.numbering.ticket_numbers_reserve_through);
 - their SLA clocks are worked out from their history (tickets/clocks/imported.py);
-- each gets its search document;
+- their custom field values (FieldValue, parsed by the caller) and tags (names, made if
+  new) are written with them;
+- each gets its search document, whole: subject, thread, custom fields and tags;
 - nothing is sent: no outbox rows, and the event listeners (webhooks, automation, the
   reports' change log) are not told, because none of it is news. Reports' rollups are
   rebuilt after an import (`rebuild_report_rollups`).
@@ -32,6 +34,7 @@ from tickets.attachments import detect_kind
 from tickets.clocks.imported import History, clocks_for_imported_ticket, next_deadlines
 from tickets.clocks.policy import Policy, policy_for
 from tickets.errors import NotPermitted
+from tickets.fieldvalues import FieldValue
 from tickets.models import (
     Attachment,
     Collaborator,
@@ -40,8 +43,12 @@ from tickets.models import (
     ThreadEntry,
     Ticket,
     TicketEvent,
+    TicketFieldValue,
+    TicketTag,
 )
 from tickets.search_index import search_document_append, search_documents_create_many
+from tickets.services.fields import field_rows
+from tickets.services.tags import MAX_TAGS_PER_TICKET, tag_clean_name, tags_get_or_create_many
 
 ONLY_THE_SYSTEM = "Only the system imports tickets."
 UNKNOWN_TYPE = "application/octet-stream"
@@ -94,6 +101,11 @@ class TicketImport:
     entries: list[EntryImport] = field(default_factory=list)
     events: list[EventImport] = field(default_factory=list)
     collaborator_ids: list[int] = field(default_factory=list)
+    # Custom field values (tickets.fieldvalues.FieldValue: a field and its Python value, as
+    # tickets.services.fields parses them) and tags by name (made if new, one whatever the
+    # case; at most MAX_TAGS_PER_TICKET are kept).
+    fields: list[FieldValue] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
     key: object = None
 
 
@@ -187,6 +199,7 @@ def tickets_import(
         )
     SLAClock.objects.bulk_create(all_clocks)
     Collaborator.objects.bulk_create(collaborators, ignore_conflicts=True)
+    _write_fields_and_tags(list(zip(tickets, rows, strict=True)), by=by)
     _write_thread(
         [(ticket, item.entries, item.events) for item, ticket in zip(tickets, rows, strict=True)],
         imported,
@@ -200,6 +213,28 @@ def tickets_import(
         ]
     )
     return imported
+
+
+def _write_fields_and_tags(pairs: list[tuple[TicketImport, Ticket]], *, by) -> None:
+    """The tickets' custom field values and tags, one INSERT each (and the new tags'):
+    before the search documents, which read them."""
+    values = [
+        row for item, ticket in pairs for value in item.fields for row in field_rows(ticket, value)
+    ]
+    TicketFieldValue.objects.bulk_create(values, ignore_conflicts=True)
+    tags = tags_get_or_create_many(names=[n for item, _ in pairs for n in item.tags], by=by)
+    links = []
+    for item, ticket in pairs:
+        chosen = dict.fromkeys(
+            tags[tag_clean_name(name).lower()].pk
+            for name in item.tags
+            if tag_clean_name(name).lower() in tags
+        )
+        links.extend(
+            TicketTag(ticket=ticket, tag_id=tag_id, created_at=item.created_at)
+            for tag_id in list(chosen)[:MAX_TAGS_PER_TICKET]
+        )
+    TicketTag.objects.bulk_create(links, ignore_conflicts=True)
 
 
 def ticket_import_more(

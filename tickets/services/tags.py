@@ -65,6 +65,32 @@ def tag_get_or_create(*, name: str, by) -> Tag:
         return tag_find(name)
 
 
+def tags_get_or_create_many(*, names: Iterable[str], by) -> dict[str, Tag]:
+    """The tags called `names` (cleaned as tag_clean_name does), made if new, by their
+    lower-cased names: three queries whatever their number (imports). A tag made at the
+    same moment by someone else is found, not made twice."""
+    wanted: dict[str, str] = {}
+    for name in names:
+        clean = tag_clean_name(name)
+        wanted.setdefault(clean.lower(), clean)
+    if not wanted:
+        return {}
+
+    def found() -> dict[str, Tag]:
+        tags = Tag.objects.alias(lower=Lower("name")).filter(lower__in=list(wanted))
+        return {tag.name.lower(): tag for tag in tags}
+
+    tags = found()
+    missing = [name for lower, name in wanted.items() if lower not in tags]
+    if missing:
+        creator = actor_user(by)
+        Tag.objects.bulk_create(
+            [Tag(name=name, created_by=creator) for name in missing], ignore_conflicts=True
+        )
+        tags = found()
+    return tags
+
+
 def ticket_add_tag(*, ticket: Ticket, name: str, by) -> Tag:
     """Put the tag `name` on the ticket (made if new). Already there: nothing changes."""
     name = tag_clean_name(name)
