@@ -32,6 +32,7 @@ from tickets.attachments import detect_kind
 from tickets.clocks.imported import History, clocks_for_imported_ticket, next_deadlines
 from tickets.clocks.policy import Policy, policy_for
 from tickets.errors import NotPermitted
+from tickets.fieldvalues import FieldValue
 from tickets.models import (
     Attachment,
     Collaborator,
@@ -40,8 +41,10 @@ from tickets.models import (
     ThreadEntry,
     Ticket,
     TicketEvent,
+    TicketFieldValue,
 )
 from tickets.search_index import search_document_append, search_documents_create_many
+from tickets.services.fields import fields_store_new
 
 ONLY_THE_SYSTEM = "Only the system imports tickets."
 UNKNOWN_TYPE = "application/octet-stream"
@@ -317,3 +320,17 @@ def ticket_import_update(*, ticket: Ticket, by, **values) -> bool:
     ticket.next_warn_at, ticket.next_due_at = next_deadlines(clocks)
     ticket.save(update_fields=[*changed, "next_warn_at", "next_due_at"])
     return True
+
+
+def ticket_fields_import(
+    *, ticket: Ticket, values: Sequence[FieldValue], replacing: Sequence[int], by
+) -> int:
+    """A ticket's custom-field values as the other desk had them: the values of the fields
+    `replacing` (ids) are replaced by `values` (FieldValues, already typed: the importer
+    reads the other desk's own format). No event and no search-document rewrite of what
+    was there, as for all history; the text values join the ticket's search words. Returns
+    how many values it wrote."""
+    _require_system(by)
+    TicketFieldValue.objects.filter(ticket=ticket, field_id__in=list(replacing)).delete()
+    fields_store_new(ticket=ticket, values={value.field.pk: value for value in values})
+    return sum(1 for value in values if not value.is_empty)
