@@ -180,8 +180,54 @@ class FormSteps:
 
     def field_values(self) -> None:
         fields_meta = getattr(self, "_form_fields", {})
-        if not fields_meta or not self.source.has_table("form_entry_values"):
+        if not fields_meta or not (
+            self.source.has_table("form_entry") and self.source.has_table("form_entry_values")
+        ):
             return
+        ours, fields = self._imported_fields(fields_meta)
+        if not ours:
+            return
+        by_ticket = self._values_by_ticket(ours)
+        known = services.mapped(Kind.FIELD_VALUES)
+        pending = []
+        for ticket_source, values in by_ticket.items():
+            ticket_id = self._target(Kind.TICKET, ticket_source)
+            if ticket_id is None:
+                continue  # the ticket was skipped, and said so
+            fp = services.fingerprint(sorted(values.items()))
+            old = known.get(ticket_source)
+            if old is not None and old.fingerprint == fp:
+                self.report.add(Kind.FIELD_VALUES, "unchanged")
+                continue
+            typed = self._typed_values(ticket_source, values, ours, fields, fields_meta)
+            pending.append((ticket_source, ticket_id, typed, fp, old is not None))
+        replacing = list(fields)
+        for start in range(0, len(pending), self.batch):
+            chunk = pending[start : start + self.batch]
+            try:
+                self._write_values(chunk, replacing)
+            except Exception:  # the batch again, ticket by ticket: one never stops the rest
+                for one in chunk:
+                    try:
+                        self._write_values([one], replacing)
+                    except Exception as exc:
+                        self.report.error(
+                            Kind.FIELD_VALUES, one[0], f"{exc.__class__.__name__}: {exc}"[:300]
+                        )
+
+    def _typed_values(self, ticket_source, values, ours, fields, fields_meta) -> list:
+        typed = []
+        for source_field, raw in values.items():
+            field = fields.get(ours[source_field])
+            if field is None:
+                continue
+            value = self._field_value(ticket_source, field, fields_meta[source_field], raw)
+            if value is not None:
+                typed.append(value)
+        return typed
+
+    def _imported_fields(self, fields_meta):
+        """osTicket field id -> our field id, and our fields (with their choices)."""
         ours = {
             source: target.target_id
             for source, target in services.mapped(Kind.FORM_FIELD).items()
@@ -195,45 +241,31 @@ class FormSteps:
         }
         for field in fields.values():
             field.choice_list = list(field.choices.all())
+        return ours, fields
+
+    def _values_by_ticket(self, ours) -> dict[int, dict[int, object]]:
+        """osTicket ticket id -> {osTicket field id: stored value}, of the imported fields."""
         by_ticket = defaultdict(dict)
         for row in self.source.query(
-            "SELECT e.object_id, v.field_id, v.value, v.value_id FROM {form_entry} e "
-            "JOIN {form_entry_values} v ON v.entry_id = e.id WHERE e.object_type = 'T' "
-            "ORDER BY e.object_id, e.id, v.field_id"
+            "SELECT e.object_id, v.field_id, v.value FROM {form_entry} e "
+            "JOIN {form_entry_values} v ON v.entry_id = e.id "
+            "WHERE e.object_type = 'T' AND v.field_id IN %s ORDER BY e.object_id, e.id",
+            [list(ours)],
         ):
-            if row["field_id"] in ours and row["object_id"] is not None:
+            if row["object_id"] is not None:
                 by_ticket[int(row["object_id"])][int(row["field_id"])] = row["value"]
-        known = services.mapped(Kind.FIELD_VALUES)
-        replacing = list(fields)
-        for ticket_source, values in by_ticket.items():
-            ticket_id = self._target(Kind.TICKET, ticket_source)
-            if ticket_id is None:
-                continue  # the ticket was skipped, and said so
-            fp = services.fingerprint(sorted(values.items()))
-            old = known.get(ticket_source)
-            if old is not None and old.fingerprint == fp:
-                self.report.add(Kind.FIELD_VALUES, "unchanged")
-                continue
-            typed = []
-            for source_field, raw in values.items():
-                field = fields.get(ours[source_field])
-                if field is None:
-                    continue
-                value = self._field_value(ticket_source, field, fields_meta[source_field], raw)
-                if value is not None:
-                    typed.append(value)
-            try:
-                with transaction.atomic():
-                    ticket_services.ticket_fields_import(
-                        ticket=Ticket(pk=ticket_id), values=typed, replacing=replacing, by=SYSTEM
-                    )
-                    services.map_record(Kind.FIELD_VALUES, ticket_source, ticket_id, fp)
-            except Exception as exc:  # one ticket's values never stop the import
-                self.report.error(
-                    Kind.FIELD_VALUES, ticket_source, f"{exc.__class__.__name__}: {exc}"[:300]
+        return by_ticket
+
+    def _write_values(self, chunk, replacing) -> None:
+        with transaction.atomic():
+            for _source, ticket_id, typed, _fp, _old in chunk:
+                ticket_services.ticket_fields_import(
+                    ticket=Ticket(pk=ticket_id), values=typed, replacing=replacing, by=SYSTEM
                 )
-                continue
-            self.report.add(Kind.FIELD_VALUES, "updated" if old else "created")
+            for source_id, ticket_id, _typed, fp, _old in chunk:
+                services.map_record(Kind.FIELD_VALUES, source_id, ticket_id, fp)
+        for *_rest, was_mapped in chunk:
+            self.report.add(Kind.FIELD_VALUES, "updated" if was_mapped else "created")
 
     def _field_value(self, ticket_source, field, meta, raw):
         """osTicket's stored value in the shape fields_clean reads; None when empty or bad
