@@ -101,14 +101,35 @@ class OrganizationSteps:
                 continue
             moves[organization_id].append((int(row["id"]), user_id, fp, old is not None))
         for organization_id, rows in moves.items():
-            organization = (
-                Organization.objects.get(pk=organization_id) if organization_id else None
-            )
+            self._move_users(organization_id, rows)
+
+    def _move_users(self, organization_id: int | None, rows: list[tuple]) -> None:
+        """These users (source id, our id, fingerprint, mapped before) into one
+        organization (or none), and mapped, in one transaction."""
+        organization = (
+            Organization.objects.filter(pk=organization_id).first() if organization_id else None
+        )
+        if organization_id and organization is None:
+            for source_id, *_rest in rows:
+                self.report.error(Kind.USER_ORG, source_id, "its organization was deleted here")
+            return
+        try:
             with transaction.atomic():
                 users_set_organization(
-                    user_ids=[user_id for _s, user_id, _f, _o in rows], organization=organization
+                    user_ids=[user_id for _s, user_id, _f, _o in rows],
+                    organization=organization,
                 )
-                for source_id, user_id, fp, _old in rows:
-                    services.map_record(Kind.USER_ORG, source_id, user_id, fp)
-            for *_rest, was_mapped in rows:
-                self.report.add(Kind.USER_ORG, "updated" if was_mapped else "created")
+                services.map_records(
+                    Kind.USER_ORG, [(sid, uid, fp) for sid, uid, fp, mapped in rows if not mapped]
+                )
+                for source_id, user_id, fp, mapped in rows:
+                    if mapped:
+                        services.map_record(Kind.USER_ORG, source_id, user_id, fp)
+        except Exception as exc:  # one organization's people never stop the import
+            for source_id, *_rest in rows:
+                self.report.error(
+                    Kind.USER_ORG, source_id, f"{exc.__class__.__name__}: {exc}"[:300]
+                )
+            return
+        for *_rest, was_mapped in rows:
+            self.report.add(Kind.USER_ORG, "updated" if was_mapped else "created")
