@@ -26,6 +26,12 @@ class ImportedObject(models.Model):
         TICKET = "ticket", "Ticket"
         ENTRY = "entry", "Thread entry"
         EVENT = "event", "Thread event"
+        ORGANIZATION = "organization", "Organization"
+        USER_ORG = "user_org", "User's organization"
+        FAQ_CATEGORY = "faq_category", "FAQ category"
+        FAQ = "faq", "FAQ (article)"
+        FORM_FIELD = "form_field", "Form field (custom field)"
+        FIELD_VALUES = "field_values", "A ticket's form values"
 
     source = models.CharField(max_length=16, choices=Source.choices, default=Source.OSTICKET)
     kind = models.CharField(max_length=16, choices=Kind.choices)

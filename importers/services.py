@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.text import slugify
 
-from accounts.models import Agent, Department, DepartmentMembership, User
+from accounts.models import Agent, Department, DepartmentMembership, Organization, User
+from accounts.services import organization_add_domain, organization_create
 from importers.models import ImportedObject
+from kb.models import Category
+from kb.services import category_check_depth
 from sla.models import BusinessCalendar, Holiday, SLAPlan, WorkingInterval
-from tickets.models import CannedResponse, HelpTopic
+from tickets.models import CannedResponse, CustomField, FieldChoice, HelpTopic, HelpTopicField
 
 Kind = ImportedObject.Kind
 SOURCE = ImportedObject.Source.OSTICKET
@@ -204,3 +210,113 @@ def agent_import(
             agent=agent, department_id=department_id, defaults={"role": role}
         )
     return agent
+
+
+# Organizations, the knowledge base's categories, custom fields -----------------------------
+
+
+def organization_import(
+    *, existing_id, name: str, domains: list[str], notes: str
+) -> tuple[Organization, list[str]]:
+    """An osTicket organization: made through accounts.services.organization_create the
+    first time (or one of the same name adopted), its name and notes kept in step after,
+    and each of its email domains added once. A domain that is not one, or that another
+    organization has, is left out and said (the second value), never a failure."""
+    organization = (
+        Organization.objects.filter(pk=existing_id).first()
+        if existing_id
+        else Organization.objects.filter(name__iexact=" ".join(name.split())).first()
+    )
+    if organization is None:
+        organization = organization_create(name=name, notes=notes)
+    else:
+        organization.name, organization.notes = name, notes
+        organization.full_clean()
+        organization.save(update_fields=["name", "notes"])
+    problems = []
+    have = set(organization.domains.values_list("domain", flat=True))
+    for domain in domains:
+        if domain in have:
+            continue
+        try:
+            with transaction.atomic():
+                organization_add_domain(organization=organization, domain=domain)
+        except ValidationError as exc:
+            problems.append(f"domain {domain!r} left out: {' '.join(exc.messages)}")
+    return organization, problems
+
+
+def category_import(
+    *, existing_id, name: str, description: str, parent_id: int | None, position: int
+) -> Category:
+    """A knowledge base category (two levels: the caller gives a top-level parent)."""
+    parent = Category.objects.filter(pk=parent_id).first() if parent_id else None
+    category_check_depth(parent=parent)
+    category = _adopt(Category, existing_id, name=name, parent=parent) or Category()
+    if not category.slug:
+        base = (slugify(name) or "category")[:90].strip("-") or "category"
+        slug, n = base, 1
+        while Category.objects.filter(slug=slug).exists():
+            n += 1
+            slug = f"{base}-{n}"
+        category.slug = slug
+    category.name, category.description = name[:100], description[:255]
+    category.parent, category.position = parent, position
+    category.save()
+    return category
+
+
+@transaction.atomic
+def custom_field_import(
+    *,
+    existing_id,
+    name: str,
+    label: str,
+    kind: str,
+    help_text: str,
+    audience: str,
+    required_at_intake: bool,
+    required_to_resolve: bool,
+    is_active: bool,
+    choices: list[str],
+    topics: list[tuple[int, int]],
+) -> CustomField:
+    """A custom field with these choices (labels, in order; ones no longer there are kept
+    inactive, for the tickets that have them) on exactly these help topics (id, position)."""
+    field = CustomField.objects.filter(pk=existing_id).first() if existing_id else None
+    if field is None:
+        field = CustomField(name=_free_field_name(name))
+    field.label, field.kind, field.help_text = label[:100], kind, help_text[:255]
+    field.audience = audience
+    field.required_at_intake, field.required_to_resolve = required_at_intake, required_to_resolve
+    field.is_active = is_active
+    field.full_clean(exclude=["name"] if field.pk else None)
+    field.save()
+    existing = {choice.label: choice for choice in field.choices.all()}
+    for position, choice_label in enumerate(choices):
+        choice = existing.pop(choice_label, None) or FieldChoice(field=field, label=choice_label)
+        choice.position, choice.is_active = position, True
+        choice.save()
+    for choice in existing.values():
+        if choice.is_active:
+            choice.is_active = False
+            choice.save(update_fields=["is_active"])
+    wanted = dict(topics)
+    HelpTopicField.objects.filter(field=field).exclude(help_topic_id__in=list(wanted)).delete()
+    for topic_id, position in wanted.items():
+        HelpTopicField.objects.update_or_create(
+            field=field, help_topic_id=topic_id, defaults={"position": position}
+        )
+    return field
+
+
+def _free_field_name(name: str) -> str:
+    """osTicket's variable name as ours (asset_tag), unless another field has it."""
+    base = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")[:44]
+    if not base or not base[0].isalpha():
+        base = f"osticket_{base}".rstrip("_")[:44]
+    candidate, n = base, 1
+    while CustomField.objects.filter(name=candidate).exists():
+        n += 1
+        candidate = f"{base}_{n}"
+    return candidate

@@ -1,8 +1,11 @@
 """An osTicket import: read each kind, map it, write what is new or changed.
 
-Order: schedules, SLA plans, departments, help topics, staff (then the departments'
-managers), users, canned responses, API keys, tickets (with their threads, files, events
-and collaborators), then the osTicket API's id mappings and our number sequence.
+Order: schedules, SLA plans, departments, help topics, the forms' fields (custom fields on
+the topics, forms.py), organizations (organizations.py), staff (then the departments'
+managers), users (then their organizations), canned responses, API keys, the FAQ's
+categories and articles (faq.py), tickets (with their threads, files, events and
+collaborators), their form values, then the osTicket API's id mappings and our number
+sequence.
 
 Each ticket is written with its whole thread or not at all: a batch goes in one
 transaction; if it fails, its tickets are tried one by one, and a ticket that fails alone
@@ -29,6 +32,10 @@ from api.keys import api_key_import
 from api.models import OsTicketMapping, Scope
 from importers import services
 from importers.models import ImportedObject
+from importers.osticket.faq import FaqSteps
+from importers.osticket.forms import FormSteps
+from importers.osticket.organizations import OrganizationSteps
+from importers.osticket.rows import RowError
 from importers.osticket.source import OsTicketSource
 from mail.parsing import html_to_text
 from tickets import services as ticket_services
@@ -49,10 +56,6 @@ SOURCES = {"web": Source.WEB, "email": Source.EMAIL, "phone": Source.PHONE, "api
 URGENCY = {1: Priority.URGENT, 2: Priority.HIGH, 3: Priority.NORMAL, 4: Priority.LOW}
 
 
-class RowError(Exception):
-    """One row cannot come over; the import reports it and goes on."""
-
-
 class _DryRun(Exception):
     pass
 
@@ -71,7 +74,7 @@ class Report:
         self.add(kind, "skipped")
 
 
-class OsTicketImport:
+class OsTicketImport(OrganizationSteps, FormSteps, FaqSteps):
     def __init__(
         self,
         source: OsTicketSource,
@@ -99,12 +102,18 @@ class OsTicketImport:
                     self.plans,
                     self.departments,
                     self.topics,
+                    self.form_fields,
+                    self.organizations,
                     self.staff,
                     self.managers,
                     self.users,
+                    self.user_organizations,
                     self.canned,
                     self.api_keys,
+                    self.faq_categories,
+                    self.faqs,
                     self.tickets,
+                    self.field_values,
                     self.api_mappings,
                 ):
                     step()
@@ -893,6 +902,8 @@ def _id_column(kind: str) -> str:
         Kind.TOPIC: "topic_id",
         Kind.STAFF: "staff_id",
         Kind.CANNED: "canned_id",
+        Kind.FAQ_CATEGORY: "category_id",
+        Kind.FAQ: "faq_id",
     }.get(kind, "id")
 
 

@@ -47,7 +47,7 @@ from tickets.models import (
     TicketTag,
 )
 from tickets.search_index import search_document_append, search_documents_create_many
-from tickets.services.fields import field_rows
+from tickets.services.fields import field_rows, fields_store_new
 from tickets.services.tags import MAX_TAGS_PER_TICKET, tag_clean_name, tags_get_or_create_many
 
 ONLY_THE_SYSTEM = "Only the system imports tickets."
@@ -352,3 +352,17 @@ def ticket_import_update(*, ticket: Ticket, by, **values) -> bool:
     ticket.next_warn_at, ticket.next_due_at = next_deadlines(clocks)
     ticket.save(update_fields=[*changed, "next_warn_at", "next_due_at"])
     return True
+
+
+def ticket_fields_import(
+    *, ticket: Ticket, values: Sequence[FieldValue], replacing: Sequence[int], by
+) -> int:
+    """A ticket's custom-field values as the other desk had them: the values of the fields
+    `replacing` (ids) are replaced by `values` (FieldValues, already typed: the importer
+    reads the other desk's own format). No event and no search-document rewrite of what
+    was there, as for all history; the text values join the ticket's search words. Returns
+    how many values it wrote."""
+    _require_system(by)
+    TicketFieldValue.objects.filter(ticket=ticket, field_id__in=list(replacing)).delete()
+    fields_store_new(ticket=ticket, values={value.field.pk: value for value in values})
+    return sum(1 for value in values if not value.is_empty)

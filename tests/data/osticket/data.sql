@@ -56,10 +56,10 @@ INSERT INTO ost_staff (staff_id, dept_id, role_id, username, firstname, lastname
 INSERT INTO ost_staff_dept_access VALUES (2,2,2,1);
 
 INSERT INTO ost_user (id, org_id, default_email_id, status, name, created, updated) VALUES
-  (1,0,1,0,'Jim Halpert','2024-03-04 10:00:00','2024-03-04 10:00:00'),
-  (2,0,2,0,'Kevin Malone','2024-03-04 10:00:00','2024-03-04 10:00:00'),
-  (3,0,3,0,'Angela Martin','2024-03-04 10:00:00','2024-03-04 10:00:00'),
-  (4,0,4,0,'Zoë Ångström','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (1,1,1,0,'Jim Halpert','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (2,1,2,0,'Kevin Malone','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (3,9,3,0,'Angela Martin','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (4,2,4,0,'Zoë Ångström','2024-03-04 10:00:00','2024-03-04 10:00:00'),
   (5,0,5,0,'<script>alert(1)</script>','2024-03-04 10:00:00','2024-03-04 10:00:00'),
   (6,0,0,0,'Nobody at all','2024-03-04 10:00:00','2024-03-04 10:00:00');
 INSERT INTO ost_user_email (id, user_id, flags, address) VALUES
@@ -120,3 +120,66 @@ INSERT INTO ost_api_key (id, isactive, ipaddr, apikey, can_create_tickets, can_e
 
 INSERT INTO ost_canned_response (canned_id, dept_id, isenabled, title, response, created, updated) VALUES
   (1,1,1,'Restart first','<p>Have you tried <b>turning it off</b> and on again?</p>','2024-03-04 10:00:00','2024-03-04 10:00:00');
+
+-- Organizations: users 1 and 2 are at Dunder Mifflin, 4 at Vance; user 3 names an
+-- organization (9) that is not there.
+INSERT INTO ost_organization (id, name, manager, status, domain, extra, created, updated) VALUES
+  (1,'Dunder Mifflin','',0,'dundermifflin.example',NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (2,'Vance Réfrigération','',0,'vance.example, vancerefrigeration.example',NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (3,'<script>alert(1)</script> Park','',0,'not a domain',NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00');
+INSERT INTO ost_organization__cdata (org_id, name, address, phone, website, notes) VALUES
+  (1,'Dunder Mifflin','1725 Slough Avenue, Scranton','570-555-0100','https://dundermifflin.example','<p>Paper, <b>and</b> more.</p>');
+
+-- The knowledge base: Hardware > Monitors (1.17's category_pid), and an internal category.
+INSERT INTO ost_faq_category (category_id, category_pid, ispublic, name, description, notes, created, updated) VALUES
+  (1,NULL,1,'Hardware','<p>Printers, monitors &amp; computers</p>','','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (2,1,1,'Monitors','Screens','','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (3,NULL,0,'Procédures internes','For agents','','2024-03-04 10:00:00','2024-03-04 10:00:00');
+INSERT INTO ost_faq (faq_id, category_id, ispublished, question, answer, keywords, notes, created, updated) VALUES
+  (1,2,1,'My monitor flickers','<p>Check the <b>cable</b> — «vérifiez».</p><script>alert(1)</script><img src=x onerror=alert(1)><p><a href="javascript:alert(1)">click</a> or <a href="https://example.com/help">the manual</a></p><ul><li>Unplug it</li><li>Plug it back</li></ul>','monitor flicker','Written after ticket 100125','2024-03-05 17:00:00','2024-03-06 09:30:00'),
+  (2,1,0,'Printer jams','<p>Open tray 2.</p>',NULL,NULL,'2024-03-05 17:00:00','2024-03-05 17:00:00'),
+  (3,3,1,'Resetting a password','<h2>In the console</h2><p>Use <code>reset-pw</code>.</p>','','','2024-03-05 17:00:00','2024-03-05 17:00:00');
+INSERT INTO ost_faq_topic (faq_id, topic_id) VALUES (1,1),(1,3),(2,3);
+INSERT INTO ost_attachment (id, object_id, type, file_id, inline) VALUES (4,1,'F',2,0);
+
+-- Forms: the ticket form (type T: subject, message, priority are core fields, floor is
+-- not), the user form (U: the person's own), and a Hardware form for the Computer problem
+-- topic with one field of each type, an unknown type and a section break.
+INSERT INTO ost_form (id, pid, type, flags, title, instructions, name, notes, created, updated) VALUES
+  (1,NULL,'T',1,'Ticket Details','','','','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (2,NULL,'U',1,'Contact Information','','','','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (3,NULL,'G',1,'Hardware details','','','','2024-03-04 10:00:00','2024-03-04 10:00:00');
+INSERT INTO ost_list_items (id, list_id, status, value, sort) VALUES
+  (1,1,1,'Scranton',1),(2,1,1,'Stamford',2);
+INSERT INTO ost_form_field (id, form_id, flags, type, label, name, configuration, sort, hint, created, updated) VALUES
+  (1,1,14081,'text','Issue Summary','subject',NULL,1,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (2,1,14081,'thread','Issue Details','message',NULL,2,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (3,1,12289,'priority','Priority Level','priority',NULL,3,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (4,1,12545,'text','Floor','floor',NULL,4,'Which floor are you on?','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (5,2,14081,'text','Email Address','email',NULL,1,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (6,2,14081,'text','Full Name','name',NULL,2,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (10,3,14081,'text','Asset tag','asset_tag','{"size":16,"length":30}',1,'On the sticker','2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (11,3,12545,'datetime','Bought on','bought','{"time":false}',2,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (12,3,12545,'choices','Kind of computer','Kind','{"choices":"desk:Desktop\\nlap:Laptop\\ntab:Tablet","multiselect":false}',3,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (13,3,12545,'bool','Under warranty','under_warranty',NULL,4,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (14,3,12545,'choices','Extras','extras','{"choices":"mouse:Mouse\\nkbd:Keyboard","multiselect":true}',5,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (15,3,12293,'memo','Notes for agents','agent_notes',NULL,6,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (16,3,12545,'gizmo-plugin','Gizmo','gizmo',NULL,7,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (17,3,12545,'break','More','',NULL,8,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (18,3,12545,'list-1','Office','',NULL,9,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (19,3,12545,'phone','Call back on','callback',NULL,10,NULL,'2024-03-04 10:00:00','2024-03-04 10:00:00');
+INSERT INTO ost_help_topic_form (id, topic_id, form_id, sort, extra) VALUES
+  (1,1,1,1,NULL),(2,1,3,2,NULL),(3,2,1,1,NULL);
+INSERT INTO ost_form_entry (id, form_id, object_id, object_type, sort, created, updated) VALUES
+  (1,1,1,'T',1,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (2,3,1,'T',2,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (3,2,1,'U',1,'2024-03-04 10:00:00','2024-03-04 10:00:00'),
+  (4,1,2,'T',1,'2024-03-04 12:00:00','2024-03-04 12:00:00');
+INSERT INTO ost_form_entry_values (entry_id, field_id, value, value_id) VALUES
+  (1,1,'CRM is down — Café ☕',NULL),(1,3,'High',3),(1,4,'3rd floor',NULL),
+  (2,10,'DM-0042 <script>alert(1)</script>',NULL),(2,11,'2023-05-17 00:00:00',NULL),
+  (2,12,'{"lap":"Laptop"}',NULL),(2,13,'1',NULL),(2,14,'{"mouse":"Mouse","kbd":"Keyboard"}',NULL),
+  (2,15,'Warranty ends soon',NULL),(2,16,'whatever it is',NULL),(2,18,'{"1":"Scranton"}',1),
+  (2,19,'570-555-0199',NULL),
+  (3,5,'jim.halpert@dundermifflin.example',NULL),(3,6,'Jim Halpert',NULL),
+  (4,4,'',NULL);

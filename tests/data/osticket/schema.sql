@@ -381,3 +381,137 @@ CREATE TABLE `ost_user_email` (
   PRIMARY KEY (`id`),
   UNIQUE KEY `address` (`address`)
 ) DEFAULT CHARSET=utf8mb3;
+
+-- Organizations, the knowledge base (FAQ) and the dynamic forms, as install-mysql.sql
+-- defines them (faq_category.category_pid came in 1.17). The __cdata tables are what
+-- osTicket builds from its forms' fields: one column per field with a name.
+CREATE TABLE `ost_organization` (
+  `id` int(11) unsigned NOT NULL AUTO_INCREMENT,
+  `name` varchar(128) NOT NULL DEFAULT '',
+  `manager` varchar(16) NOT NULL DEFAULT '',
+  `status` int(11) unsigned NOT NULL DEFAULT '0',
+  `domain` varchar(256) NOT NULL DEFAULT '',
+  `extra` text,
+  `created` timestamp NULL DEFAULT NULL,
+  `updated` timestamp NULL DEFAULT NULL ON UPDATE CURRENT_TIMESTAMP,
+  PRIMARY KEY (`id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_organization__cdata` (
+  `org_id` int(11) unsigned NOT NULL,
+  `name` mediumtext,
+  `address` mediumtext,
+  `phone` mediumtext,
+  `website` mediumtext,
+  `notes` mediumtext,
+  PRIMARY KEY (`org_id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_faq` (
+  `faq_id` int(10) unsigned NOT NULL auto_increment,
+  `category_id` int(10) unsigned NOT NULL default '0',
+  `ispublished` tinyint(1) unsigned NOT NULL default '0',
+  `question` varchar(255) NOT NULL,
+  `answer` text NOT NULL,
+  `keywords` tinytext,
+  `notes` text,
+  `views` int(10) unsigned NOT NULL default '0',
+  `score` int(10) NOT NULL default '0',
+  `created` datetime NOT NULL,
+  `updated` datetime NOT NULL,
+  PRIMARY KEY (`faq_id`),
+  UNIQUE KEY `question` (`question`),
+  KEY `category_id` (`category_id`),
+  KEY `ispublished` (`ispublished`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_faq_category` (
+  `category_id` int(10) unsigned NOT NULL auto_increment,
+  `category_pid` int(10) unsigned DEFAULT NULL,
+  `ispublic` tinyint(1) unsigned NOT NULL DEFAULT '0',
+  `name` varchar(125) default NULL,
+  `description` TEXT NOT NULL,
+  `notes` tinytext NOT NULL,
+  `created` datetime NOT NULL,
+  `updated` datetime NOT NULL,
+  PRIMARY KEY (`category_id`),
+  KEY (`ispublic`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_faq_topic` (
+  `faq_id` int(10) unsigned NOT NULL,
+  `topic_id` int(10) unsigned NOT NULL,
+  PRIMARY KEY (`faq_id`,`topic_id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_form` (
+  `id` int(11) unsigned NOT NULL auto_increment,
+  `pid` int(10) unsigned DEFAULT NULL,
+  `type` varchar(8) NOT NULL DEFAULT 'G',
+  `flags` int(10) unsigned NOT NULL DEFAULT 1,
+  `title` varchar(255) NOT NULL,
+  `instructions` varchar(512),
+  `name` varchar(64) NOT NULL DEFAULT '',
+  `notes` text,
+  `created` datetime NOT NULL,
+  `updated` datetime NOT NULL,
+  PRIMARY KEY (`id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_form_field` (
+  `id` int(11) unsigned NOT NULL auto_increment,
+  `form_id` int(11) unsigned NOT NULL,
+  `flags` int(10) unsigned DEFAULT 1,
+  `type` varchar(255) NOT NULL DEFAULT 'text',
+  `label` varchar(255) NOT NULL,
+  `name` varchar(64) NOT NULL,
+  `configuration` text,
+  `sort` int(11) unsigned NOT NULL,
+  `hint` varchar(512),
+  `created` datetime NOT NULL,
+  `updated` datetime NOT NULL,
+  PRIMARY KEY (`id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_form_entry` (
+  `id` int(11) unsigned NOT NULL auto_increment,
+  `form_id` int(11) unsigned NOT NULL,
+  `object_id` int(11) unsigned,
+  `object_type` char(1) NOT NULL DEFAULT 'T',
+  `sort` int(11) unsigned NOT NULL DEFAULT 1,
+  `extra` text,
+  `created` datetime NOT NULL,
+  `updated` datetime NOT NULL,
+  PRIMARY KEY (`id`),
+  KEY `entry_lookup` (`object_type`, `object_id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_form_entry_values` (
+  `entry_id` int(11) unsigned NOT NULL,
+  `field_id` int(11) unsigned NOT NULL,
+  `value` text,
+  `value_id` int(11),
+  PRIMARY KEY (`entry_id`, `field_id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_help_topic_form` (
+  `id` int(11) unsigned NOT NULL auto_increment,
+  `topic_id` int(11) unsigned NOT NULL default 0,
+  `form_id` int(10) unsigned NOT NULL default 0,
+  `sort` int(10) unsigned NOT NULL default 1,
+  `extra` text,
+  PRIMARY KEY (`id`),
+  KEY `topic-form` (`topic_id`, `form_id`)
+) DEFAULT CHARSET=utf8mb3;
+
+CREATE TABLE `ost_list_items` (
+  `id` int(11) unsigned NOT NULL auto_increment,
+  `list_id` int(11),
+  `status` int(11) unsigned NOT NULL DEFAULT 1,
+  `value` varchar(255) NOT NULL,
+  `extra` varchar(255),
+  `sort` int(11) NOT NULL DEFAULT 1,
+  `properties` text,
+  PRIMARY KEY (`id`),
+  KEY `list_item_lookup` (`list_id`)
+) DEFAULT CHARSET=utf8mb3;
