@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from kb.access import AGENT_STATES, PUBLIC_STATES, articles_readable_by, editable_department_ids
 from kb.models import (
     Article,
     ArticleFeedback,
+    ArticleImage,
     ArticleRevision,
     ArticleState,
     ArticleView,
@@ -256,6 +258,21 @@ def article_page_for_desk(*, article: Article) -> dict:
             .order_by("-created_at", "-id")[:50]
         ),
     }
+
+
+def article_images(*, article: Article) -> list[ArticleImage]:
+    """The article's images, for its edit page's list (each with its Markdown)."""
+    return list(ArticleImage.objects.filter(article=article).order_by("created_at", "id"))
+
+
+def article_image_for_editor(*, article: Article, pk) -> ArticleImage:
+    """One of the article's images; the caller has the article through kb.access."""
+    image = (
+        ArticleImage.objects.filter(article=article, pk=pk).first() if str(pk).isdigit() else None
+    )
+    if image is None:
+        raise Http404("No such image.")
+    return image
 
 
 def article_lookup_for_agent(*, query: str) -> list[Article]:
