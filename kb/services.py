@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from kb.access import can_edit_article
+from kb.access import articles_readable_by, can_edit_article
 from kb.models import (
     BODY_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -64,6 +64,8 @@ IMAGE_MAX_BYTES = 5 * 1024 * 1024
 IMAGES_PER_ARTICLE = 50
 TOO_MANY_IMAGES = f"An article has at most {IMAGES_PER_ARTICLE} images."
 IMAGE_REQUIRED = "Choose an image to upload."
+MAX_SENT_ARTICLES = 20
+TOO_MANY_ARTICLES = f"A reply sends at most {MAX_SENT_ARTICLES} articles."
 
 
 class KBError(Exception):
@@ -398,6 +400,26 @@ _ARTICLE_PATH_RE = re.compile(r"/help/articles/([a-z0-9][a-z0-9-]{0,119})/")
 def article_slugs_in(text: str) -> list[str]:
     """Help-centre article addresses in a reply's text, in order, once each."""
     return list(dict.fromkeys(_ARTICLE_PATH_RE.findall(text or "")))
+
+
+def sent_articles_check(*, by, article_ids: Iterable[int]) -> list[int]:
+    """The ids of articles a reply is about to send, checked before the reply is written:
+    each must be an article `by` may read (kb.access) and published (the requester reads
+    it). KBError names the first that is not; an unknown id and one `by` may not read
+    read alike."""
+    ids = list(dict.fromkeys(int(i) for i in article_ids))
+    if len(ids) > MAX_SENT_ARTICLES:
+        raise KBError(TOO_MANY_ARTICLES)
+    states = dict(articles_readable_by(by).filter(pk__in=ids).values_list("pk", "state"))
+    for pk in ids:
+        if pk not in states:
+            raise KBError(f"No article with id {pk}.")
+        if states[pk] != ArticleState.PUBLISHED:
+            what = "a draft" if states[pk] == ArticleState.DRAFT else "internal"
+            raise KBError(
+                f"Article {pk} is {what}: only published articles can be sent to a requester."
+            )
+    return ids
 
 
 @transaction.atomic
