@@ -135,6 +135,18 @@ class TextInput(StrictSerializer):
     )
 
 
+class ReplyInput(TextInput):
+    articles = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=BIGINT),
+        required=False,
+        max_length=20,
+        help_text="Ids of the published knowledge-base articles this reply sends (at most "
+        "20; in multipart, one `articles` part each). Each must be an article the key's "
+        "agent may read, and published; otherwise a 400 naming it, and nothing is sent. "
+        "Articles whose help-centre address is in the body are recorded as sent too.",
+    )
+
+
 class TimeEntryInput(StrictSerializer):
     minutes = _minutes(help_text="Minutes spent on the ticket (1 to 1,440).")
     note = serializers.CharField(

@@ -177,6 +177,13 @@ class EntrySerializer(serializers.Serializer):
     attachments = AttachmentSerializer(many=True, source="attachments.all")
 
 
+class ReplySerializer(EntrySerializer):
+    articles = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="The knowledge-base articles recorded as sent in this reply (decision 0032).",
+    )
+
+
 class EventSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()

@@ -5,7 +5,7 @@ acting_via, so the history says "via API key <name>"), and answers with what cha
 from django.db import transaction
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,6 +21,7 @@ from api.requests import (
     NoInput,
     PlanInput,
     PriorityInput,
+    ReplyInput,
     ResolveInput,
     TagInput,
     TextInput,
@@ -31,7 +32,12 @@ from api.requests import (
     UnlinkInput,
     multipart_form,
 )
-from api.serializers import EntrySerializer, TicketDetailSerializer, TimeEntrySerializer
+from api.serializers import (
+    EntrySerializer,
+    ReplySerializer,
+    TicketDetailSerializer,
+    TimeEntrySerializer,
+)
 from api.views import (
     ApiMixin,
     TicketDetailView,
@@ -39,6 +45,7 @@ from api.views import (
     detail_response,
     ticket_detail_response,
 )
+from kb.services import KBError, sent_articles_check, ticket_record_sent_articles
 from sla.models import SLAPlan
 from tickets import access, services
 from tickets.events import acting_via
@@ -63,8 +70,19 @@ def checked(serializer_class, request) -> tuple[dict, list]:
             {name: ["Unknown file field: send files as `attachments`."] for name in other_files}
         )
     data = request.data
-    if hasattr(data, "dict"):  # a form post: plain values, files apart
-        data = form_fields({k: v for k, v in data.dict().items() if k != MAX_FILES_FIELD})
+    if hasattr(data, "dict"):  # a form post: plain values (a list's repeated), files apart
+        lists = {
+            name
+            for name, field in serializer_class().fields.items()
+            if isinstance(field, serializers.ListField)
+        }
+        data = form_fields(
+            {
+                k: data.getlist(k) if k in lists else v
+                for k, v in data.dict().items()
+                if k != MAX_FILES_FIELD
+            }
+        )
     if not isinstance(data, dict):
         raise ValidationError({"non_field_errors": ["Send a JSON object."]})
     serializer = serializer_class(data=data)
@@ -146,12 +164,21 @@ class EntryCreate(ApiMixin, APIView):
     """A reply (emailed to the requester) or an internal note."""
 
     service = None  # set by as_view(): ticket_reply or ticket_add_note
+    body = TextInput
+    serializer = EntrySerializer
 
     def post(self, request, number):
         ticket = access.ticket_get_for_agent(user=request.user, number=number)
-        data, files = checked(TextInput, request)
+        data, files = checked(type(self).body, request)
+        entry = self.create(request, ticket, data, files)
+        context = {"ticket_number": ticket.number}
+        return Response(
+            self.serializer(entry, context=context).data, status=status.HTTP_201_CREATED
+        )
+
+    def create(self, request, ticket, data, files):
         with acting_via(via(request)):
-            entry = type(self).service(
+            return type(self).service(
                 ticket=ticket,
                 body=data["body"],
                 by=request.user,
@@ -159,27 +186,51 @@ class EntryCreate(ApiMixin, APIView):
                 source=Source.API,
                 minutes=data.get("minutes"),
             )
-        context = {"ticket_number": ticket.number}
-        return Response(
-            EntrySerializer(entry, context=context).data, status=status.HTTP_201_CREATED
-        )
 
 
 TEXT_BODIES = {
     "application/json": TextInput,
     "multipart/form-data": multipart_form(TextInput, "TextForm"),
 }
+REPLY_BODIES = {
+    "application/json": ReplyInput,
+    "multipart/form-data": multipart_form(ReplyInput, "ReplyForm"),
+}
 
 
 class ReplyCreate(EntryCreate):
+    """A reply, emailed to the requester. `articles` records the knowledge-base articles
+    it sends, as the desk's reply box does (kb.services.ticket_record_sent_articles)."""
+
     scopes = {"write": Scope.REPLIES_WRITE}
     service = staticmethod(services.ticket_reply)
+    body = ReplyInput
+    serializer = ReplySerializer
 
     @extend_schema(
-        operation_id="tickets_reply", request=TEXT_BODIES, responses={201: EntrySerializer}
+        operation_id="tickets_reply",
+        description=__doc__,
+        request=REPLY_BODIES,
+        responses={201: ReplySerializer},
     )
     def post(self, request, number):
         return super().post(request, number)
+
+    def create(self, request, ticket, data, files):
+        # Checked before anything is written: a bad id sends no reply.
+        try:
+            article_ids = sent_articles_check(
+                by=request.user, article_ids=data.get("articles", [])
+            )
+        except KBError as error:
+            raise ValidationError({"articles": [error.message]}) from error
+        with transaction.atomic():
+            entry = super().create(request, ticket, data, files)
+            sent = ticket_record_sent_articles(
+                ticket=ticket, entry=entry, by=request.user, article_ids=article_ids
+            )
+        entry.articles = sorted(row.article_id for row in sent)
+        return entry
 
 
 class NoteCreate(EntryCreate):

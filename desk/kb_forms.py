@@ -52,3 +52,14 @@ class ArticleForm(forms.Form):
             )
         else:
             del self.fields["department"]
+
+
+class ArticleImageForm(forms.Form):
+    image = forms.FileField(
+        label="Image",
+        required=False,
+        help_text="PNG, JPEG, GIF or WebP, up to 5 MB. Checked by its content, not its name.",
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+    )

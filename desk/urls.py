@@ -31,6 +31,12 @@ urlpatterns = [
     path("kb/<int:pk>/", views.kb_article, name="kb_article"),
     path("kb/<int:pk>/edit/", views.kb_edit, name="kb_edit"),
     path("kb/<int:pk>/state/", views.kb_state, name="kb_state"),
+    path("kb/<int:pk>/images/", views.kb_image_add, name="kb_image_add"),
+    path(
+        "kb/<int:pk>/images/<int:image_pk>/delete/",
+        views.kb_image_delete,
+        name="kb_image_delete",
+    ),
     path("tickets/<int:number>/", views.ticket, name="ticket"),
     path("tickets/<int:number>/reply/", views.reply, name="reply"),
     path("tickets/<int:number>/note/", views.note, name="note"),

@@ -9,7 +9,7 @@ helpers raise Http404 for a missing article and a forbidden one alike.
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from kb.models import Article, ArticleState
+from kb.models import Article, ArticleImage, ArticleState
 from tickets.access import (
     can_edit_kb_in_department,
     is_agent,
@@ -80,3 +80,19 @@ def can_edit_article(user, article: Article) -> bool:
 
 def editable_department_ids(user) -> set[int]:
     return kb_editor_department_ids(user) if is_agent(user) else set()
+
+
+def article_image_get_for_reader(*, user, token: str) -> ArticleImage:
+    """An article's image, for whoever may read the article: published, anyone; internal,
+    agents; a draft, its department's editors. Http404 for missing and forbidden alike."""
+    token = str(token or "")
+    if len(token) != 32 or not all(ch in "0123456789abcdef" for ch in token):
+        raise Http404("No such image.")
+    image = (
+        ArticleImage.objects.filter(token=token, article__in=articles_readable_by(user))
+        .only("file", "filename", "content_type", "token", "article_id")
+        .first()
+    )
+    if image is None:
+        raise Http404("No such image.")
+    return image

@@ -106,7 +106,7 @@ class Article(models.Model):
     search_document = SearchVectorField(null=True, editable=False)
     # The title alone, for the new-ticket suggestions: a typed subject's common words match
     # most bodies, and scanning those postings is what made suggestions slow (decision
-    # 0048). GIN-indexed over published articles only (migration 0002, PostgreSQL).
+    # 0048). GIN-indexed over published articles only (migration 0003, PostgreSQL).
     title_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
@@ -144,7 +144,8 @@ class ArticleRevision(models.Model):
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     body = models.TextField()
     state = models.CharField(max_length=16, choices=ArticleState.choices)
-    # "created", "edited", "published", "unpublished", "reviewed"
+    # "created", "edited", "published", "unpublished", "reviewed", "image added",
+    # "image removed"
     change = models.CharField(max_length=16)
 
     class Meta:
@@ -273,3 +274,47 @@ class SentArticle(models.Model):
 
     def __str__(self):
         return f"Article {self.article_id} in ticket {self.ticket_id}"
+
+
+# Article images are served under this path (portal/help.py's help_image); the sanitiser
+# (kb/rendering.py) lets an article's <img> point nowhere else.
+IMAGE_URL_PREFIX = "/help/images/"
+
+
+def article_image_path(instance, filename):
+    # The stored name is random; the name the browser sent is kept only as data.
+    return f"kb/{instance.article_id}/{instance.sha256[:16]}-{instance.token}"
+
+
+class ArticleImage(models.Model):
+    """A picture in an article: checked by its content (tickets.attachments), stored under
+    a random name, shown to whoever may read the article (kb.access)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    file = models.FileField(upload_to=article_image_path, max_length=255)
+    # In the image's address: random, so addresses cannot be guessed or counted.
+    token = models.CharField(max_length=32, unique=True, editable=False)
+    filename = models.CharField(max_length=255)
+    # What the content was detected as, never what the browser claimed.
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return self.filename
+
+    def get_absolute_url(self):
+        return f"{IMAGE_URL_PREFIX}{self.token}/"
+
+    @property
+    def markdown(self) -> str:
+        """What an editor pastes into the article to show it."""
+        alt = self.filename.rsplit(".", 1)[0].replace("[", "").replace("]", "")
+        return f"![{alt}]({self.get_absolute_url()})"

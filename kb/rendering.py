@@ -3,8 +3,10 @@
 Markdown lets raw HTML through by design, so its output is only ever shown after nh3 has
 kept the formatting and dropped the rest: scripts, event handlers, styles, forms, frames,
 and every link or image whose scheme is not http(s) or mailto (`javascript:` links lose
-their href). Images may only be our own files (a path on this site): a remote image would
-tell a third party who read the article, and when.
+their href). Images may only be the articles' own images (kb.models.ArticleImage, served
+under IMAGE_URL_PREFIX with the reader's access checked): a remote image would tell a third
+party who read the article, and when; a data: or javascript: source is never an image of
+ours (decision 0045).
 """
 
 import html
@@ -13,6 +15,8 @@ import re
 import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
+
+from kb.models import IMAGE_URL_PREFIX
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -29,12 +33,13 @@ URL_SCHEMES = {"http", "https", "mailto"}
 EXCERPT_LENGTH = 240
 _TAG_RE = re.compile(r"<[^>]+>")
 _SPACE_RE = re.compile(r"\s+")
+# An article image's address, nothing more: no query, no fragment, no other path.
+_OWN_IMAGE_RE = re.compile(re.escape(IMAGE_URL_PREFIX) + r"[0-9a-f]{32}/")
 
 
 def _own_images_only(tag: str, attribute: str, value: str) -> str | None:
     if tag == "img" and attribute == "src":
-        # A path on this site ("/help/files/..."), never "//elsewhere" or a scheme.
-        return value if value.startswith("/") and not value.startswith("//") else None
+        return value if _OWN_IMAGE_RE.fullmatch(value) else None
     return value
 
 

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from kb.access import AGENT_STATES, PUBLIC_STATES, articles_readable_by, editable_department_ids
 from kb.models import (
     Article,
     ArticleFeedback,
+    ArticleImage,
     ArticleRevision,
     ArticleState,
     ArticleView,
@@ -296,6 +298,21 @@ def article_page_for_desk(*, article: Article) -> dict:
     }
 
 
+def article_images(*, article: Article) -> list[ArticleImage]:
+    """The article's images, for its edit page's list (each with its Markdown)."""
+    return list(ArticleImage.objects.filter(article=article).order_by("created_at", "id"))
+
+
+def article_image_for_editor(*, article: Article, pk) -> ArticleImage:
+    """One of the article's images; the caller has the article through kb.access."""
+    image = (
+        ArticleImage.objects.filter(article=article, pk=pk).first() if str(pk).isdigit() else None
+    )
+    if image is None:
+        raise Http404("No such image.")
+    return image
+
+
 def article_lookup_for_agent(*, query: str) -> list[Article]:
     """The reply box's search: published and internal articles, each with its body (the
     agent may insert its text)."""
@@ -388,29 +405,49 @@ def article_figures(*, since: datetime.datetime, department_ids: set[int] | None
     )
 
 
-def deflection_funnel(*, since: datetime.datetime, now: datetime.datetime | None = None) -> Funnel:
-    """Searches -> visitors who opened an article -> those who left without a ticket.
+_FUNNEL_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM {searches} WHERE created_at >= %s AND created_at < %s),
+  (SELECT COUNT(DISTINCT visitor) FROM {searches} WHERE created_at >= %s AND created_at < %s),
+  (SELECT COUNT(DISTINCT visitor) FROM {views} WHERE created_at >= %s AND created_at < %s),
+  (SELECT COUNT(DISTINCT visitor) FROM {views}
+     WHERE created_at >= %s AND created_at < %s AND ticket_id IS NOT NULL),
+  (SELECT COUNT(DISTINCT v.visitor) FROM {views} v
+     WHERE v.created_at >= %s AND v.created_at < %s AND v.ticket_id IS NULL
+       AND v.created_at > %s
+       AND NOT EXISTS (
+         SELECT 1 FROM {views} w
+         WHERE w.visitor = v.visitor AND w.ticket_id IS NOT NULL
+           AND w.created_at >= %s AND w.created_at < %s))
+"""
+
+
+def deflection_funnel(
+    *,
+    since: datetime.datetime,
+    now: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> Funnel:
+    """Searches -> visitors who opened an article -> those who left without a ticket, of
+    what happened from `since` to `until` (default: now).
 
     A visitor is deflected when they opened an article and submitted no ticket within
     DEFLECTION_WINDOW after their last reading; one whose window is still running is
-    undecided (decision 0032)."""
+    undecided (decision 0032). One query (the reports dashboard shows it too)."""
     now = now or timezone.now()
-    searches = SearchRecord.objects.filter(created_at__gte=since)
-    views = ArticleView.objects.filter(created_at__gte=since).order_by()
-    per_visitor = views.values("visitor").annotate(tickets=Count("ticket", distinct=True))
-    readers = views.values("visitor").distinct().count()
-    with_ticket = per_visitor.filter(tickets__gt=0).count()
-    settled_before = now - DEFLECTION_WINDOW
-    undecided = (
-        views.filter(ticket__isnull=True, created_at__gt=settled_before)
-        .exclude(visitor__in=views.filter(ticket__isnull=False).values("visitor"))
-        .values("visitor")
-        .distinct()
-        .count()
+    until = until or now
+    window = [since, until]
+    sql = _FUNNEL_SQL.format(
+        searches=connection.ops.quote_name(SearchRecord._meta.db_table),
+        views=connection.ops.quote_name(ArticleView._meta.db_table),
     )
+    params = [*window * 4, *window, now - DEFLECTION_WINDOW, *window]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        searches, searching, readers, with_ticket, undecided = cursor.fetchone()
     return Funnel(
-        searches=searches.count(),
-        searching_visitors=searches.values("visitor").distinct().count(),
+        searches=searches,
+        searching_visitors=searching,
         reading_visitors=readers,
         deflected_visitors=max(0, readers - with_ticket - undecided),
         ticket_visitors=with_ticket,

@@ -10,15 +10,17 @@ import datetime
 import hashlib
 import hmac
 import re
+import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.roles import is_system
-from kb.access import can_edit_article
+from kb.access import articles_readable_by, can_edit_article
 from kb.models import (
     BODY_MAX_LENGTH,
     COMMENT_MAX_LENGTH,
@@ -26,6 +28,7 @@ from kb.models import (
     TITLE_MAX_LENGTH,
     Article,
     ArticleFeedback,
+    ArticleImage,
     ArticleRevision,
     ArticleState,
     ArticleView,
@@ -37,6 +40,8 @@ from kb.models import (
 from kb.rendering import excerpt_of, plain_text, render_markdown
 from kb.search_index import article_document_update
 from tickets.access import can_edit_kb_in_department, can_work_ticket
+from tickets.attachments import files_removed_on_error, image_validate
+from tickets.errors import InvalidInput
 from tickets.models import HelpTopic, ThreadEntry, Ticket
 
 # A reader who submits a ticket within this time after reading an article did not find
@@ -55,6 +60,13 @@ CATEGORY_TOO_DEEP = "Categories go two levels deep: choose a top-level category 
 UNKNOWN_STATE = "That is not an article state."
 COMMENT_TOO_LONG = f"Please keep it under {COMMENT_MAX_LENGTH} characters."
 ARTICLE_NOT_PUBLISHED = "Only published articles take feedback."
+# Pictures in an article are screenshots: smaller than a ticket's attachments may be.
+IMAGE_MAX_BYTES = 5 * 1024 * 1024
+IMAGES_PER_ARTICLE = 50
+TOO_MANY_IMAGES = f"An article has at most {IMAGES_PER_ARTICLE} images."
+IMAGE_REQUIRED = "Choose an image to upload."
+MAX_SENT_ARTICLES = 20
+TOO_MANY_ARTICLES = f"A reply sends at most {MAX_SENT_ARTICLES} articles."
 
 
 class KBError(Exception):
@@ -247,6 +259,50 @@ def article_mark_reviewed(*, article: Article, by) -> Article:
     return locked
 
 
+# Images ------------------------------------------------------------------------------
+
+
+def article_image_add(*, article: Article, upload, by) -> ArticleImage:
+    """A picture for the article, checked by its content as every attachment is
+    (tickets.attachments: PNG, JPEG, GIF, WebP; never SVG, never by name or claimed type),
+    stored under a random name; the revision history says who added which file."""
+    if upload is None:
+        raise KBError(IMAGE_REQUIRED)
+    try:
+        checked = image_validate(upload, max_bytes=IMAGE_MAX_BYTES)
+    except InvalidInput as error:
+        raise KBError(error.message) from error
+    with files_removed_on_error() as written, transaction.atomic():
+        locked = _locked(article, by)
+        if locked.images.count() >= IMAGES_PER_ARTICLE:
+            raise KBError(TOO_MANY_IMAGES)
+        image = ArticleImage(
+            article=locked,
+            token=secrets.token_hex(16),
+            filename=checked.filename,
+            content_type=checked.kind.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            uploaded_by_id=_editor_pk(by),
+            created_at=timezone.now(),
+        )
+        image.file.save("upload", ContentFile(checked.content), save=False)
+        written.append((image.file.storage, image.file.name))
+        image.save()
+        _revision(locked, by=by, change="image added")
+    return image
+
+
+def article_image_delete(*, image: ArticleImage, by) -> None:
+    """Take a picture away; the file goes once the row is gone for good."""
+    with transaction.atomic():
+        locked = _locked(image.article, by)
+        ArticleImage.objects.filter(pk=image.pk, article=locked).delete()
+        _revision(locked, by=by, change="image removed")
+        storage, name = image.file.storage, image.file.name
+        transaction.on_commit(lambda: storage.delete(name))
+
+
 # What readers did ---------------------------------------------------------------------
 
 
@@ -345,6 +401,26 @@ _ARTICLE_PATH_RE = re.compile(r"/help/articles/([a-z0-9][a-z0-9-]{0,119})/")
 def article_slugs_in(text: str) -> list[str]:
     """Help-centre article addresses in a reply's text, in order, once each."""
     return list(dict.fromkeys(_ARTICLE_PATH_RE.findall(text or "")))
+
+
+def sent_articles_check(*, by, article_ids: Iterable[int]) -> list[int]:
+    """The ids of articles a reply is about to send, checked before the reply is written:
+    each must be an article `by` may read (kb.access) and published (the requester reads
+    it). KBError names the first that is not; an unknown id and one `by` may not read
+    read alike."""
+    ids = list(dict.fromkeys(int(i) for i in article_ids))
+    if len(ids) > MAX_SENT_ARTICLES:
+        raise KBError(TOO_MANY_ARTICLES)
+    states = dict(articles_readable_by(by).filter(pk__in=ids).values_list("pk", "state"))
+    for pk in ids:
+        if pk not in states:
+            raise KBError(f"No article with id {pk}.")
+        if states[pk] != ArticleState.PUBLISHED:
+            what = "a draft" if states[pk] == ArticleState.DRAFT else "internal"
+            raise KBError(
+                f"Article {pk} is {what}: only published articles can be sent to a requester."
+            )
+    return ids
 
 
 @transaction.atomic

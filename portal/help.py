@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.ratelimit import public_form_allowed
 from kb import selectors
-from kb.access import article_get_for_requester
+from kb.access import article_get_for_requester, article_image_get_for_reader
 from kb.models import COMMENT_MAX_LENGTH, Category, SearchSource, ViewSource
 from kb.services import (
     KBError,
@@ -27,6 +27,7 @@ from kb.services import (
     search_record,
     visitor_key,
 )
+from web.files import image_response
 
 THANKS_YES = "Thanks for telling us: glad it helped."
 THANKS_NO = "Thanks: your note goes to the people who write these articles."
@@ -199,3 +200,10 @@ def help_suggest(request):
         "kb/partials/suggestions.html",
         {"suggestions": articles, "subject": subject, "searched": bool(subject or topic_id)},
     )
+
+
+@require_GET
+def help_image(request, token: str):
+    """An article's image, for whoever may read the article (a published one: anyone; an
+    internal one: agents; a draft: its editors), with the type detected from its content."""
+    return image_response(article_image_get_for_reader(user=request.user, token=token))

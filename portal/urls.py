@@ -14,6 +14,8 @@ urlpatterns = [
     path("help/categories/<slug:slug>/", help.help_category, name="help_category"),
     path("help/articles/<slug:slug>/", help.help_article, name="help_article"),
     path("help/articles/<slug:slug>/feedback/", help.help_feedback, name="help_feedback"),
+    # Under kb.models.IMAGE_URL_PREFIX, the only images an article may show.
+    path("help/images/<str:token>/", help.help_image, name="help_image"),
     path("tickets/", views.ticket_list, name="ticket_list"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),
     path("tickets/new/fields/", views.ticket_new_fields, name="ticket_new_fields"),

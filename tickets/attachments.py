@@ -169,35 +169,62 @@ def attachments_validate(files: Sequence) -> list[CheckedFile]:
     files = [f for f in files if f is not None]
     if len(files) > settings.ATTACHMENT_MAX_COUNT:
         raise InvalidInput(f"Attach at most {settings.ATTACHMENT_MAX_COUNT} files.")
-    checked = []
-    for upload in files:
-        name = _safe_filename(getattr(upload, "name", ""))
-        size = getattr(upload, "size", None)
-        limit = settings.ATTACHMENT_MAX_BYTES
-        if size is not None and size > limit:
-            raise InvalidInput(f"{name} is too large (at most {_megabytes(limit)} per file).")
-        if hasattr(upload, "seek"):
-            upload.seek(0)
-        content = upload.read(limit + 1)
-        if len(content) > limit:
-            raise InvalidInput(f"{name} is too large (at most {_megabytes(limit)} per file).")
-        if not content:
-            raise InvalidInput(f"{name} is empty.")
-        kind = detect_kind(content)
-        if kind is None:
-            raise InvalidInput(
-                f"{name} is not a kind of file we accept. Allowed: {ALLOWED_DESCRIPTION}."
-            )
-        checked.append(
-            CheckedFile(
-                filename=name,
-                content=content,
-                kind=kind,
-                sha256=hashlib.sha256(content).hexdigest(),
-                content_id=_safe_content_id(getattr(upload, "content_id", "")),
-            )
+    return [
+        file_check(
+            upload,
+            max_bytes=settings.ATTACHMENT_MAX_BYTES,
+            allowed_description=ALLOWED_DESCRIPTION,
         )
-    return checked
+        for upload in files
+    ]
+
+
+IMAGE_KINDS = frozenset({PNG, JPEG, GIF, WEBP})
+IMAGES_DESCRIPTION = "PNG, JPEG, GIF or WebP images"
+
+
+def image_validate(upload, *, max_bytes: int) -> CheckedFile:
+    """One upload that must be a raster image (knowledge-base articles' pictures): the
+    same checks as every attachment, then only the image kinds. SVG never passes: it is
+    text that can hold script, and detect_kind does not take it as an image."""
+    return file_check(
+        upload, max_bytes=max_bytes, kinds=IMAGE_KINDS, allowed_description=IMAGES_DESCRIPTION
+    )
+
+
+def file_check(
+    upload,
+    *,
+    max_bytes: int,
+    allowed_description: str,
+    kinds: frozenset[Kind] | None = None,
+) -> CheckedFile:
+    """One upload checked by size and content (never its name or the browser's type);
+    `kinds` narrows the allow-list. InvalidInput names the problem."""
+    name = _safe_filename(getattr(upload, "name", ""))
+    size = getattr(upload, "size", None)
+    too_large = f"{name} is too large (at most {_megabytes(max_bytes)} per file)."
+    if size is not None and size > max_bytes:
+        raise InvalidInput(too_large)
+    if hasattr(upload, "seek"):
+        upload.seek(0)
+    content = upload.read(max_bytes + 1)
+    if len(content) > max_bytes:
+        raise InvalidInput(too_large)
+    if not content:
+        raise InvalidInput(f"{name} is empty.")
+    kind = detect_kind(content)
+    if kind is None or (kinds is not None and kind not in kinds):
+        raise InvalidInput(
+            f"{name} is not a kind of file we accept. Allowed: {allowed_description}."
+        )
+    return CheckedFile(
+        filename=name,
+        content=content,
+        kind=kind,
+        sha256=hashlib.sha256(content).hexdigest(),
+        content_id=_safe_content_id(getattr(upload, "content_id", "")),
+    )
 
 
 def _safe_content_id(value) -> str:

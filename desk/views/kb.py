@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from desk.kb_forms import ArticleForm
+from desk.kb_forms import ArticleForm, ArticleImageForm
 from desk.views.common import agent_required
 from kb import selectors
 from kb.access import article_get_for_agent, article_get_for_editor, can_edit_article
@@ -26,6 +26,8 @@ from kb.rendering import render_markdown
 from kb.services import (
     KBError,
     article_create,
+    article_image_add,
+    article_image_delete,
     article_mark_reviewed,
     article_set_state,
     article_update,
@@ -35,6 +37,8 @@ from tickets.access import report_department_ids
 PAGE_SIZE = 25
 FIGURE_PERIODS = {"7": 7, "30": 30, "90": 90}
 SAVED = "Article saved."
+IMAGE_ADDED = "Image uploaded: put its Markdown in the text where it belongs."
+IMAGE_DELETED = "Image deleted."
 
 
 def _preview(form) -> str | None:
@@ -115,14 +119,7 @@ def kb_article(request, pk):
 @agent_required
 def kb_edit(request, pk):
     article = article_get_for_editor(user=request.user, pk=pk)
-    initial = {
-        "title": article.title,
-        "category": article.category_id,
-        "state": article.state,
-        "body": article.body,
-        "help_topics": list(article.help_topics.values_list("pk", flat=True)),
-    }
-    form = ArticleForm(request.POST or None, initial=initial, creating=False)
+    form = ArticleForm(request.POST or None, initial=_initial(article), creating=False)
     preview = _preview(form) if request.method == "POST" else None
     if request.method == "POST" and preview is None and form.is_valid():
         data = form.cleaned_data
@@ -141,9 +138,67 @@ def kb_edit(request, pk):
         else:
             messages.success(request, SAVED)
             return redirect("agent:kb_article", pk=article.pk)
+    return _edit_page(request, article, form=form, preview=preview)
+
+
+def _initial(article) -> dict:
+    return {
+        "title": article.title,
+        "category": article.category_id,
+        "state": article.state,
+        "body": article.body,
+        "help_topics": list(article.help_topics.values_list("pk", flat=True)),
+    }
+
+
+def _edit_page(request, article, *, form=None, preview=None, image_form=None, status=200):
+    form = form or ArticleForm(initial=_initial(article), creating=False)
     return render(
-        request, "kb/desk_edit.html", {"form": form, "preview": preview, "article": article}
+        request,
+        "kb/desk_edit.html",
+        {
+            "form": form,
+            "preview": preview,
+            "article": article,
+            "image_form": image_form or ArticleImageForm(),
+            "images": selectors.article_images(article=article),
+        },
+        status=status,
     )
+
+
+@require_POST
+@agent_required
+def kb_image_add(request, pk):
+    """Upload a picture for the article (editors only); a file that is not an image we
+    take is a form error on the edit page, and nothing is stored."""
+    article = article_get_for_editor(user=request.user, pk=pk)
+    image_form = ArticleImageForm(request.POST, request.FILES)
+    if image_form.is_valid():
+        try:
+            article_image_add(
+                article=article, upload=image_form.cleaned_data["image"], by=request.user
+            )
+        except KBError as error:
+            image_form.add_error("image", error.message)
+        else:
+            messages.success(request, IMAGE_ADDED)
+            return redirect(reverse("agent:kb_edit", args=[article.pk]) + "#images")
+    return _edit_page(request, article, image_form=image_form, status=400)
+
+
+@require_POST
+@agent_required
+def kb_image_delete(request, pk, image_pk):
+    article = article_get_for_editor(user=request.user, pk=pk)
+    image = selectors.article_image_for_editor(article=article, pk=image_pk)
+    try:
+        article_image_delete(image=image, by=request.user)
+    except KBError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, IMAGE_DELETED)
+    return redirect(reverse("agent:kb_edit", args=[article.pk]) + "#images")
 
 
 @require_POST

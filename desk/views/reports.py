@@ -5,6 +5,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -12,7 +13,15 @@ from desk.charts import dashboard_charts
 from desk.forms import ReportForm
 from desk.report_links import queue_query
 from desk.views.common import agent_required
-from reports.figures import BREAKDOWNS, PRESETS, report_dashboard, report_options
+from reports.figures import (
+    BREAKDOWNS,
+    PRESETS,
+    report_dashboard,
+    report_help_centre,
+    report_options,
+    report_satisfaction,
+)
+from reports.figures.periods import LAST_7, LAST_30, LAST_90
 from tickets.models import ClockKind
 from tickets.selectors import Measure, measures
 
@@ -56,6 +65,7 @@ def reports(request):
     context["export_fields"] = created
     context["export_query"] = urlencode(created)
     context["charts"] = dashboard_charts(dashboard)
+    context.update(_kb_and_csat_cards(request.user, dashboard, now))
     context["scope_label"] = _scope_label(form)
     context["due_soon_until"] = now + datetime.timedelta(minutes=measures.DUE_SOON_MINUTES)
     # (title, figures, the set behind them, what is measured)
@@ -75,6 +85,25 @@ def reports(request):
         ),
     ]
     return render(request, "desk/reports.html", context)
+
+
+# The satisfaction and knowledge-base pages take a number of days, not a period: the
+# dashboard's presets that are one link there; others link to their default (30 days).
+DAYS_OF_PRESET = {LAST_7: "7", LAST_30: "30", LAST_90: "90"}
+
+
+def _kb_and_csat_cards(user, dashboard, now) -> dict:
+    """CSAT of the period and filters, and the help centre's funnel (one query each),
+    with links to the pages that list the ratings and the articles' figures."""
+    period = dashboard.period
+    days = DAYS_OF_PRESET.get(period.preset)
+    query = f"?{urlencode({'days': days})}" if days else ""
+    return {
+        "csat": report_satisfaction(user=user, period=period, filters=dashboard.filters),
+        "csat_url": reverse("agent:satisfaction") + query,
+        "help_centre": report_help_centre(period=period, now=now),
+        "help_centre_url": reverse("agent:kb_figures") + query,
+    }
 
 
 def _scope_label(form: ReportForm) -> str:

@@ -25,6 +25,7 @@ from reports.figures.periods import (
     PeriodError,
     period_of,
 )
+from reports.figures.satisfaction import report_help_centre, report_satisfaction
 from reports.figures.scope import (
     NONE,
     ReportFilters,
@@ -86,9 +87,11 @@ __all__ = [
     "report_first_response",
     "report_first_response_bands",
     "report_flow",
+    "report_help_centre",
     "report_now",
     "report_options",
     "report_resolution",
+    "report_satisfaction",
     "report_sla_achievement",
     "report_sla_weeks",
     "report_time_spent",

@@ -197,3 +197,63 @@ def test_the_figures_per_article_and_the_funnel(client_for, kb, desk):
     )
     page = response.content.decode()
     assert "More &lt;b&gt;HDMI&lt;/b&gt;" in page
+
+
+# Images ---------------------------------------------------------------------------------
+
+
+def _png(name="screen.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.kb.test_images import PNG
+
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def test_an_editor_uploads_an_image_and_gets_its_markdown(
+    client_for, kb, desk, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(desk.agent.user)
+    response = client.post(reverse("agent:kb_image_add", args=[kb.draft.pk]), {"image": _png()})
+    assert response.status_code == 302
+    image = kb.draft.images.get()
+    page = client.get(reverse("agent:kb_edit", args=[kb.draft.pk])).content.decode()
+    assert f'value="![screen]({image.get_absolute_url()})"' in page
+    assert "Upload image" in page
+
+
+def test_a_hostile_file_is_a_form_error_not_a_500(client_for, kb, desk, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(desk.agent.user)
+    svg = SimpleUploadedFile(
+        "cat.png", b"<svg onload=alert(1)><script>alert(1)</script></svg>", "image/png"
+    )
+    response = client.post(reverse("agent:kb_image_add", args=[kb.draft.pk]), {"image": svg})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert (
+        "cat.png is not a kind of file we accept. Allowed: PNG, JPEG, GIF or WebP images." in page
+    )
+    assert_inert(page)
+    assert not kb.draft.images.exists()
+    nothing = client.post(reverse("agent:kb_image_add", args=[kb.draft.pk]), {})
+    assert nothing.status_code == 400
+    assert "Choose an image to upload." in nothing.content.decode()
+
+
+def test_only_editors_upload_or_delete_images(client_for, kb, desk, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("agent:kb_image_add", args=[kb.published.pk])
+    assert client_for(desk.sales_agent.user).post(url, {"image": _png()}).status_code == 404
+    assert client_for(desk.requester).post(url, {"image": _png()}).status_code == 403
+    assert not kb.published.images.exists()
+    client_for(desk.agent.user).post(url, {"image": _png()})
+    image = kb.published.images.get()
+    delete = reverse("agent:kb_image_delete", args=[kb.published.pk, image.pk])
+    assert client_for(desk.sales_agent.user).post(delete).status_code == 404
+    assert kb.published.images.exists()
+    assert client_for(desk.agent.user).post(delete).status_code == 302
+    assert not kb.published.images.exists()

@@ -20,10 +20,31 @@ def test_javascript_links_lose_their_address():
     assert "click" in html
 
 
+OWN_IMAGE = "/help/images/" + "0123456789abcdef" * 2 + "/"
+
+
 def test_remote_images_are_dropped_and_own_files_kept():
-    html = render_markdown("![tracker](https://tracker.example/p.png) ![ok](/help/files/1/)")
+    html = render_markdown(f"![tracker](https://tracker.example/p.png) ![ok]({OWN_IMAGE})")
     assert "tracker.example" not in html
-    assert 'src="/help/files/1/"' in html
+    assert f'src="{OWN_IMAGE}"' in html
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "javascript:alert(1)",
+        "data:image/png;base64,iVBORw0KGgo=",
+        "//evil.example/help/images/" + "0" * 32 + "/",
+        "https://evil.example" + OWN_IMAGE,
+        "/tickets/1/attachments/2/",
+        "/help/images/../../admin/",
+        OWN_IMAGE + "?x=1",
+        OWN_IMAGE.upper(),
+    ],
+)
+def test_images_are_only_our_article_images(source):
+    html = render_markdown(f"![x]({source}) <img src='{source}'>")
+    assert "src=" not in html, html
 
 
 def test_formatting_survives():

@@ -203,3 +203,22 @@ def test_an_agent_outside_the_department_records_nothing(kb, desk):
 
 def test_timestamps_are_aware(kb):
     assert timezone.is_aware(kb.published.created_at)
+
+
+def test_sent_articles_are_checked_before_a_reply_sends_them(kb, desk):
+    from kb.services import sent_articles_check
+
+    assert sent_articles_check(by=desk.agent.user, article_ids=[kb.published.pk] * 2) == [
+        kb.published.pk
+    ]
+    with pytest.raises(KBError, match=r"^No article with id 999999\.$"):
+        sent_articles_check(by=desk.agent.user, article_ids=[999_999])
+    # A draft is readable by its editors only: to anyone else it does not exist.
+    with pytest.raises(KBError, match=rf"^No article with id {kb.draft.pk}\.$"):
+        sent_articles_check(by=desk.sales_agent.user, article_ids=[kb.draft.pk])
+    with pytest.raises(KBError, match="is a draft: only published articles"):
+        sent_articles_check(by=desk.agent.user, article_ids=[kb.draft.pk])
+    with pytest.raises(KBError, match="is internal: only published articles"):
+        sent_articles_check(by=desk.agent.user, article_ids=[kb.internal.pk])
+    with pytest.raises(KBError, match="at most 20"):
+        sent_articles_check(by=desk.agent.user, article_ids=range(1, 22))

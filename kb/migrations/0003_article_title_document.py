@@ -25,7 +25,7 @@ def drop_title_index(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("kb", "0001_initial"),
+        ("kb", "0002_article_images"),
     ]
 
     operations = [
