@@ -23,12 +23,14 @@ from tickets.models import (
     EntryKind,
     EventKind,
     HelpTopic,
+    Notification,
     SLAClock,
     Ticket,
     TicketEvent,
 )
+from tickets.outbox import notifications_send_pending
 from tickets.selectors import ticket_fields_for_agent
-from tickets.services import ticket_add_note
+from tickets.services import ticket_add_note, ticket_resolve
 
 pytestmark = pytest.mark.django_db
 
@@ -401,6 +403,25 @@ class TestHistory:
             assert clock.met_at == first_reply.created_at
             assert clock.started_at == clock.ticket.created_at
         assert clocks.filter(breached_at__isnull=False).exists()
+
+    def test_the_pasts_emails_are_recorded_as_sent_then_not_sent_now(self, history, mailoutbox):
+        past = Notification.objects.filter(ticket__in=_history_tickets())
+        assert past.count() > 50
+        assert not past.filter(sent_at__isnull=True, created_at__lt=LOADED_AT).exists()
+        assert all(n.sent_at == n.created_at for n in past.filter(created_at__lt=LOADED_AT))
+        with time_machine.travel(LOADED_AT + dt.timedelta(minutes=1), tick=False):
+            notifications_send_pending()
+        history_subjects = set(_history_tickets().values_list("subject", flat=True))
+        assert not [m for m in mailoutbox if any(s in m.subject for s in history_subjects)]
+
+    def test_a_history_requester_still_gets_the_next_email(self, history, mailoutbox):
+        """The past's emails do not count against the hourly cap on automatic emails."""
+        ticket = _history_tickets().filter(status="open").first()
+        with time_machine.travel(LOADED_AT + dt.timedelta(minutes=5), tick=False):
+            kevin = User.objects.get(email=email("Kevin Benavides"))
+            ticket_resolve(ticket=ticket, by=kevin)
+            notifications_send_pending()
+        assert [m for m in mailoutbox if ticket.requester.email in m.to]
 
     def test_second_run_changes_nothing(self, history):
         before = row_counts()

@@ -30,6 +30,7 @@ from django.utils import timezone
 from accounts.models import User
 from tickets.clocks import sla_sweep
 from tickets.models import Priority, Status, Ticket
+from tickets.outbox import outbox_settle_past
 from tickets.services import (
     ticket_add_message,
     ticket_add_note,
@@ -348,4 +349,8 @@ def demo_history(
         for moment, _, action in sorted(past.steps, key=lambda step: step[:2]):
             clock.moment = moment
             action()
+    # Its emails belong to the past: recorded as sent then, not sent at the first start.
+    outbox_settle_past(
+        ticket_ids=Ticket.objects.filter(requester__in=requesters).values("id"), before=now
+    )
     sla_sweep(now=now)  # and the sweep of now, on the real clock

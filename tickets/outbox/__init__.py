@@ -22,7 +22,12 @@ from tickets.outbox.render import (
     requester_ticket_url,
     survey_url,
 )
-from tickets.outbox.send import LEASE, MAX_ATTEMPTS, notifications_send_pending
+from tickets.outbox.send import (
+    LEASE,
+    MAX_ATTEMPTS,
+    notifications_send_pending,
+    outbox_settle_past,
+)
 
 __all__ = [
     "LEASE",
@@ -33,6 +38,7 @@ __all__ = [
     "notifications_queue",
     "notifications_send_pending",
     "outbox_sender_awake",
+    "outbox_settle_past",
     "outbox_wake",
     "outbox_wake_on_commit",
     "render_notification",
