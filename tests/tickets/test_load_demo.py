@@ -24,6 +24,7 @@ from tickets.models import (
     EventKind,
     HelpTopic,
     Notification,
+    SatisfactionSurvey,
     SLAClock,
     Ticket,
     TicketEvent,
@@ -413,6 +414,12 @@ class TestHistory:
             notifications_send_pending()
         history_subjects = set(_history_tickets().values_list("subject", flat=True))
         assert not [m for m in mailoutbox if any(s in m.subject for s in history_subjects)]
+
+    def test_the_pasts_surveys_went_out_in_the_past(self, history):
+        surveys = SatisfactionSurvey.objects.filter(ticket__in=_history_tickets())
+        assert surveys.filter(state="sent", sent_at__lt=LOADED_AT).count() > 10
+        overdue = surveys.filter(state="scheduled", due_at__lt=LOADED_AT - dt.timedelta(hours=1))
+        assert not overdue.exists()
 
     def test_a_history_requester_still_gets_the_next_email(self, history, mailoutbox):
         """The past's emails do not count against the hourly cap on automatic emails."""

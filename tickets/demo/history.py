@@ -32,6 +32,7 @@ from tickets.clocks import sla_sweep
 from tickets.models import Priority, Status, Ticket
 from tickets.outbox import outbox_settle_past
 from tickets.services import (
+    satisfaction_surveys_send_due,
     ticket_add_message,
     ticket_add_note,
     ticket_assign,
@@ -313,12 +314,18 @@ def _starts(past: Past) -> list[datetime.datetime]:
 
 def _sweeps(past: Past, first: datetime.datetime) -> None:
     """The sweep every hour, as beat runs it every minute (an hour is close enough for
-    warnings and breaches days ago); the steps before a sweep at the same time go first."""
+    warnings and breaches days ago), and the satisfaction surveys that fell due, as beat
+    sends them; the steps before a sweep at the same time go first."""
     moment = first.replace(minute=0, second=0, microsecond=0)
     while moment < past.now:
         sweep_at = moment
-        past.steps.append((sweep_at, 10**9, lambda at=sweep_at: sla_sweep(now=at)))
+        past.steps.append((sweep_at, 10**9, lambda at=sweep_at: _hourly(at)))
         moment += datetime.timedelta(hours=1)
+
+
+def _hourly(at: datetime.datetime) -> None:
+    sla_sweep(now=at)
+    satisfaction_surveys_send_due(now=at)
 
 
 def history_loaded(requesters: list[User]) -> bool:
