@@ -148,14 +148,26 @@ def _articles_in_order(ids: list[int]) -> list[Article]:
 
 def article_search(*, query: str, agent: bool = False, limit: int = SEARCH_LIMIT) -> list[Article]:
     """Articles matching `query`, best first: published ones, and internal ones for agents.
-    Every word must match (as a prefix); if no article holds them all, any word does."""
+    Every word must match (as a prefix); if no article holds them all, any word does.
+
+    For requesters, articles whose title holds every word come first, from the titles'
+    own index, and the whole documents are searched only for the places left: common
+    words ("printer jam") match a third of all bodies, and reading those postings is what
+    made the page slow at 100,000 articles (docs/decisions/0048-kb-suggestions-by-title.md).
+    Agents search published and internal articles alike, which the titles' index (of
+    published ones) does not cover: their search reads the whole documents."""
     words = search_words(_cleaned(query))
     if not words:
         return []
     states = AGENT_STATES if agent else PUBLIC_STATES
     if connection.vendor != "postgresql":
         return _articles_in_order(_substring_ids(words, states=states, limit=limit))
-    ids = _ranked_ids(words, states=states, limit=limit, any_word=False)
+    ids: list[int] = []
+    if states == PUBLIC_STATES:
+        ids = _ranked_ids(words, states=states, limit=limit, any_word=False, titles_only=True)
+    if len(ids) < limit:
+        found = _ranked_ids(words, states=states, limit=limit + len(ids), any_word=False)
+        ids += [pk for pk in found if pk not in ids][: limit - len(ids)]
     if not ids and len(words) > 1:
         ids = _ranked_ids(words, states=states, limit=limit, any_word=True)
     return _articles_in_order(ids)

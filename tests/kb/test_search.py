@@ -35,6 +35,15 @@ def test_title_words_rank_above_body_words(kb, desk):
     assert title_first == [kb.published.pk, body_only.pk]
 
 
+def test_titles_with_every_word_come_first_then_the_bodies_each_article_once(kb, desk):
+    in_body = _published(
+        "Paper problems", "Printer jam? A printer jam, again a printer jam.", kb, desk
+    )
+    in_title = _published("Printer jam on floor two", "Open the tray; printer jam.", kb, desk)
+    found = [a.pk for a in article_search(query="printer jam")]
+    assert found == [in_title.pk, in_body.pk]
+
+
 def test_no_article_with_every_word_falls_back_to_any_word(kb):
     assert [a.pk for a in article_search(query="monitor spaceship")] == [kb.published.pk]
 
