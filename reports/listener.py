@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from reports.models import ReportChange
 from reports.rollups.fill import rollups_enabled
 from tickets.events import RecordedEvent
-from tickets.models import EntryKind, EventKind, ThreadEntry
+from tickets.models import TASK_EVENT_KINDS, EntryKind, EventKind, ThreadEntry
 
 # Events that change nothing a report counts.
 IGNORED = frozenset(
@@ -21,13 +21,6 @@ IGNORED = frozenset(
         EventKind.MAIL_STOPPED,
         EventKind.MAIL_RESUMED,
         EventKind.FIELDS_CHANGED,
-        # Tasks (docs/decisions/0040): no report counts them yet.
-        EventKind.TASK_CREATED,
-        EventKind.TASK_CHANGED,
-        EventKind.TASK_ASSIGNED,
-        EventKind.TASK_COMPLETED,
-        EventKind.TASK_REOPENED,
-        EventKind.TASK_DELETED,
         # The target of a merge and linked tickets keep their figures; the merged-away
         # ticket's own events (merged_into, merge_undone) do change them (its clocks).
         EventKind.TICKET_MERGED,
@@ -39,6 +32,7 @@ IGNORED = frozenset(
         EventKind.TIME_LOGGED,
         EventKind.SATISFACTION_RATED,
     }
+    | TASK_EVENT_KINDS  # tasks (docs/decisions/0040): no report counts them yet
 )
 # Events whose effect is at their own time only: a breach completes a clock now; a new
 # ticket has no history yet.

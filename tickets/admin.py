@@ -65,6 +65,15 @@ from tickets.services.tags import TAG_NAME_TAKEN, tag_find
 TICKET_NUMBER_RE = re.compile(r"^#?(\d{1,18})$")
 
 
+def _or_ticket_number(results, queryset, search_term: str, lookup: str):
+    """`results` and the ticket whose number `search_term` is: people quote ticket numbers,
+    with or without the "#"; matched exactly, on the unique index, rather than as text."""
+    match = TICKET_NUMBER_RE.match(search_term.strip())
+    if match:
+        results |= queryset.filter(**{lookup: int(match.group(1))})
+    return results
+
+
 class HelpTopicFieldInline(admin.TabularInline):
     """The custom fields the topic asks, in order (docs/custom-fields.md)."""
 
@@ -488,12 +497,7 @@ class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        # People quote ticket numbers, with or without the "#"; match them exactly, on the
-        # unique index, rather than as text.
-        match = TICKET_NUMBER_RE.match(search_term.strip())
-        if match:
-            results |= queryset.filter(number=int(match.group(1)))
-        return results, may_have_duplicates
+        return _or_ticket_number(results, queryset, search_term, "number"), may_have_duplicates
 
 
 class SentListFilter(admin.SimpleListFilter):
@@ -576,10 +580,9 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        match = TICKET_NUMBER_RE.match(search_term.strip())
-        if match:
-            results |= queryset.filter(ticket__number=int(match.group(1)))
-        return results, may_have_duplicates
+        return _or_ticket_number(
+            results, queryset, search_term, "ticket__number"
+        ), may_have_duplicates
 
 
 # The preview frame's own policy: the email's inline styles, our images, nothing else; the
@@ -853,7 +856,6 @@ class TaskAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        match = TICKET_NUMBER_RE.match(search_term.strip())
-        if match:
-            results |= queryset.filter(ticket__number=int(match.group(1)))
-        return results, may_have_duplicates
+        return _or_ticket_number(
+            results, queryset, search_term, "ticket__number"
+        ), may_have_duplicates

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tickets.events import RecordedEvent, ref
-from tickets.models import EntryKind, EventKind, Priority, ThreadEntry, Ticket
+from tickets.models import TASK_EVENT_KINDS, EntryKind, EventKind, Priority, ThreadEntry, Ticket
 from webhooks.models import RULE_EVENT_TYPE, TEST_EVENT_TYPE, EventType
 
 MAX_BODY_BYTES = 20 * 1024
@@ -46,16 +46,6 @@ EVENT_TYPES = {
     EventKind.TASK_REOPENED: EventType.TASK_REOPENED,
     EventKind.TASK_DELETED: EventType.TASK_DELETED,
 }
-TASK_KINDS = frozenset(
-    {
-        EventKind.TASK_CREATED,
-        EventKind.TASK_CHANGED,
-        EventKind.TASK_ASSIGNED,
-        EventKind.TASK_COMPLETED,
-        EventKind.TASK_REOPENED,
-        EventKind.TASK_DELETED,
-    }
-)
 # Events whose structured data the body carries whole, under this key (tickets/events.py).
 DETAIL_KEY = {
     EventKind.TICKET_MERGED: "merge",
@@ -225,7 +215,7 @@ def event_body(event: RecordedEvent, event_type: str, facts: TicketFacts) -> str
         }
     if event.kind == EventKind.ESCALATED:
         data["escalation"] = {k: v for k, v in values.items() if k not in ("clock", "via", "rule")}
-    if event.kind in TASK_KINDS:
+    if event.kind in TASK_EVENT_KINDS:
         data["task"] = _task(event.kind, values)
     if event.kind in DETAIL_KEY:
         data[DETAIL_KEY[event.kind]] = {

@@ -97,6 +97,19 @@ class EventKind(models.TextChoices):
     SATISFACTION_RATED = "satisfaction_rated", "Satisfaction rated"
 
 
+# The events of a ticket's tasks (decision 0040): webhooks send them, no report counts them.
+TASK_EVENT_KINDS = frozenset(
+    {
+        EventKind.TASK_CREATED,
+        EventKind.TASK_CHANGED,
+        EventKind.TASK_ASSIGNED,
+        EventKind.TASK_COMPLETED,
+        EventKind.TASK_REOPENED,
+        EventKind.TASK_DELETED,
+    }
+)
+
+
 class LinkKind(models.TextChoices):
     """How two tickets are linked, read from the first to the second (stored once)."""
 
