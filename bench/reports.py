@@ -15,8 +15,9 @@ met or breached), fills the hourly rollups of the last `--fill-days` days with
   compare;
 - rollup_hour: `rollup_fill_hour` of busy recent hours (one hour of activity: about N/8760
   tickets created and as many resolved), the statement beat runs per changed hour;
-- csv: every ticket as a CSV row through a server-side cursor (`csv_chunks`), in a child
-  process so that its peak RSS is its own, with the RSS sampled as the rows go by.
+- csv: every ticket as a CSV row through the desk's export generator
+  (reports.exports.ticket_rows_csv, a server-side cursor), in a child process so that its
+  peak RSS is its own, with the RSS sampled as the rows go by.
 
     python bench/reports.py --tickets 1000000
     python bench/reports.py --tickets 50000 --runs 20 --reuse
@@ -40,21 +41,6 @@ import statistics  # noqa: E402
 import subprocess  # noqa: E402  # nosec B404
 import time  # noqa: E402
 import warnings  # noqa: E402
-
-CSV_COLUMNS = [
-    "number",
-    "subject",
-    "status",
-    "priority",
-    "department__name",
-    "help_topic__name",
-    "assignee__user__email",
-    "requester__email",
-    "source",
-    "created_at",
-    "resolved_at",
-    "closed_at",
-]
 
 
 def setup(args) -> None:
@@ -253,27 +239,29 @@ def measure(args) -> dict:
 
 
 def csv_chunks():
-    """Every ticket as CSV, in chunks of about 64 kB, through a server-side cursor.
+    """Every ticket as the desk's export writes it (reports.exports.ticket_rows_csv: the
+    queue's "All tickets" for a superuser, who sees every department), in encoded chunks
+    read through a server-side cursor."""
+    import zoneinfo
 
-    Stands in for the exports' ticket CSV generator (reports/exports.py, written beside
-    this): once merged, yield from that instead so the bench measures the product's code.
-    """
-    import csv
-    import io
+    from django.utils import timezone
 
-    from tickets.models import Ticket
+    from accounts.models import User
+    from reports.exports import ticket_rows_csv
+    from tickets.selectors import ALL_TICKETS, QueueFilters
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
-    rows = Ticket.objects.order_by("id").values_list(*CSV_COLUMNS).iterator(chunk_size=5000)
-    for row in rows:
-        writer.writerow(row)
-        if buffer.tell() > 65536:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+    admin = User.objects.filter(email="bench.admin@bench.example").first()
+    if admin is None:
+        admin = User.objects.create_superuser(
+            "bench.admin@bench.example", display_name="Bench Admin"
+        )
+    yield from ticket_rows_csv(
+        user=admin,
+        view=ALL_TICKETS,
+        filters=QueueFilters(),
+        zone=zoneinfo.ZoneInfo("Europe/Paris"),
+        now=timezone.now(),
+    )
 
 
 def _rss_mb() -> float:
@@ -295,7 +283,7 @@ def measure_csv() -> dict:
     for chunk in csv_chunks():
         written += len(chunk)
         before = rows
-        rows += chunk.count("\n")
+        rows += chunk.count(b"\n")
         rss = _rss_mb()
         peak = max(peak, rss)
         if rows // every > before // every:

@@ -257,7 +257,10 @@ def seed_queue_tickets(
                 else "closed"
             )
             created = now - timedelta(minutes=rng.randint(60, span_minutes))
-            updated = min(now, created + timedelta(minutes=rng.randint(5, 20_000)))
+            # Last touched within its age (at least an hour), so the year's resolutions
+            # spread over it instead of piling up at the moment of seeding.
+            age = int((now - created).total_seconds() // 60)
+            updated = created + timedelta(minutes=rng.randint(5, min(20_000, age)))
             due_at, assignee = None, None
             if status in ("open", "pending"):
                 assignee = rng.choice(departments[department]) if rng.random() < 0.7 else None

@@ -105,15 +105,16 @@ def report_dashboard(
     *, user, period: Period, filters: ReportFilters, now: datetime.datetime
 ) -> Dashboard:
     """The dashboard's figures for `user`'s departments: from the hourly rollups and the
-    hours not filled yet (four queries, PostgreSQL; reports.rollups.read), or all live
-    (nine); two for the charts' series; one for the time spent; plus at most three for
-    the names of the breakdowns' rows."""
+    hours not filled yet, the charts' series included (four queries, PostgreSQL;
+    reports.rollups.read), or all live (nine, and two for the charts); one for the time
+    spent; plus at most three for the names of the breakdowns' rows."""
     current = report_now(user=user, filters=filters, now=now)
     if rollups_enabled():
         rolled = report_figures_from_rollups(
             user=user, period=period, filters=filters, now=now, open_now=current.open
         )
         flow = rolled.flow
+        weeks, bands = rolled.weeks, rolled.response_bands
         figures = {
             "flow": flow.groups,
             "sla": rolled.sla,
@@ -123,6 +124,8 @@ def report_dashboard(
         }
     else:
         flow = report_flow(user=user, period=period, filters=filters)
+        weeks = report_sla_weeks(user=user, period=period, filters=filters)
+        bands = report_first_response_bands(user=user, period=period, filters=filters)
         figures = {
             "flow": flow.groups,
             "sla": report_sla_achievement(user=user, period=period, filters=filters),
@@ -149,8 +152,8 @@ def report_dashboard(
         total=rows.get((TOTAL, None)) or Row("All tickets", filters),
         breakdowns=breakdowns,
         days=flow.days,
-        weeks=report_sla_weeks(user=user, period=period, filters=filters),
-        response_bands=report_first_response_bands(user=user, period=period, filters=filters),
+        weeks=weeks,
+        response_bands=bands,
         time_spent=report_time_spent(user=user, period=period, filters=filters),
     )
 

@@ -89,13 +89,39 @@ WEEK_AGGS = {
 WEEK = "week"
 
 
-def report_sla_weeks(*, user, period: Period, filters: ReportFilters) -> list[Week]:
-    """Achievement per clock kind in each week of the period: one query."""
-    spans = period_weeks(period)
-    bounds = [
+def week_bounds(period: Period, spans: list[tuple[datetime.date, datetime.date]]) -> list:
+    """The instants the weeks `spans` start at, then the last one's end."""
+    return [
         period.start,
         *(day_start(last + datetime.timedelta(days=1), period.zone) for _, last in spans),
     ]
+
+
+def weeks_of(period: Period, achievements: dict[tuple[str, int], dict[str, int]]) -> list[Week]:
+    """The period's weeks with their achievement per clock kind, from Achievement's fields
+    per (kind, week number from 1): the live query's and the rollups' (reports.rollups.read)."""
+    spans = period_weeks(period)
+    bounds = week_bounds(period, spans)
+    return [
+        Week(
+            first_day=first,
+            last_day=last,
+            start=bounds[number - 1],
+            end=bounds[number],
+            sla={
+                kind: Achievement(**achievements[(kind, number)])
+                if (kind, number) in achievements
+                else Achievement()
+                for kind in ClockKind.values
+            },
+        )
+        for number, (first, last) in enumerate(spans, start=1)
+    ]
+
+
+def report_sla_weeks(*, user, period: Period, filters: ReportFilters) -> list[Week]:
+    """Achievement per clock kind in each week of the period: one query."""
+    bounds = week_bounds(period, period_weeks(period))
     breached = Q(outcome="breached")
     rows = (
         measures.completed_clocks(kind=None, start=period.start, end=period.end)
@@ -112,21 +138,7 @@ def report_sla_weeks(*, user, period: Period, filters: ReportFilters) -> list[We
     result = aggregate(
         rows, WEEK_AGGS, groups={WEEK: ("r_kind", BUCKET)}, buckets=Buckets("r_at", bounds)
     )[WEEK]
-    return [
-        Week(
-            first_day=first,
-            last_day=last,
-            start=bounds[number - 1],
-            end=bounds[number],
-            sla={
-                kind: Achievement(**result[(kind, number)])
-                if (kind, number) in result
-                else Achievement()
-                for kind in ClockKind.values
-            },
-        )
-        for number, (first, last) in enumerate(spans, start=1)
-    ]
+    return weeks_of(period, result)
 
 
 def _band_q(low: int | None, high: int | None) -> Q:
@@ -156,6 +168,17 @@ def _first_response_minutes() -> Subquery:
     )
 
 
+def bands_of(counts: list[int], unmeasured: int) -> ResponseBands:
+    """ResponseBands from the tickets per band, in response_bands' order."""
+    return ResponseBands(
+        bands=[
+            Band(label, low, high, count)
+            for (label, low, high), count in zip(response_bands(), counts, strict=True)
+        ],
+        unmeasured=unmeasured,
+    )
+
+
 def report_first_response_bands(*, user, period: Period, filters: ReportFilters) -> ResponseBands:
     """The period's first responses (report_first_response's tickets) counted per band of
     business minutes: one query."""
@@ -175,10 +198,4 @@ def report_first_response_bands(*, user, period: Period, filters: ReportFilters)
             },
         )
     )
-    return ResponseBands(
-        bands=[
-            Band(label, low, high, counts[f"band_{i}"])
-            for i, (label, low, high) in enumerate(bands)
-        ],
-        unmeasured=counts["unmeasured"],
-    )
+    return bands_of([counts[f"band_{i}"] for i in range(len(bands))], counts["unmeasured"])
