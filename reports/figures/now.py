@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count
-
 from reports.figures.scope import ReportFilters, ticket_scope_q
 from tickets.models import Ticket
 from tickets.selectors import measures
@@ -20,9 +18,12 @@ class NowFigures:
 
 
 def report_now(*, user, filters: ReportFilters, now: datetime.datetime) -> NowFigures:
-    """One query over the indexed status and deadline columns."""
-    counts = Ticket.objects.filter(ticket_scope_q(user=user, filters=filters)).aggregate(
-        open=Count("pk", filter=measures.is_active_q()),
-        due_soon=Count("pk", filter=measures.due_soon_q(now)),
+    """Two counts, each read from its own index (the (department, status) index holds
+    the open ones, the deadline index the due ones): one pass over every ticket of the
+    departments (a quarter of a million tickets at a million, for two departments) cost
+    more than both."""
+    scoped = Ticket.objects.filter(ticket_scope_q(user=user, filters=filters))
+    return NowFigures(
+        open=scoped.filter(measures.is_active_q()).count(),
+        due_soon=scoped.filter(measures.due_soon_q(now)).count(),
     )
-    return NowFigures(**counts)
