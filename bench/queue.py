@@ -13,6 +13,8 @@ session, selectors, templates; no network) as an agent of two of the eight depar
 - search: a mix of a rare word, two words, a partial word, a word in half of all tickets,
   a requester's email and a ticket number;
 - ticket page: random tickets of the agent's departments;
+- search_cold: the same searches, each from a cold cache (make_cold: PostgreSQL's
+  buffers and the kernel's page cache emptied of this database before every request);
 - autosave: a draft of the reply box saved as the agent types (htmx POST), on random
   tickets, with the number of writes one save makes.
 
@@ -54,6 +56,12 @@ def main() -> None:
     )
     parser.add_argument(
         "--reuse", action="store_true", help="measure the database seeded by a previous run"
+    )
+    parser.add_argument(
+        "--cold-runs",
+        type=int,
+        default=20,
+        help="searches each run from a cold cache (see make_cold); 0 for none",
     )
     args = parser.parse_args()
     if args.tickets < 1000 or args.runs < 5:
@@ -296,6 +304,19 @@ def measure(args) -> None:
 
         report(name, timed(get))
 
+    if args.cold_runs:
+        how = make_cold()
+        print(f"cold cache: {how}")
+        cold = []
+        for _ in range(args.cold_runs):
+            url = searches()
+            make_cold()
+            started = time.perf_counter()
+            response = client.get(url)
+            cold.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200, (url, response.status_code)
+        report("search_cold", cold)
+
     def autosave():
         number = rng.choice(some)[0]
         response = client.post(
@@ -315,6 +336,59 @@ def measure(args) -> None:
     print(f"autosave: {len(queries)} statements, {len(writes)} write(s) per save")
     figures["autosave_writes"] = len(writes)
     print(json.dumps(figures))
+
+
+FILLER = "bench_cold_filler"
+
+
+def make_cold() -> str:
+    """Empty PostgreSQL's shared buffers of this database's pages, and the kernel's page
+    cache of its files, without restarting the server: load a scratch table larger than
+    shared_buffers into the buffers (pg_prewarm's 'buffer' mode replaces pages as reads
+    do; a plain scan would use a small ring and evict nothing), CHECKPOINT so no page is
+    dirty, then posix_fadvise(DONTNEED) every file of the database (needs read access to
+    the data directory, as root or postgres). Returns how it was done."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        cursor.execute(
+            "SELECT setting::bigint * 8192 FROM pg_settings WHERE name = 'shared_buffers'"
+        )
+        buffers = cursor.fetchone()[0]
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [FILLER])
+        if not cursor.fetchone()[0]:
+            # About 1.5x shared_buffers of 1 kB rows.
+            rows = int(buffers * 1.5 // 1100)
+            cursor.execute(
+                f"CREATE TABLE {FILLER} AS SELECT g AS id, repeat('x', 1000) AS pad"
+                " FROM generate_series(1, %s) g",
+                [rows],
+            )
+        cursor.execute(f"SELECT pg_prewarm('{FILLER}', 'buffer')")
+        cursor.execute("CHECKPOINT")
+        cursor.execute("SELECT setting FROM pg_settings WHERE name = 'data_directory'")
+        data_directory = cursor.fetchone()[0]
+        cursor.execute("SELECT oid FROM pg_database WHERE datname = current_database()")
+        folder = Path(data_directory) / "base" / str(cursor.fetchone()[0])
+    evicted = 0
+    try:
+        for path in folder.iterdir():
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+                evicted += 1
+            finally:
+                os.close(fd)
+    except PermissionError:
+        return (
+            f"shared buffers filled with {FILLER} (pg_prewarm); the page cache NOT dropped "
+            f"(no read access to {folder}): run as root for a cold run"
+        )
+    return (
+        f"shared buffers filled with {FILLER} (pg_prewarm), CHECKPOINT, then "
+        f"posix_fadvise(DONTNEED) on the {evicted} files of {folder}, before every search"
+    )
 
 
 if __name__ == "__main__":

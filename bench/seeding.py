@@ -350,12 +350,12 @@ KINDS = ("reply", "note", "message")
 def build_search_documents() -> None:
     """Every ticket's search document, as tickets/search_index.py would have built it."""
     with connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS ticket_search_document")
+        cursor.execute("DROP INDEX IF EXISTS ticket_search_department_document")
         cursor.execute("TRUNCATE tickets_ticketsearchdocument")
         cursor.execute(
             """
-            INSERT INTO tickets_ticketsearchdocument (ticket_id, document)
-            SELECT t.id,
+            INSERT INTO tickets_ticketsearchdocument (ticket_id, department_id, document)
+            SELECT t.id, t.department_id,
                    setweight(to_tsvector('english', t.subject), 'A')
                    || setweight(to_tsvector('english', coalesce(e.bodies, '')), 'B')
             FROM tickets_ticket t
@@ -366,8 +366,8 @@ def build_search_documents() -> None:
             """
         )
         cursor.execute(
-            "CREATE INDEX ticket_search_document ON tickets_ticketsearchdocument "
-            "USING gin (document)"
+            "CREATE INDEX ticket_search_department_document ON tickets_ticketsearchdocument "
+            "USING gin (department_id, document)"
         )
 
 

@@ -395,6 +395,10 @@ class TicketSearchDocument(models.Model):
         Ticket, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
     )
     document = SearchVectorField(null=True)
+    # The ticket's department, copied by PostgreSQL's triggers (migration 0025, decision
+    # 0050) so that the GIN index over (department_id, document) finds an agent's words
+    # within their departments. Derived data: a plain integer, never written by Python.
+    department_id = models.IntegerField(null=True, editable=False)
 
     def __str__(self):
         return f"Search document of ticket {self.ticket_id}"

@@ -3,10 +3,11 @@
 import pytest
 
 from tests.support.factories import UserFactory
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketSearchDocument
+from tickets.search_index import search_documents_create_many
 from tickets.selectors import search, ticket_search_filter, ticket_search_for_agent
 from tickets.selectors.search import ticket_search_finds_nothing
-from tickets.services import ticket_add_note, ticket_reply
+from tickets.services import ticket_add_note, ticket_reply, ticket_transfer
 
 pytestmark = pytest.mark.postgres
 
@@ -77,6 +78,34 @@ def test_only_the_agents_departments(desk):
     assert found(desk, str(sales.number)) == []
     assert found(desk, "printer", user=desk.sales_agent.user) == [sales.number]
     assert found(desk, "printer", user=UserFactory()) == []
+
+
+def _document_department(ticket) -> int | None:
+    return TicketSearchDocument.objects.get(ticket=ticket).department_id
+
+
+def test_a_transferred_ticket_is_found_by_its_new_departments_agents_only(desk):
+    """The documents' copy of the department (decision 0050) follows a transfer: the
+    search reads the copy, so a stale one would show the ticket to the wrong agents."""
+    ticket = desk.ticket(subject="Printer toner order")
+    ticket_add_note(ticket=ticket, body="Sales pays for toner.", by=desk.agent.user)
+    assert _document_department(ticket) == desk.it.pk
+    assert found(desk, "toner") == [ticket.number]
+    ticket_transfer(ticket=ticket, department=desk.sales, by=desk.manager.user)
+    assert _document_department(ticket) == desk.sales.pk
+    assert found(desk, "toner") == []
+    assert found(desk, "toner", user=desk.sales_agent.user) == [ticket.number]
+
+
+def test_documents_written_in_bulk_take_their_tickets_department(desk):
+    """Whatever writes a document (here the importers' bulk statement, which names no
+    department), it carries its ticket's."""
+    ticket = desk.ticket(subject="Headset", help_topic=None, department=desk.sales)
+    TicketSearchDocument.objects.filter(ticket=ticket).delete()
+    search_documents_create_many([(ticket.pk, "Headset crackles", "Left ear only.")])
+    assert _document_department(ticket) == desk.sales.pk
+    assert found(desk, "crackles", user=desk.sales_agent.user) == [ticket.number]
+    assert found(desk, "crackles") == []
 
 
 # The search as a filter (the API's ticket list) ------------------------------------------
