@@ -20,7 +20,7 @@ from reports.models import (
     ReportHour,
     ReportHourTicket,
 )
-from reports.rollups import fill
+from reports.rollups import fill, read
 from reports.rollups.fill import (
     pending_hours,
     rollup_changes_absorb,
@@ -304,3 +304,42 @@ def test_a_merged_tickets_clocks_leave_the_figures_and_come_back_with_an_undo(de
         )
     assert_matches(undone, user=admin_user)
     assert dashboard_figures(merged) != dashboard_figures(undone)
+
+
+def test_filled_hours_are_read_as_ranges_and_by_hour_when_gaps_are_many(desk, admin_user):
+    """The stored rows are picked by ranges of consecutive filled hours (what the
+    (department, hour) index serves), or hour by hour past MAX_HOUR_RANGES runs; the
+    figures are the same either way."""
+    hours = [at(h) for h in (0, 1, 2, 5, 6)]
+    condition, params = read._stored_hours(hours, at(0))
+    assert condition.count("h.hour >= %s") == 2
+    assert params == [at(0), at(3), at(5), at(7)]
+    every_other = [at(2 * h) for h in range(read.MAX_HOUR_RANGES + 1)]
+    condition, params = read._stored_hours(every_other, at(0))
+    assert "unnest" in condition and params[2] == every_other
+    assert read._stored_hours([], at(0))[1] == [at(0), at(0)]
+
+    # A ticket every other hour, and the hours between them left to fill again: as many
+    # runs of filled hours as tickets.
+    for h in range(0, 2 * (read.MAX_HOUR_RANGES + 2), 2):
+        with time_machine.travel(at(h), tick=False):
+            desk.ticket(subject=f"Ticket {h}")
+    settled = at(2 * (read.MAX_HOUR_RANGES + 2) + 1)
+    with time_machine.travel(settled, tick=False):
+        rollups_refresh(now=settled)
+    between = [at(h) for h in range(1, 2 * (read.MAX_HOUR_RANGES + 2), 2)]
+    ReportFillState.objects.filter(hour__in=between).update(state=ReportFillState.State.PENDING)
+    period = Period(START.date(), settled.date(), dt.UTC)
+    assert len(read.plan_of(period, settled).live) > read.MAX_HOUR_RANGES
+    figures = []
+    for limit in (read.MAX_HOUR_RANGES, 10_000):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(read, "MAX_HOUR_RANGES", limit)
+            with time_machine.travel(settled, tick=False):
+                dashboard = report_dashboard(
+                    user=admin_user, period=period, filters=ReportFilters(), now=settled
+                )
+        assert_matches(dashboard, user=admin_user)
+        figures.append(dashboard_figures(dashboard))
+    assert figures[0] == figures[1]
+    assert dashboard.total.flow.created == read.MAX_HOUR_RANGES + 2
