@@ -83,6 +83,10 @@ class HelpTopicFieldInline(admin.TabularInline):
     verbose_name = "custom field"
     verbose_name_plural = "custom fields, in the order the form asks them"
 
+    def get_queryset(self, request):
+        # Each row's title names its field and topic (HelpTopicField.__str__).
+        return super().get_queryset(request).select_related("field", "help_topic")
+
 
 @admin.register(HelpTopic)
 class HelpTopicAdmin(AuditedAdminMixin, admin.ModelAdmin):
@@ -109,6 +113,9 @@ class FieldTopicInline(admin.TabularInline):
     autocomplete_fields = ("help_topic",)
     verbose_name = "help topic"
     verbose_name_plural = "help topics that ask this field"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("field", "help_topic")
 
 
 @admin.register(CustomField)

@@ -3,6 +3,7 @@
 import pytest
 
 from tickets import selectors
+from tickets.models import Tag
 from tickets.services import ticket_add_tag, ticket_claim
 
 pytestmark = pytest.mark.postgres
@@ -14,6 +15,20 @@ def test_count_shows_as_capped_in_the_page(desk, client_for, monkeypatch):
         desk.ticket(subject=f"T{i}")
     html = client_for(desk.agent.user).get("/agent/").content.decode()
     assert "2+ tickets" in html
+
+
+def test_the_filtered_count_agrees_with_its_number(desk, client_for):
+    one = desk.ticket(subject="Laptop fan is very loud")
+    ticket_add_tag(ticket=one, name="overheating", by=desk.agent.user)
+    for subject in ("VPN drops", "VPN is slow"):
+        ticket_add_tag(ticket=desk.ticket(subject=subject), name="vpn", by=desk.agent.user)
+    tags = dict(Tag.objects.values_list("name", "pk"))
+    client = client_for(desk.agent.user)
+
+    html = client.get(f"/agent/?tag={tags['overheating']}").content.decode()
+    assert "1 ticket matches these filters" in html
+    html = client.get(f"/agent/?tag={tags['vpn']}").content.decode()
+    assert "2 tickets match these filters" in html
 
 
 def _queue_queries(desk, client_for, django_assert_num_queries, count: int, expected: int):

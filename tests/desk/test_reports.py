@@ -48,7 +48,7 @@ def linked_numbers(html: str) -> list[tuple]:
     return parser.links
 
 
-QUEUE_COUNT = re.compile(r"(\d+)\+? tickets?( match these filters)?\s*· refreshed")
+QUEUE_COUNT = re.compile(r"(\d+)\+? tickets?( match(?:es)? these filters)?\s*· refreshed")
 
 
 def queue_count(html: str) -> int:

@@ -4,7 +4,8 @@ a user field refused for requesters."""
 import pytest
 
 from tests.support.admin_helpers import admin_url
-from tickets.models import CustomField, FieldChoice
+from tests.support.factories import HelpTopicFactory
+from tickets.models import CustomField, FieldChoice, HelpTopic, HelpTopicField
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +49,18 @@ def test_a_user_field_is_for_agents_only(admin_client):
     assert response.status_code == 200
     assert "A user field is for agents only" in response.content.decode()
     assert not CustomField.objects.filter(name="approver").exists()
+
+
+def test_the_inlines_name_each_field_and_topic_not_their_ids(admin_client):
+    topic = HelpTopicFactory(name="Computer or hardware problem")
+    field = CustomField.objects.create(label="Asset tag", name="asset_tag", kind="text")
+    HelpTopicField.objects.create(help_topic=topic, field=field)
+    title = "Asset tag on Computer or hardware problem"
+
+    for page in (
+        admin_url(HelpTopic, "change", topic.pk),
+        admin_url(CustomField, "change", field.pk),
+    ):
+        html = admin_client.get(page).content.decode()
+        assert title in html
+        assert f"{field.pk} on topic {topic.pk}" not in html

@@ -150,7 +150,8 @@ class HelpTopicField(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.field_id} on topic {self.help_topic_id}"
+        # What the admin writes above each row of its inlines and in its history.
+        return f"{self.field} on {self.help_topic}"
 
 
 class TicketFieldValue(models.Model):

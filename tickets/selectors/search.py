@@ -16,7 +16,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from tickets import access
-from tickets.models import Ticket, TicketSearchDocument
+from tickets.models import Ticket, TicketSearchDocument, TicketTag
 from tickets.search_index import CONFIG, prefix_tsquery, search_words
 
 SEARCH_CANDIDATES = 2000
@@ -32,7 +32,7 @@ FILTER_ID_LIMIT = 5000
 @dataclass
 class SearchResult:
     ticket: Ticket
-    reason: str  # "number", "email", "text" or "subject"
+    reason: str  # "number", "email", "text", "subject" or "tag" (SQLite)
 
 
 @dataclass
@@ -67,7 +67,8 @@ def ticket_search_for_agent(*, user, query: str, page: int = 1) -> SearchResults
     whose email is the query, then full-text matches over subject and thread ranked by
     ts_rank (subject words weigh more), with each word matched as a prefix so "flick"
     finds "flickering"; substrings of the subject ("board" in "keyboard") come last, by
-    trigram similarity. On SQLite only numbers, emails and subject substrings are searched.
+    trigram similarity. On SQLite only numbers, emails, subject substrings and tag names
+    (containing the text) are searched.
     """
     text = _cleaned(query)
     departments = sorted(access.agent_department_ids(user))
@@ -85,7 +86,16 @@ def ticket_search_for_agent(*, user, query: str, page: int = 1) -> SearchResults
         hits = visible.filter(subject__icontains=text).order_by("-updated_at")
         for position, pk in enumerate(hits.values_list("id", flat=True)[:SEARCH_CANDIDATES]):
             ranking.add(pk, 5.0 - position / 10_000, "subject")
+        tagged = visible.filter(_tag_contains_q(text)).order_by("-updated_at")
+        for position, pk in enumerate(tagged.values_list("id", flat=True)[:SEARCH_CANDIDATES]):
+            ranking.add(pk, 4.0 - position / 10_000, "tag")
     return _results_page(ranking, text, page)
+
+
+def _tag_contains_q(text: str) -> Q:
+    """Tickets with a tag whose name contains `text`, in any case: on SQLite, which has no
+    search documents, what stands in for the tags' words in them (weight D)."""
+    return Q(Exists(TicketTag.objects.filter(ticket_id=OuterRef("pk"), tag__name__icontains=text)))
 
 
 def _email_like(text: str) -> bool:
@@ -192,8 +202,9 @@ def ticket_search_filter(query: str) -> Q | None:
     """What ticket_search_for_agent finds for `query`, as a filter over tickets, unranked:
     the ticket with that number ("1042", "#1042"), the tickets of the requester with that
     email address, those whose subject and thread hold every word (each as a prefix), and
-    those whose subject contains the text (from three characters on). None when the query
-    can match nothing (no word, number or address in it: only punctuation, say).
+    those whose subject contains the text (from three characters on); on SQLite, those
+    whose subject or a tag's name contains the text. None when the query can match nothing
+    (no word, number or address in it: only punctuation, say).
 
     For lists that keep their own order and cursors (the API's ticket list): unlike the
     ranked search, every match counts, not the best 2,000. The caller limits departments.
@@ -212,7 +223,7 @@ def ticket_search_filter(query: str) -> Q | None:
         if len(text) >= SUBSTRING_MIN_LENGTH:
             matches.append(Q(_ILike(F("subject"), f"%{_escape_like(text)}%")))
     elif words:
-        matches.append(Q(subject__icontains=text))
+        matches.append(Q(subject__icontains=text) | _tag_contains_q(text))
     return reduce(operator.or_, matches) if matches else None
 
 
