@@ -105,7 +105,7 @@ def report_dashboard(
     *, user, period: Period, filters: ReportFilters, now: datetime.datetime
 ) -> Dashboard:
     """The dashboard's figures for `user`'s departments: from the hourly rollups and the
-    hours not filled yet, the charts' series included (four queries, PostgreSQL;
+    hours not filled yet, the charts' series included (five queries, PostgreSQL;
     reports.rollups.read), or all live (nine, and two for the charts); one for the time
     spent; plus at most three for the names of the breakdowns' rows."""
     current = report_now(user=user, filters=filters, now=now)
