@@ -78,6 +78,13 @@ def test_the_queue_shows_tags_as_chips_that_filter(page, live_server, screenshot
     row = page.get_by_role("row").filter(has=page.get_by_role("link", name=crm.subject))
     expect(row.get_by_role("link", name="crm-outage")).to_be_visible()
     expect(row.get_by_role("link", name="Sales floor")).to_be_visible()
+    # Every column, the last update included, fits a 1280-pixel window without scrolling
+    # the table sideways (the Tags column once pushed "Updated" out of view).
+    overflow = page.evaluate(
+        "() => { const box = document.querySelector('#queue-results .table-responsive');"
+        " return box.scrollWidth - box.clientWidth; }"
+    )
+    assert overflow <= 0, f"the queue table is {overflow} px wider than its box"
     path = screenshot("queue-tags")
     if SHOTS.parent.is_dir():
         (SHOTS.parent / "queue-tags").mkdir(exist_ok=True)
