@@ -10,6 +10,8 @@ session, selectors, templates; no network) as an agent of two of the eight depar
 - filtered: Open filtered by priority and help topic, sorted by priority;
 - deep page: Open at about page 1,000 and Resolved and closed at about page 4,000, reached
   by cursor as the "Next" links do;
+- tag_common, tag_rare: All tickets filtered by a tag on one ticket in ten, and on one in
+  a thousand (seed_tags adds them to a database seeded without);
 - search: a mix of a rare word, two words, a partial word, a word in half of all tickets,
   a requester's email and a ticket number;
 - ticket page: random tickets of the agent's departments;
@@ -203,6 +205,7 @@ def measure(args) -> None:
         values = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
         return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
+    common_tag, rare_tag = seed_tags()
     open_count = Ticket.objects.filter(department_id__in=visible, status="open").count()
     done_count = Ticket.objects.filter(
         department_id__in=visible, status__in=["resolved", "closed"]
@@ -285,6 +288,8 @@ def measure(args) -> None:
             ),
             True,
         ),
+        "tag_common": (lambda: f"/agent/?view=all&tag={common_tag}", True),
+        "tag_rare": (lambda: f"/agent/?view=all&tag={rare_tag}", True),
         "search": (searches, False),
         "ticket_page": (lambda: f"/agent/tickets/{rng.choice(some)[0]}/", False),
     }
@@ -336,6 +341,31 @@ def measure(args) -> None:
     print(f"autosave: {len(queries)} statements, {len(writes)} write(s) per save")
     figures["autosave_writes"] = len(writes)
     print(json.dumps(figures))
+
+
+def seed_tags() -> tuple[int, int]:
+    """Two tags, once per database: "bench-common" on one ticket in ten, "bench-rare" on
+    one in a thousand (the queue's tag filter at both ends). Returns their ids."""
+    from django.db import connection
+
+    from tickets.models import Tag
+
+    tags = []
+    for name, every in (("bench-common", 10), ("bench-rare", 1000)):
+        tag, created = Tag.objects.get_or_create(name=name)
+        if created:
+            with connection.cursor() as cursor:
+                # Drawn at random: the seeding deals departments out by id, so a rule on
+                # ids (id % 10 = 0) would leave some departments without the tag.
+                cursor.execute("SELECT setseed(0.25)")
+                cursor.execute(
+                    "INSERT INTO tickets_tickettag (ticket_id, tag_id, created_at)"
+                    " SELECT id, %s, now() FROM tickets_ticket WHERE random() < 1.0 / %s",
+                    [tag.pk, every],
+                )
+                cursor.execute("ANALYZE tickets_tickettag")
+        tags.append(tag.pk)
+    return tags[0], tags[1]
 
 
 FILLER = "bench_cold_filler"
