@@ -305,13 +305,12 @@ def _named(sql: str, params: list, named: dict) -> tuple[str, list]:
     return "".join(out), values
 
 
-def _day_weeks(period: Period) -> list[datetime.datetime]:
-    """For each day of the period in order, the start of its week on the SLA chart."""
-    spans = period_weeks(period)
-    starts = week_bounds(period, spans)
+def _day_weeks(period: Period) -> list[int]:
+    """For each day of the period in order, the number (from 1) of its week on the SLA
+    chart."""
     return [
-        starts[number]
-        for number, (first, last) in enumerate(spans)
+        number
+        for number, (first, last) in enumerate(period_weeks(period), start=1)
         for _ in range((last - first).days + 1)
     ]
 
@@ -337,7 +336,9 @@ def _counts(plan, user, filters, period: Period):
     selected = ", ".join([grouping, *(f"s.{c}" for c in GROUP_COLUMNS), *totals])
     sql = f"SELECT {selected} FROM ({per_day}) s GROUP BY {sets}"  # nosec B608
     # Named parameters and positional ones, in the order the text holds them.
-    sql, values = _named(sql, params, {"bounds": plan.bounds, "weeks": _day_weeks(period)})
+    starts = week_bounds(period, period_weeks(period))
+    weeks = [starts[number - 1] for number in _day_weeks(period)]
+    sql, values = _named(sql, params, {"bounds": plan.bounds, "weeks": weeks})
     result = {}
     for row in _execute(sql, values):
         name = masks[row[0]]
@@ -502,15 +503,12 @@ def _weeks(period: Period, by_day: dict[int, dict]) -> list[Week]:
     """The SLA chart's weeks: each week's days summed (the day rows' *_week_tickets count
     a ticket once within its week)."""
     achievements: dict[tuple[str, int], dict[str, int]] = {}
-    day = 1
-    for number, (first, last) in enumerate(period_weeks(period), start=1):
-        for _ in range((last - first).days + 1):
-            row = by_day.get(day)
-            day += 1
-            if row is None:
-                continue
-            for kind in SLA_KINDS:
-                fields = achievements.setdefault((kind, number), dict.fromkeys(WEEK_FIELDS, 0))
-                for field_name, column in WEEK_FIELDS.items():
-                    fields[field_name] += row[f"sla_{kind}.{column}"]
+    for day, number in enumerate(_day_weeks(period), start=1):
+        row = by_day.get(day)
+        if row is None:
+            continue
+        for kind in SLA_KINDS:
+            fields = achievements.setdefault((kind, number), dict.fromkeys(WEEK_FIELDS, 0))
+            for field_name, column in WEEK_FIELDS.items():
+                fields[field_name] += row[f"sla_{kind}.{column}"]
     return weeks_of(period, achievements)
